@@ -1,0 +1,112 @@
+package io.kiln.algorithms.xgboost;
+
+import io.kiln.spi.KilnException;
+import java.util.List;
+import java.util.Locale;
+
+/** How one hyperparameter's value is checked: its kind and accepted range. */
+sealed interface ParameterRule {
+
+  /** Checks {@code value}; returns it normalised, or throws naming key, value and range. */
+  String check(String key, String value);
+
+  static ParameterRule integer(long min, long max) {
+    return new IntegerRule(min, max);
+  }
+
+  static ParameterRule number(double min, boolean minOpen, double max, boolean maxOpen) {
+    return new NumberRule(min, minOpen, max, maxOpen);
+  }
+
+  static ParameterRule oneOf(String... values) {
+    return new Categorical(List.of(values));
+  }
+
+  static ParameterRule text() {
+    return new FreeText();
+  }
+
+  /** A whole number in [min, max]. */
+  record IntegerRule(long min, long max) implements ParameterRule {
+    @Override
+    public String check(String key, String value) {
+      long v;
+      try {
+        double d = Double.parseDouble(value.trim());
+        if (d != Math.rint(d) || Double.isInfinite(d)) {
+          throw new NumberFormatException();
+        }
+        v = (long) d;
+      } catch (NumberFormatException e) {
+        throw bad(key, value, "a whole number " + range());
+      }
+      if (v < min || v > max) {
+        throw bad(key, value, "a whole number " + range());
+      }
+      return Long.toString(v);
+    }
+
+    private String range() {
+      if (max == Long.MAX_VALUE) {
+        return ">= " + min;
+      }
+      return "from " + min + " to " + max;
+    }
+  }
+
+  /** A number between bounds, each open or closed. */
+  record NumberRule(double min, boolean minOpen, double max, boolean maxOpen) implements ParameterRule {
+    @Override
+    public String check(String key, String value) {
+      double v;
+      try {
+        v = Double.parseDouble(value.trim());
+      } catch (NumberFormatException e) {
+        throw bad(key, value, "a number " + range());
+      }
+      boolean ok = !Double.isNaN(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
+      if (!ok) {
+        throw bad(key, value, "a number " + range());
+      }
+      return value.trim();
+    }
+
+    String range() {
+      String lo = Double.isInfinite(min) ? "(-inf" : (minOpen ? "(" : "[") + fmt(min);
+      String hi = Double.isInfinite(max) ? "inf)" : fmt(max) + (maxOpen ? ")" : "]");
+      return "in " + lo + ", " + hi;
+    }
+
+    private static String fmt(double d) {
+      return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+  }
+
+  /** One of a fixed set of values. */
+  record Categorical(List<String> values) implements ParameterRule {
+    @Override
+    public String check(String key, String value) {
+      String v = value.trim();
+      if (values.contains(v)) {
+        return v;
+      }
+      String lower = v.toLowerCase(Locale.ROOT);
+      if (values.contains(lower)) {
+        return lower;
+      }
+      throw bad(key, value, "one of " + String.join(", ", values));
+    }
+  }
+
+  /** Any text, passed to XGBoost as written. */
+  record FreeText() implements ParameterRule {
+    @Override
+    public String check(String key, String value) {
+      return value.trim();
+    }
+  }
+
+  private static KilnException bad(String key, String value, String expected) {
+    return KilnException.user("Hyperparameter " + key + "=" + value + " is not valid: expected " + expected);
+  }
+}

@@ -1,0 +1,110 @@
+package io.kiln.algorithms.xgboost;
+
+import io.kiln.spi.Algorithm;
+import io.kiln.spi.ChannelRequirement;
+import io.kiln.spi.ContentType;
+import io.kiln.spi.ErrorType;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.MetricDescriptor;
+import io.kiln.spi.TrainingContext;
+import io.kiln.spi.TrainingOutcome;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import ml.dmlc.xgboost4j.java.RabitTracker;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+/**
+ * SageMaker's XGBoost built-in, trained by Kiln's own loop on the xgboost4j core across the job's
+ * workers: one round at a time, each round's metrics sent to the driver, the booster able to
+ * continue from a saved state.
+ *
+ * <p>Channels {@code train} (required) and {@code validation}; text/libsvm (the default, as in
+ * SageMaker), text/csv and Parquet. The model is {@code xgboost-model} in XGBoost's JSON format,
+ * which native XGBoost loads.
+ */
+public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters> {
+  /** The artifact's file name inside model.tar.gz, as SageMaker's XGBoost container writes it. */
+  public static final String MODEL_FILE = "xgboost-model";
+
+  private static final List<ContentType> TYPES = List.of(ContentType.LIBSVM, ContentType.CSV, ContentType.PARQUET);
+
+  @Override
+  public String name() {
+    return "xgboost";
+  }
+
+  @Override
+  public Set<String> imageRepositories() {
+    return Set.of("sagemaker-xgboost", "xgboost");
+  }
+
+  @Override
+  public List<ChannelRequirement> channels() {
+    return List.of(new ChannelRequirement("train", true, TYPES, ContentType.LIBSVM),
+        new ChannelRequirement("validation", false, TYPES, ContentType.LIBSVM));
+  }
+
+  @Override
+  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters) {
+    XGBoostHyperparameters hp = XGBoostHyperparameters.parse(hyperparameters);
+    List<MetricDescriptor> out = new ArrayList<>();
+    for (String set : List.of("train", "validation")) {
+      for (String m : hp.reportedMetrics()) {
+        out.add(new MetricDescriptor(set + ":" + m, XGBoostHyperparameters.maximize(m)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public XGBoostHyperparameters hyperparameters(Map<String, String> raw) {
+    return XGBoostHyperparameters.parse(raw);
+  }
+
+  @Override
+  public Optional<String> resourceHyperparameter() {
+    return Optional.of("num_round");
+  }
+
+  @Override
+  public TrainingOutcome train(TrainingContext context, XGBoostHyperparameters hp) {
+    hp.checkWorkers(context.workers());
+    boolean validation = context.channel("validation").isPresent();
+    RabitTracker tracker = null;
+    try {
+      Map<String, Object> communicator = new HashMap<>();
+      if (context.workers() > 1) {
+        String host = context.spark().sparkContext().getConf().get("spark.driver.host", "127.0.0.1");
+        tracker = new RabitTracker(context.workers(), host, 0, 0);
+        if (!tracker.start()) {
+          throw KilnException.internal("Cannot start XGBoost's tracker on " + host, null);
+        }
+        communicator.putAll(tracker.getWorkerArgs());
+      }
+      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation,
+          context.checkpointInterval().orElse(0));
+      List<XGBoostWorker.Result> results = context.runOnWorkers(worker);
+      XGBoostWorker.Result r = results.get(0);
+      Files.write(context.modelDirectory().resolve(MODEL_FILE), r.model());
+      return new TrainingOutcome(r.rounds(), r.finalMetrics(), r.stopped());
+    } catch (XGBoostError e) {
+      throw new KilnException(ErrorType.ALGORITHM, "XGBoost failed: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
+    } finally {
+      if (tracker != null) {
+        try {
+          tracker.stop();
+        } catch (XGBoostError | RuntimeException ignored) {
+          // the tracker ends with the job either way
+        }
+      }
+    }
+  }
+}

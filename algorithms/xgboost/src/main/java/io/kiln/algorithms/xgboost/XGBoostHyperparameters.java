@@ -1,0 +1,267 @@
+package io.kiln.algorithms.xgboost;
+
+import io.kiln.spec.Names;
+import io.kiln.spi.KilnException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * SageMaker XGBoost's hyperparameters, validated: names, defaults and accepted ranges as the
+ * SageMaker XGBoost container documents them. {@link #boosterParams()} is what reaches XGBoost.
+ *
+ * @param numRound boosting rounds (required)
+ * @param objective the learning objective
+ * @param numClass classes, for multi:* objectives (else 0)
+ * @param evalMetrics metrics to evaluate each round, XGBoost names; empty means the objective's default
+ * @param earlyStoppingRounds stop when the last metric of the last eval set has not improved for this many
+ *     rounds (0: off)
+ * @param seed the random seed
+ * @param csvWeights CSV rows carry an instance weight in the second column
+ * @param sampling whether any row or column sampling is on (then each round is reseeded)
+ * @param boosterParams every native XGBoost parameter, normalised
+ */
+public record XGBoostHyperparameters(
+    int numRound,
+    String objective,
+    int numClass,
+    List<String> evalMetrics,
+    int earlyStoppingRounds,
+    long seed,
+    boolean csvWeights,
+    boolean sampling,
+    Map<String, String> boosterParams) implements Serializable {
+
+  public XGBoostHyperparameters {
+    evalMetrics = List.copyOf(evalMetrics);
+    boosterParams = Map.copyOf(boosterParams);
+  }
+
+  static final List<String> OBJECTIVES = List.of("reg:squarederror", "reg:squaredlogerror", "reg:logistic",
+      "reg:pseudohubererror", "reg:absoluteerror", "reg:quantileerror", "reg:gamma", "reg:tweedie", "reg:linear",
+      "binary:logistic", "binary:logitraw", "binary:hinge", "count:poisson", "survival:cox", "survival:aft",
+      "multi:softmax", "multi:softprob", "rank:pairwise", "rank:ndcg", "rank:map");
+
+  /** XGBoost's own metrics, plus those SageMaker's container computes itself. */
+  static final Set<String> METRICS = Set.of("rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror",
+      "mlogloss", "auc", "aucpr", "ndcg", "map", "pre", "poisson-nloglik", "gamma-nloglik", "cox-nloglik",
+      "gamma-deviance", "tweedie-nloglik", "aft-nloglik", "interval-regression-accuracy",
+      "accuracy", "f1", "mse", "r2");
+
+  /** Metrics Kiln computes itself (XGBoost has none of these names). */
+  static final Set<String> COMPUTED_METRICS = Set.of("accuracy", "f1", "mse", "r2");
+
+  private static final Map<String, ParameterRule> RULES = new LinkedHashMap<>();
+  /** Hyperparameters SageMaker's container takes that are not booster parameters. */
+  private static final Set<String> NOT_BOOSTER = Set.of("num_round", "early_stopping_rounds", "csv_weights",
+      "save_model_on_termination", "use_dask_gpu_training", "eval_metric", "nthread");
+  /** Accepted spellings that XGBoost itself also accepts. */
+  private static final Map<String, String> ALIASES = Map.of("learning_rate", "eta", "reg_lambda", "lambda",
+      "reg_alpha", "alpha", "min_split_loss", "gamma", "random_state", "seed");
+
+  static {
+    double inf = Double.POSITIVE_INFINITY;
+    RULES.put("num_round", ParameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("objective", ParameterRule.oneOf(OBJECTIVES.toArray(String[]::new)));
+    RULES.put("num_class", ParameterRule.integer(2, Integer.MAX_VALUE));
+    RULES.put("booster", ParameterRule.oneOf("gbtree", "gblinear", "dart"));
+    RULES.put("eta", ParameterRule.number(0, false, 1, false));
+    RULES.put("gamma", ParameterRule.number(0, false, inf, false));
+    RULES.put("max_depth", ParameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("min_child_weight", ParameterRule.number(0, false, inf, false));
+    RULES.put("max_delta_step", ParameterRule.number(0, false, inf, false));
+    RULES.put("subsample", ParameterRule.number(0, true, 1, false));
+    RULES.put("sampling_method", ParameterRule.oneOf("uniform", "gradient_based"));
+    RULES.put("colsample_bytree", ParameterRule.number(0, true, 1, false));
+    RULES.put("colsample_bylevel", ParameterRule.number(0, true, 1, false));
+    RULES.put("colsample_bynode", ParameterRule.number(0, true, 1, false));
+    RULES.put("lambda", ParameterRule.number(0, false, inf, false));
+    RULES.put("alpha", ParameterRule.number(0, false, inf, false));
+    RULES.put("tree_method", ParameterRule.oneOf("auto", "exact", "approx", "hist", "gpu_hist"));
+    RULES.put("sketch_eps", ParameterRule.number(0, true, 1, true));
+    RULES.put("scale_pos_weight", ParameterRule.number(0, true, inf, false));
+    RULES.put("updater", ParameterRule.text());
+    RULES.put("refresh_leaf", ParameterRule.oneOf("0", "1"));
+    RULES.put("process_type", ParameterRule.oneOf("default", "update"));
+    RULES.put("grow_policy", ParameterRule.oneOf("depthwise", "lossguide"));
+    RULES.put("max_leaves", ParameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("max_bin", ParameterRule.integer(2, Integer.MAX_VALUE));
+    RULES.put("num_parallel_tree", ParameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("monotone_constraints", ParameterRule.text());
+    RULES.put("interaction_constraints", ParameterRule.text());
+    RULES.put("sample_type", ParameterRule.oneOf("uniform", "weighted"));
+    RULES.put("normalize_type", ParameterRule.oneOf("tree", "forest"));
+    RULES.put("rate_drop", ParameterRule.number(0, false, 1, false));
+    RULES.put("one_drop", ParameterRule.oneOf("0", "1"));
+    RULES.put("skip_drop", ParameterRule.number(0, false, 1, false));
+    RULES.put("lambda_bias", ParameterRule.number(0, false, 1, false));
+    RULES.put("feature_selector", ParameterRule.oneOf("cyclic", "shuffle", "random", "greedy", "thrifty"));
+    RULES.put("top_k", ParameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("tweedie_variance_power", ParameterRule.number(1, true, 2, true));
+    RULES.put("huber_slope", ParameterRule.number(0, true, inf, false));
+    RULES.put("quantile_alpha", ParameterRule.text());
+    RULES.put("aft_loss_distribution", ParameterRule.oneOf("normal", "logistic", "extreme"));
+    RULES.put("aft_loss_distribution_scale", ParameterRule.number(0, true, inf, false));
+    RULES.put("base_score", ParameterRule.number(Double.NEGATIVE_INFINITY, true, inf, true));
+    RULES.put("eval_metric", ParameterRule.text());
+    RULES.put("seed", ParameterRule.integer(Integer.MIN_VALUE, Integer.MAX_VALUE));
+    RULES.put("seed_per_iteration", ParameterRule.oneOf("true", "false"));
+    RULES.put("csv_weights", ParameterRule.oneOf("0", "1"));
+    RULES.put("early_stopping_rounds", ParameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("verbosity", ParameterRule.integer(0, 3));
+    RULES.put("nthread", ParameterRule.integer(1, 4096));
+    RULES.put("deterministic_histogram", ParameterRule.oneOf("true", "false"));
+    RULES.put("single_precision_histogram", ParameterRule.oneOf("true", "false"));
+    RULES.put("max_cat_to_onehot", ParameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("max_cached_hist_node", ParameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("save_model_on_termination", ParameterRule.oneOf("true", "false"));
+    RULES.put("use_dask_gpu_training", ParameterRule.oneOf("true", "false"));
+    RULES.put("device", ParameterRule.oneOf("cpu", "cuda", "gpu"));
+  }
+
+  /** Checks every hyperparameter; throws naming the first bad key, its value and the accepted range. */
+  public static XGBoostHyperparameters parse(Map<String, String> raw) {
+    Map<String, String> v = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("sagemaker_") || key.startsWith("_")) {
+        continue; // reserved keys the SDK and the tuner add (_tuning_objective_metric ...)
+      }
+      String name = ALIASES.getOrDefault(key, key);
+      ParameterRule rule = RULES.get(name);
+      if (rule == null) {
+        List<String> known = new ArrayList<>(RULES.keySet());
+        known.addAll(ALIASES.keySet());
+        throw KilnException.user("Hyperparameter " + key + "=" + e.getValue() + " is not an XGBoost hyperparameter"
+            + Names.suggestion(key, known) + " (extraneous hyperparameter)");
+      }
+      if (v.containsKey(name)) {
+        throw KilnException.user("Hyperparameter " + key + " is given twice (also as " + name + ")");
+      }
+      v.put(name, rule.check(key, e.getValue()));
+    }
+    if (!v.containsKey("num_round")) {
+      throw KilnException.user("Missing required hyperparameter num_round: the number of boosting rounds, "
+          + "a whole number >= 1");
+    }
+    String objective = v.getOrDefault("objective", "reg:squarederror");
+    if (objective.equals("reg:linear")) {
+      objective = "reg:squarederror"; // XGBoost's deprecated name for it
+    }
+    int numClass = 0;
+    if (objective.startsWith("multi:")) {
+      if (!v.containsKey("num_class")) {
+        throw KilnException.user("Hyperparameter num_class is required with objective=" + objective
+            + ": set it to the number of classes (>= 2)");
+      }
+      numClass = Integer.parseInt(v.get("num_class"));
+    }
+    List<String> metrics = new ArrayList<>();
+    if (v.containsKey("eval_metric")) {
+      for (String m : v.get("eval_metric").split(",")) {
+        String metric = m.trim();
+        if (metric.isEmpty()) {
+          continue;
+        }
+        String base = metric.toLowerCase(Locale.ROOT).replaceAll("[@-].*$", "");
+        if (metric.startsWith("poisson-") || metric.startsWith("gamma-") || metric.startsWith("cox-")
+            || metric.startsWith("tweedie-") || metric.startsWith("aft-") || metric.startsWith("interval-")) {
+          base = metric.replaceAll("@.*$", "");
+        }
+        if (!METRICS.contains(base)) {
+          throw KilnException.user("Hyperparameter eval_metric=" + v.get("eval_metric") + " names '" + metric
+              + "', which is not a metric" + Names.suggestion(metric, METRICS) + "; accepted: "
+              + String.join(", ", METRICS.stream().sorted().toList()));
+        }
+        metrics.add(metric);
+      }
+    }
+    String treeMethod = v.getOrDefault("tree_method", "auto");
+    if (treeMethod.equals("gpu_hist") || v.getOrDefault("device", "cpu").matches("cuda|gpu")) {
+      throw KilnException.user("Hyperparameter " + (treeMethod.equals("gpu_hist") ? "tree_method=gpu_hist"
+          : "device=" + v.get("device")) + " asks for GPU training, which needs Kiln's gpu build (-Pgpu) and "
+          + "GPU executors; use tree_method=hist on CPUs");
+    }
+    boolean sampling = parse(v, "subsample", 1) < 1 || parse(v, "colsample_bytree", 1) < 1
+        || parse(v, "colsample_bylevel", 1) < 1 || parse(v, "colsample_bynode", 1) < 1
+        || v.getOrDefault("sampling_method", "uniform").equals("gradient_based")
+        || v.getOrDefault("booster", "gbtree").equals("dart")
+        || v.getOrDefault("feature_selector", "cyclic").matches("shuffle|random");
+    Map<String, String> booster = new LinkedHashMap<>();
+    v.forEach((k, val) -> {
+      if (!NOT_BOOSTER.contains(k)) {
+        booster.put(k, val);
+      }
+    });
+    booster.put("objective", objective);
+    // SageMaker XGBoost's documented default; stated explicitly, older native XGBoost reads the model the same
+    booster.putIfAbsent("base_score", "0.5");
+    booster.putIfAbsent("tree_method", "hist");
+    if (booster.get("tree_method").equals("auto")) {
+      booster.put("tree_method", "hist");
+    }
+    booster.putIfAbsent("seed", "0");
+    booster.putIfAbsent("verbosity", "1");
+    return new XGBoostHyperparameters(Integer.parseInt(v.get("num_round")), objective, numClass, metrics,
+        Integer.parseInt(v.getOrDefault("early_stopping_rounds", "0")), Long.parseLong(booster.get("seed")),
+        v.getOrDefault("csv_weights", "0").equals("1"), sampling, booster);
+  }
+
+  /** Refuses settings that cannot train on {@code workers} workers. */
+  void checkWorkers(int workers) {
+    if (workers > 1 && boosterParams.get("tree_method").equals("exact")) {
+      throw KilnException.user("Hyperparameter tree_method=exact cannot train on " + workers
+          + " workers (XGBoost's exact method is single-machine only); use hist or approx, or one worker");
+    }
+  }
+
+  private static double parse(Map<String, String> v, String key, double fallback) {
+    return v.containsKey(key) ? Double.parseDouble(v.get(key)) : fallback;
+  }
+
+  /** The metrics XGBoost itself evaluates (Kiln computes the others). */
+  List<String> nativeMetrics() {
+    return evalMetrics.stream().filter(m -> !COMPUTED_METRICS.contains(m)).toList();
+  }
+
+  List<String> computedMetrics() {
+    return evalMetrics.stream().filter(COMPUTED_METRICS::contains).toList();
+  }
+
+  /** The metric XGBoost evaluates when eval_metric is not given, by objective. */
+  String defaultMetric() {
+    return switch (objective) {
+      case "binary:logistic", "binary:logitraw" -> "logloss";
+      case "binary:hinge" -> "error";
+      case "multi:softmax" -> "mlogloss";
+      case "multi:softprob" -> "mlogloss";
+      case "count:poisson" -> "poisson-nloglik";
+      case "reg:gamma" -> "gamma-nloglik";
+      case "reg:tweedie" -> "tweedie-nloglik@" + boosterParams.getOrDefault("tweedie_variance_power", "1.5");
+      case "survival:cox" -> "cox-nloglik";
+      case "survival:aft" -> "aft-nloglik";
+      case "rank:pairwise", "rank:ndcg" -> "ndcg";
+      case "rank:map" -> "map";
+      case "reg:absoluteerror" -> "mae";
+      case "reg:squaredlogerror" -> "rmsle";
+      case "reg:pseudohubererror" -> "mphe";
+      case "reg:quantileerror" -> "quantile";
+      default -> "rmse";
+    };
+  }
+
+  /** The metrics each round reports, in order: those asked for, or the objective's default. */
+  List<String> reportedMetrics() {
+    return evalMetrics.isEmpty() ? List.of(defaultMetric()) : evalMetrics;
+  }
+
+  static boolean maximize(String metric) {
+    String m = metric.toLowerCase(Locale.ROOT);
+    return m.startsWith("auc") || m.startsWith("map") || m.startsWith("ndcg") || m.startsWith("pre")
+        || m.equals("accuracy") || m.equals("f1") || m.equals("r2") || m.equals("interval-regression-accuracy");
+  }
+}

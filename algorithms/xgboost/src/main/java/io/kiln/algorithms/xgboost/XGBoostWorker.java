@@ -1,0 +1,196 @@
+package io.kiln.algorithms.xgboost;
+
+import io.kiln.spi.Directive;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.LabeledData;
+import io.kiln.spi.ReadOptions;
+import io.kiln.spi.WorkerContext;
+import io.kiln.spi.WorkerFunction;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.Communicator;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+/**
+ * XGBoost's training loop on one worker. Every worker reads its share of the channels straight into
+ * a DMatrix, joins XGBoost's collective, and boosts one round at a time: after each round it
+ * evaluates, reports the metrics to the driver and follows the driver's directive. Rank 0 returns
+ * the model.
+ */
+final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
+  private static final long serialVersionUID = 1L;
+
+  private final XGBoostHyperparameters hp;
+  private final Map<String, Object> communicator;
+  private final boolean validation;
+  private final int checkpointInterval;
+
+  XGBoostWorker(XGBoostHyperparameters hp, Map<String, Object> communicator, boolean validation,
+      int checkpointInterval) {
+    this.hp = hp;
+    this.communicator = new LinkedHashMap<>(communicator);
+    this.validation = validation;
+    this.checkpointInterval = checkpointInterval;
+  }
+
+  /**
+   * What a worker returns.
+   *
+   * @param model the booster in XGBoost's JSON format (rank 0 only, else null)
+   * @param rounds rounds in the model
+   * @param finalMetrics the last round's metrics
+   * @param stopped whether a directive or early stopping ended training before num_round
+   */
+  record Result(byte[] model, int rounds, Map<String, Double> finalMetrics, boolean stopped) implements Serializable {}
+
+  @Override
+  public Result run(WorkerContext ctx) throws XGBoostError {
+    boolean distributed = ctx.workers() > 1;
+    if (distributed) {
+      Map<String, Object> env = new LinkedHashMap<>(communicator);
+      env.put("DMLC_TASK_ID", Integer.toString(ctx.rank()));
+      Communicator.init(env);
+    }
+    List<DMatrix> matrices = new ArrayList<>();
+    Booster booster = null;
+    try {
+      ReadOptions options = new ReadOptions(hp.csvWeights());
+      LabeledData trainData = ctx.read("train", options);
+      DMatrix train = dmatrix(trainData);
+      matrices.add(train);
+      List<String> names = new ArrayList<>(List.of("train"));
+      List<LabeledData> data = new ArrayList<>(List.of(trainData));
+      if (validation) {
+        LabeledData v = ctx.read("validation", options);
+        if (v.columns() > trainData.columns() && trainData.indices() == null) {
+          throw KilnException.user("The validation channel has " + v.columns() + " features but train has "
+              + trainData.columns() + "; both need the same columns");
+        }
+        matrices.add(dmatrix(v));
+        names.add("validation");
+        data.add(v);
+      }
+      Map<String, Object> params = new LinkedHashMap<>(hp.boosterParams());
+      params.put("nthread", ctx.threads());
+      Map<String, DMatrix> watches = new LinkedHashMap<>();
+      for (int i = 0; i < matrices.size(); i++) {
+        watches.put(names.get(i), matrices.get(i));
+      }
+      booster = XGBoost.train(train, params, 0, watches, null, null, null, 0, null);
+      for (String m : hp.nativeMetrics()) {
+        booster.setParam("eval_metric", m);
+      }
+      DMatrix[] evalMats = matrices.toArray(DMatrix[]::new);
+      String[] evalNames = names.toArray(String[]::new);
+      String target = (validation ? "validation:" : "train:") + last(hp.reportedMetrics());
+      boolean maximize = XGBoostHyperparameters.maximize(last(hp.reportedMetrics()));
+      double best = Double.NaN;
+      int bestRound = -1;
+      Map<String, Double> metrics = Map.of();
+      int round = 0;
+      boolean stopped = false;
+      while (round < hp.numRound()) {
+        if (hp.sampling()) {
+          booster.setParam("seed", Long.toString(seedFor(hp.seed(), round)));
+        }
+        booster.update(train, round);
+        metrics = evaluate(booster, evalMats, evalNames, data, round);
+        round++;
+        Directive directive = ctx.report(round - 1, ctx.rank() == 0 ? metrics : Map.of());
+        if (hp.earlyStoppingRounds() > 0) {
+          Double value = metrics.get(target);
+          if (value != null && (Double.isNaN(best) || (maximize ? value > best : value < best))) {
+            best = value;
+            bestRound = round - 1;
+          }
+          if (round - 1 - bestRound >= hp.earlyStoppingRounds()) {
+            stopped = true;
+            break;
+          }
+        }
+        if (directive == Directive.STOP) {
+          stopped = round < hp.numRound();
+          break;
+        }
+      }
+      byte[] model = null;
+      if (ctx.rank() == 0) {
+        if (bestRound >= 0) {
+          booster.setAttr("best_iteration", Integer.toString(bestRound));
+          booster.setAttr("best_score", Double.toString(best));
+        }
+        model = booster.toByteArray("json");
+      }
+      return new Result(model, round, metrics, stopped);
+    } finally {
+      if (booster != null) {
+        booster.dispose();
+      }
+      matrices.forEach(DMatrix::dispose);
+      if (distributed) {
+        Communicator.shutdown();
+      }
+    }
+  }
+
+  /** Each round's randomness depends only on (seed, round), wherever training resumed. */
+  static long seedFor(long seed, int round) {
+    return (seed * 1_000_003L + round) & 0x7fffffffL;
+  }
+
+  private Map<String, Double> evaluate(Booster booster, DMatrix[] mats, String[] names, List<LabeledData> data,
+      int round) throws XGBoostError {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (hp.evalMetrics().isEmpty() || !hp.nativeMetrics().isEmpty()) {
+      String eval = booster.evalSet(mats, names, round);
+      for (String token : eval.split("\t")) {
+        int colon = token.lastIndexOf(':');
+        int dash = token.indexOf('-');
+        if (token.startsWith("[") || colon < 0 || dash < 0) {
+          continue;
+        }
+        String set = token.substring(0, dash);
+        String metric = token.substring(dash + 1, colon);
+        out.put(set + ":" + metric, Double.parseDouble(token.substring(colon + 1)));
+      }
+    }
+    if (!hp.computedMetrics().isEmpty()) {
+      for (int i = 0; i < mats.length; i++) {
+        float[][] predictions = booster.predict(mats[i]);
+        Map<String, Double> computed = ComputedMetrics.compute(hp, predictions, data.get(i), hp.computedMetrics(),
+            mats.length > 0 && communicator.size() > 0);
+        for (Map.Entry<String, Double> e : computed.entrySet()) {
+          out.put(names[i] + ":" + e.getKey(), e.getValue());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static DMatrix dmatrix(LabeledData d) throws XGBoostError {
+    DMatrix m;
+    if (d.isDense()) {
+      m = new DMatrix(d.dense(), d.rows(), d.columns(), Float.NaN);
+    } else {
+      long nnz = d.rowOffsets()[d.rows()];
+      m = new DMatrix(Arrays.copyOf(d.rowOffsets(), d.rows() + 1), Arrays.copyOf(d.indices(), (int) nnz),
+          Arrays.copyOf(d.values(), (int) nnz), DMatrix.SparseType.CSR, d.columns());
+    }
+    m.setLabel(Arrays.copyOf(d.labels(), d.rows()));
+    if (d.weights() != null) {
+      m.setWeight(Arrays.copyOf(d.weights(), d.rows()));
+    }
+    return m;
+  }
+
+  private static String last(List<String> list) {
+    return list.get(list.size() - 1);
+  }
+}

@@ -1,0 +1,122 @@
+package io.kiln.barrier;
+
+import io.kiln.spi.ErrorType;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.WorkerFunction;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Runs a {@link WorkerFunction} on every worker of a job at once, as one Spark barrier stage with a
+ * task per worker. Spark starts the tasks together or not at all, and a failed task fails them all.
+ */
+public final class BarrierRunner {
+  private final SparkContext sc;
+
+  public BarrierRunner(SparkContext sc) {
+    this.sc = sc;
+  }
+
+  /**
+   * Runs {@code function} with one plan per worker; returns each worker's result by rank. Failures
+   * come back as {@link KilnException}s: the worker's own when it threw one, CAPACITY when
+   * executors were lost, ALGORITHM otherwise.
+   */
+  public <T extends Serializable> List<T> run(String jobGroup, String description, List<WorkerPlan> plans,
+      WorkerFunction<T> function) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
+    sc.setJobGroup(jobGroup, description, true);
+    try {
+      RDD<WorkerPlan> input = jsc.parallelize(plans, plans.size()).rdd();
+      ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
+      RDD<WorkerResult> output = input.barrier().mapPartitions(new RunWorker<>(function), false, tag);
+      WorkerResult[] results = (WorkerResult[]) output.collect();
+      List<WorkerResult> sorted = new ArrayList<>(Arrays.asList(results));
+      sorted.sort(Comparator.comparingInt(WorkerResult::rank));
+      List<T> out = new ArrayList<>();
+      for (WorkerResult r : sorted) {
+        @SuppressWarnings("unchecked")
+        T value = (T) r.value();
+        out.add(value);
+      }
+      return out;
+    } catch (KilnException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw classify(e);
+    } finally {
+      if (previousGroup == null) {
+        sc.clearJobGroup();
+      } else {
+        sc.setLocalProperty("spark.jobGroup.id", previousGroup);
+      }
+    }
+  }
+
+  static KilnException classify(RuntimeException e) {
+    var own = KilnException.find(e);
+    if (own.isPresent()) {
+      KilnException k = own.get();
+      return new KilnException(k.type(), k.getMessage(), e);
+    }
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("ExecutorLostFailure") || message.contains("Executor lost")
+        || message.contains("executor lost") || message.contains("decommission")) {
+      return new KilnException(ErrorType.CAPACITY, "Lost an executor while training: " + firstLine(message), e);
+    }
+    if (message.contains("cancelled")) {
+      return new KilnException(ErrorType.INTERNAL, "Training was cancelled: " + firstLine(message), e);
+    }
+    return new KilnException(ErrorType.ALGORITHM, "Training failed: " + firstLine(message), e);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** One worker's result. */
+  public record WorkerResult(int rank, Serializable value) implements Serializable {}
+
+  /** The task body: one plan in, one result out. */
+  private static final class RunWorker<T extends Serializable>
+      extends AbstractFunction1<Iterator<WorkerPlan>, Iterator<WorkerResult>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final WorkerFunction<T> function;
+
+    RunWorker(WorkerFunction<T> function) {
+      this.function = function;
+    }
+
+    @Override
+    public Iterator<WorkerResult> apply(Iterator<WorkerPlan> plans) {
+      WorkerPlan plan = plans.next();
+      BarrierTaskContext task = BarrierTaskContext.get();
+      T value;
+      try {
+        value = function.run(new BarrierWorkerContext(plan, task));
+      } catch (KilnException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new KilnException(ErrorType.ALGORITHM, "Worker " + plan.rank() + " failed: " + e, e);
+      } finally {
+        plan.control().close();
+      }
+      List<WorkerResult> out = List.of(new WorkerResult(plan.rank(), value));
+      return JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
+    }
+  }
+}

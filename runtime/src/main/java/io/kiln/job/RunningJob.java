@@ -1,0 +1,207 @@
+package io.kiln.job;
+
+import io.kiln.spec.MetricDefinition;
+import io.kiln.spec.TrainingJobSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's live state of one job: its record, its log, and what has been asked of it (stop,
+ * checkpoint). Several threads touch it (the runner, the heartbeat, the control server); every
+ * change goes through one lock, and the store sees whole records.
+ */
+final class RunningJob {
+  private static final Logger LOG = LoggerFactory.getLogger("io.kiln.job");
+
+  private final JobStore store;
+  private final TrainingJobSpec spec;
+  private final JobListener listener;
+  private final StringBuilder log = new StringBuilder();
+  private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
+  private JobRecord record;
+  private boolean dirty;
+  private volatile SecondaryStatus stopReason;
+  private volatile String stopMessage;
+  private volatile boolean checkpointRequested;
+  private volatile int plannedRounds;
+
+  RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
+    this.store = store;
+    this.spec = spec;
+    this.record = record;
+    this.listener = listener;
+  }
+
+  synchronized JobRecord record() {
+    return record;
+  }
+
+  TrainingJobSpec spec() {
+    return spec;
+  }
+
+  synchronized void update(UnaryOperator<JobRecord> change) {
+    record = change.apply(record).toBuilder().lastModifiedTime(Instant.now()).build();
+    dirty = true;
+  }
+
+  /** Moves to a new secondary status: closes the open transition, opens the new one, saves. */
+  void transition(SecondaryStatus status, String message) {
+    Instant now = Instant.now();
+    synchronized (this) {
+      List<JobRecord.StatusTransition> ts = new ArrayList<>(record.secondaryStatusTransitions());
+      if (!ts.isEmpty()) {
+        JobRecord.StatusTransition last = ts.get(ts.size() - 1);
+        if (last.endTime() == null) {
+          ts.set(ts.size() - 1, new JobRecord.StatusTransition(last.status(), last.startTime(), now,
+              last.statusMessage()));
+        }
+      }
+      if (!status.primary().terminal()) {
+        ts.add(new JobRecord.StatusTransition(status, now, null, message));
+      } else {
+        ts.add(new JobRecord.StatusTransition(status, now, now, message));
+      }
+      TrainingJobStatus primary = status.primary();
+      record = record.toBuilder().secondaryStatus(status).trainingJobStatus(primary).transitions(ts)
+          .lastModifiedTime(now).build();
+      dirty = true;
+    }
+    log("[" + status + "] " + message);
+    listener.onTransition(status, message);
+    save();
+  }
+
+  void log(String line) {
+    String stamped = Instant.now() + " " + line;
+    synchronized (this) {
+      log.append(stamped).append('\n');
+      dirty = true;
+    }
+    LOG.info("{}: {}", spec.name(), line);
+    if (!spec.metricDefinitions().isEmpty()) {
+      applyMetricDefinitions(line);
+    }
+  }
+
+  void notice(String message) {
+    log("NOTICE " + message);
+    listener.onNotice(message);
+  }
+
+  /** One round's metrics from rank 0. */
+  void onRound(int round, Map<String, Double> metrics) {
+    Instant now = Instant.now();
+    StringBuilder line = new StringBuilder("[").append(round).append(']');
+    metrics.forEach((k, v) -> line.append('\t').append(k.replace(':', '-')).append(':').append(format(v)));
+    log(line.toString());
+    synchronized (this) {
+      JobRecord.KilnBuilder k = record.kilnBuilder()
+          .addRound(new JobRecord.RoundMetrics(round, now, new LinkedHashMap<>(metrics)))
+          .roundsCompleted(round + 1);
+      record = record.toBuilder().kiln(k.build()).build();
+      dirty = true;
+    }
+    listener.onRound(round, plannedRounds, metrics);
+  }
+
+  private void applyMetricDefinitions(String line) {
+    // SageMaker's regexes see tabs as CloudWatch shows them, '#011'
+    String cloudWatch = line.replace("\t", "#011");
+    for (MetricDefinition d : spec.metricDefinitions()) {
+      for (String candidate : List.of(line, cloudWatch)) {
+        Matcher m = d.pattern().matcher(candidate);
+        if (m.find() && m.groupCount() >= 1 && m.group(1) != null) {
+          try {
+            double v = Double.parseDouble(m.group(1).trim());
+            synchronized (this) {
+              definedMetrics.put(d.name(), v);
+            }
+          } catch (NumberFormatException ignored) {
+            // not a number: SageMaker skips such matches too
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  synchronized Map<String, Double> definedMetrics() {
+    return new LinkedHashMap<>(definedMetrics);
+  }
+
+  void setPlannedRounds(int rounds) {
+    this.plannedRounds = rounds;
+  }
+
+  /** Asks training to stop at the next round boundary; the first reason asked wins. */
+  synchronized boolean requestStop(SecondaryStatus reason, String message) {
+    if (stopReason != null) {
+      return false;
+    }
+    stopReason = reason;
+    stopMessage = message;
+    return true;
+  }
+
+  SecondaryStatus stopReason() {
+    return stopReason;
+  }
+
+  String stopMessage() {
+    return stopMessage;
+  }
+
+  void requestCheckpoint() {
+    checkpointRequested = true;
+  }
+
+  boolean takeCheckpointRequest() {
+    boolean r = checkpointRequested;
+    checkpointRequested = false;
+    return r;
+  }
+
+  void heartbeat(Instant now) {
+    synchronized (this) {
+      record = record.toBuilder().kiln(record.kilnBuilder().heartbeatTime(now).build()).build();
+      dirty = true;
+    }
+    save();
+  }
+
+  /** Writes the record and the log if anything changed since the last save. */
+  void save() {
+    JobRecord snapshot;
+    String logText;
+    synchronized (this) {
+      if (!dirty) {
+        return;
+      }
+      snapshot = record;
+      logText = log.toString();
+      dirty = false;
+    }
+    store.save(snapshot);
+    store.writeLog(snapshot.trainingJobName(), logText);
+  }
+
+  static String format(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    return Float.toString((float) v).replace("E", "e");
+  }
+
+  static long seconds(Instant from, Instant to) {
+    return Math.max(1, (Duration.between(from, to).toMillis() + 999) / 1000);
+  }
+}

@@ -1,0 +1,116 @@
+package io.kiln.spec;
+
+import io.kiln.spi.DataDistribution;
+import io.kiln.spi.KilnException;
+import java.util.List;
+
+/** Reads Kiln's own job spec (camelCase, JSON or YAML); see {@code conf/kiln-job.schema.json}. */
+final class KilnSpecReader {
+  static final List<String> TOP_LEVEL = List.of("name", "algorithm", "hyperparameters", "channels", "outputPath",
+      "resources", "stoppingCondition", "checkpoint", "managedSpot", "environment", "metricDefinitions", "retry");
+
+  private KilnSpecReader() {}
+
+  static TrainingJobSpec read(Fields root) {
+    root.allowOnly(TOP_LEVEL);
+    String name = root.requireText("name");
+    if (!Names.isJobName(name)) {
+      throw root.error("field 'name' is '" + name + "'; use 1 to 63 letters, digits and hyphens, starting and "
+          + "ending with a letter or digit (SageMaker's TrainingJobName rule)");
+    }
+    AlgorithmSpec algorithm = algorithm(root);
+    List<ChannelSpec> channels = root.list("channels", KilnSpecReader::channel);
+    if (channels.isEmpty()) {
+      throw root.error("missing required field 'channels': give at least one channel, e.g. "
+          + "channels: [{name: train, uri: s3://bucket/train/, contentType: text/csv}]");
+    }
+    String outputPath = root.requireText("outputPath");
+    ResourceSpec resources = root.object("resources").map(KilnSpecReader::resources).orElse(ResourceSpec.workers(1));
+    StoppingCondition stopping = root.object("stoppingCondition").map(KilnSpecReader::stopping)
+        .orElse(StoppingCondition.defaults());
+    CheckpointSpec checkpoint = root.object("checkpoint").map(KilnSpecReader::checkpoint).orElse(null);
+    boolean spot = root.bool("managedSpot").orElse(false);
+    List<MetricDefinition> metrics = root.list("metricDefinitions", m -> {
+      m.allowOnly(List.of("name", "regex"));
+      return wrap(m, () -> new MetricDefinition(m.requireText("name"), m.requireText("regex")));
+    });
+    int retries = root.object("retry").map(r -> {
+      r.allowOnly(List.of("maximumAttempts"));
+      return r.integer("maximumAttempts", 1, 30).orElse(0L).intValue();
+    }).orElse(0);
+    return wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap("hyperparameters"), channels,
+        outputPath, resources, stopping, checkpoint, spot, root.stringMap("environment"), metrics, retries,
+        List.of()));
+  }
+
+  private static AlgorithmSpec algorithm(Fields root) {
+    if (!root.has("algorithm")) {
+      throw root.error("missing required field 'algorithm': name a built-in algorithm, e.g. algorithm: xgboost");
+    }
+    if (root.node().get("algorithm").isObject()) {
+      Fields a = root.object("algorithm").orElseThrow();
+      a.allowOnly(List.of("name", "trainingImage"));
+      return new AlgorithmSpec(a.requireText("name"), a.text("trainingImage").orElse(null), "File");
+    }
+    return AlgorithmSpec.named(root.requireText("algorithm"));
+  }
+
+  private static ChannelSpec channel(Fields c) {
+    c.allowOnly(List.of("name", "uri", "contentType", "distribution", "compression"));
+    String name = c.requireText("name");
+    String uri = c.requireText("uri");
+    return wrap(c, () -> new ChannelSpec(name, uri, c.text("contentType").orElse(null),
+        c.enumValue("distribution", DataDistribution.class).orElse(DataDistribution.FullyReplicated),
+        c.enumValue("compression", ChannelSpec.Compression.class).orElse(ChannelSpec.Compression.None)));
+  }
+
+  private static ResourceSpec resources(Fields r) {
+    r.allowOnly(List.of("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType"));
+    int workers = r.integer("workers", 1, 10_000).orElse(1L).intValue();
+    String instanceType = r.text("instanceType").orElse(null);
+    Integer cores = r.integer("coresPerWorker", 1, 1024).map(Long::intValue).orElse(null);
+    String memory = r.text("memoryPerWorker").orElse(null);
+    Integer gpus = r.integer("gpusPerWorker", 0, 64).map(Long::intValue).orElse(null);
+    if (instanceType != null) {
+      InstanceTypes.InstanceType type = InstanceTypes.find(instanceType).orElseThrow(() -> r.error(
+          "field '" + r.path("instanceType") + "' is '" + instanceType + "', which Kiln does not know"
+              + Names.suggestion(instanceType, InstanceTypes.all().keySet())
+              + "; give coresPerWorker and memoryPerWorker instead"));
+      cores = cores != null ? cores : type.vcpus();
+      memory = memory != null ? memory : type.executorMemory();
+      gpus = gpus != null ? gpus : type.gpus();
+    }
+    Integer c = cores;
+    String m = memory;
+    int g = gpus == null ? 0 : gpus;
+    return wrap(r, () -> new ResourceSpec(workers, c, m, g, instanceType));
+  }
+
+  private static StoppingCondition stopping(Fields s) {
+    s.allowOnly(List.of("maxRuntimeSeconds", "maxWaitSeconds", "maxPendingSeconds"));
+    return wrap(s, () -> new StoppingCondition(
+        s.integer("maxRuntimeSeconds", 1, StoppingCondition.MAX_RUNTIME_LIMIT_SECONDS)
+            .orElse(StoppingCondition.DEFAULT_MAX_RUNTIME_SECONDS),
+        s.integer("maxWaitSeconds", 1, Long.MAX_VALUE).orElse(null),
+        s.integer("maxPendingSeconds", 1, Long.MAX_VALUE).orElse(null)));
+  }
+
+  private static CheckpointSpec checkpoint(Fields c) {
+    c.allowOnly(List.of("uri", "localPath", "intervalRounds"));
+    String uri = c.requireText("uri");
+    return wrap(c, () -> new CheckpointSpec(uri, c.text("localPath").orElse(null),
+        c.integer("intervalRounds", 1, Integer.MAX_VALUE).map(Long::intValue).orElse(null)));
+  }
+
+  /** Re-throws a value's own validation error with the spec's name in front. */
+  static <T> T wrap(Fields at, java.util.function.Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (KilnException e) {
+      if (e.getMessage().startsWith("Invalid spec ")) {
+        throw e;
+      }
+      throw at.error(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.kiln.spec;
+
+import io.kiln.spi.KilnException;
+
+/**
+ * How many workers a job uses and how big each is.
+ *
+ * @param workers SageMaker's InstanceCount
+ * @param coresPerWorker threads each worker trains with; null means what the executor offers
+ * @param memoryPerWorker executor memory in Spark's notation ({@code 4g}), or null
+ * @param gpusPerWorker GPUs each worker asks for
+ * @param instanceType the SageMaker InstanceType it was derived from, or null
+ */
+public record ResourceSpec(
+    int workers, Integer coresPerWorker, String memoryPerWorker, int gpusPerWorker, String instanceType) {
+
+  public ResourceSpec {
+    if (workers < 1) {
+      throw KilnException.user("resources.workers (InstanceCount) is " + workers + "; expected at least 1");
+    }
+    if (coresPerWorker != null && coresPerWorker < 1) {
+      throw KilnException.user("resources.coresPerWorker is " + coresPerWorker + "; expected at least 1");
+    }
+    if (memoryPerWorker != null && !memoryPerWorker.matches("[0-9]+[kmgtKMGT]?")) {
+      throw KilnException.user("resources.memoryPerWorker is '" + memoryPerWorker
+          + "'; expected a size such as 2g or 512m");
+    }
+    if (gpusPerWorker < 0) {
+      throw KilnException.user("resources.gpusPerWorker is " + gpusPerWorker + "; expected 0 or more");
+    }
+  }
+
+  public static ResourceSpec workers(int workers) {
+    return new ResourceSpec(workers, null, null, 0, null);
+  }
+}

@@ -1,0 +1,177 @@
+package io.kiln.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kiln.spi.DataDistribution;
+import io.kiln.spi.KilnException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps a SageMaker CreateTrainingJob request, as written for AWS, onto a {@link TrainingJobSpec}.
+ * The request is first checked against the service's request shape; what applies is mapped, and
+ * AWS-only fields (RoleArn, VpcConfig, KMS keys, tags, debugger and profiler settings ...) are
+ * listed once in the spec's notices as ignored.
+ */
+public final class SageMakerRequestMapper {
+
+  /** Top-level members that only mean something on AWS. */
+  private static final Set<String> AWS_ONLY = Set.of("RoleArn", "VpcConfig", "Tags", "EnableNetworkIsolation",
+      "EnableInterContainerTrafficEncryption", "DebugHookConfig", "DebugRuleConfigurations",
+      "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig", "ProfilerRuleConfigurations",
+      "RemoteDebugConfig", "InfraCheckConfig", "SessionChainingConfig", "ServerlessJobConfig", "MlflowConfig",
+      "ModelPackageConfig");
+
+  private SageMakerRequestMapper() {}
+
+  public static TrainingJobSpec map(JsonNode request, String source) {
+    SageMakerShapes.get().validate(request, "CreateTrainingJobRequest", source);
+    Fields root = Fields.root(request, source);
+    List<String> ignored = new ArrayList<>();
+    for (String field : root.fieldNames()) {
+      if (AWS_ONLY.contains(field) && root.has(field)) {
+        ignored.add(field);
+      }
+    }
+    String name = root.requireText("TrainingJobName");
+    AlgorithmSpec algorithm = algorithm(root, ignored);
+    List<ChannelSpec> channels = new ArrayList<>();
+    for (Fields c : root.objects("InputDataConfig")) {
+      channels.add(channel(c, ignored));
+    }
+    Fields output = root.object("OutputDataConfig").orElseThrow();
+    String outputPath = output.requireText("S3OutputPath");
+    output.text("KmsKeyId").ifPresent(v -> ignored.add("OutputDataConfig.KmsKeyId"));
+    output.text("CompressionType").filter(v -> !v.equals("GZIP"))
+        .ifPresent(v -> ignored.add("OutputDataConfig.CompressionType=" + v + " (Kiln always writes model.tar.gz)"));
+    ResourceSpec resources = root.object("ResourceConfig").map(r -> resources(r, ignored))
+        .orElse(ResourceSpec.workers(1));
+    StoppingCondition stopping = root.object("StoppingCondition").map(s -> KilnSpecReader.wrap(s,
+        () -> new StoppingCondition(
+            s.integer("MaxRuntimeInSeconds", 1, StoppingCondition.MAX_RUNTIME_LIMIT_SECONDS)
+                .orElse(StoppingCondition.DEFAULT_MAX_RUNTIME_SECONDS),
+            s.integer("MaxWaitTimeInSeconds", 1, Long.MAX_VALUE).orElse(null),
+            s.integer("MaxPendingTimeInSeconds", 1, Long.MAX_VALUE).orElse(null))))
+        .orElse(StoppingCondition.defaults());
+    CheckpointSpec checkpoint = root.object("CheckpointConfig")
+        .map(c -> KilnSpecReader.wrap(c, () -> new CheckpointSpec(c.requireText("S3Uri"),
+            c.text("LocalPath").orElse(null), null)))
+        .orElse(null);
+    int retries = root.object("RetryStrategy")
+        .map(r -> r.integer("MaximumRetryAttempts", 1, 30).orElse(0L).intValue()).orElse(0);
+    List<MetricDefinition> metrics = root.object("AlgorithmSpecification")
+        .map(a -> a.list("MetricDefinitions", m -> KilnSpecReader.wrap(m,
+            () -> new MetricDefinition(m.requireText("Name"), m.requireText("Regex")))))
+        .orElse(List.of());
+    List<String> notices = ignored.isEmpty() ? List.of()
+        : List.of("Ignoring AWS-only fields of the SageMaker request: " + String.join(", ", ignored));
+    return KilnSpecReader.wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap("HyperParameters"),
+        channels, outputPath, resources, stopping, checkpoint, root.bool("EnableManagedSpotTraining").orElse(false),
+        root.stringMap("Environment"), metrics, retries, notices));
+  }
+
+  private static AlgorithmSpec algorithm(Fields root, List<String> ignored) {
+    Fields a = root.object("AlgorithmSpecification").orElseThrow(() -> root.error(
+        "missing required field 'AlgorithmSpecification': set TrainingImage to a SageMaker built-in image "
+            + "(e.g. .../sagemaker-xgboost:1.7-1) or AlgorithmName"));
+    String image = a.text("TrainingImage").filter(s -> !s.isBlank()).orElse(null);
+    String algorithmName = a.text("AlgorithmName").orElse(null);
+    if (image != null && algorithmName != null) {
+      throw root.error("AlgorithmSpecification has both TrainingImage and AlgorithmName; give one of them");
+    }
+    if (image == null && algorithmName == null) {
+      throw root.error("AlgorithmSpecification needs TrainingImage or AlgorithmName");
+    }
+    for (String f : List.of("ContainerEntrypoint", "ContainerArguments", "TrainingImageConfig")) {
+      if (a.has(f)) {
+        ignored.add("AlgorithmSpecification." + f);
+      }
+    }
+    String mode = a.text("TrainingInputMode").orElse("File");
+    String name = image != null ? imageRepository(image) : algorithmName;
+    return new AlgorithmSpec(name, image, mode);
+  }
+
+  /**
+   * The repository part of an image URI, without registry and tag:
+   * {@code 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1} gives
+   * {@code sagemaker-xgboost}.
+   */
+  public static String imageRepository(String image) {
+    String s = image;
+    int at = s.indexOf('@');
+    if (at >= 0) {
+      s = s.substring(0, at);
+    }
+    int slash = s.lastIndexOf('/');
+    String repo = slash >= 0 ? s.substring(slash + 1) : s;
+    int colon = repo.indexOf(':');
+    if (colon >= 0) {
+      repo = repo.substring(0, colon);
+    }
+    return repo.toLowerCase(Locale.ROOT);
+  }
+
+  private static ChannelSpec channel(Fields c, List<String> ignored) {
+    String name = c.requireText("ChannelName");
+    Fields source = c.object("DataSource").orElseThrow();
+    if (source.has("FileSystemDataSource") || source.has("DatasetSource")) {
+      throw c.error("channel '" + name + "' reads from "
+          + (source.has("FileSystemDataSource") ? "FileSystemDataSource (EFS / FSx)" : "DatasetSource")
+          + ", which Kiln cannot reach from Spark; copy the data to S3 and use S3DataSource");
+    }
+    Fields s3 = source.object("S3DataSource").orElseThrow(() -> c.error(
+        "channel '" + name + "' has no DataSource.S3DataSource"));
+    String dataType = s3.requireText("S3DataType");
+    if (!dataType.equals("S3Prefix")) {
+      throw c.error("channel '" + name + "' has S3DataType " + dataType
+          + "; Kiln reads S3Prefix channels only: point S3Uri at the key prefix of the objects");
+    }
+    DataDistribution distribution = s3.text("S3DataDistributionType")
+        .map(v -> DataDistribution.valueOf(v)).orElse(DataDistribution.FullyReplicated);
+    for (String f : List.of("AttributeNames", "InstanceGroupNames", "ModelAccessConfig", "HubAccessConfig")) {
+      if (s3.has(f)) {
+        ignored.add("InputDataConfig[" + name + "].S3DataSource." + f);
+      }
+    }
+    c.text("RecordWrapperType").filter(v -> !v.equals("None")).ifPresent(v -> {
+      throw c.error("channel '" + name + "' has RecordWrapperType " + v + ", which Kiln does not read; use None");
+    });
+    if (c.has("ShuffleConfig")) {
+      ignored.add("InputDataConfig[" + name + "].ShuffleConfig (rows are assigned to workers deterministically)");
+    }
+    ChannelSpec.Compression compression = c.text("CompressionType")
+        .map(v -> v.equals("Gzip") ? ChannelSpec.Compression.Gzip : ChannelSpec.Compression.None)
+        .orElse(ChannelSpec.Compression.None);
+    return KilnSpecReader.wrap(c, () -> new ChannelSpec(name, s3.requireText("S3Uri"),
+        c.text("ContentType").orElse(null), distribution, compression));
+  }
+
+  private static ResourceSpec resources(Fields r, List<String> ignored) {
+    if (r.has("InstanceGroups")) {
+      throw r.error("ResourceConfig.InstanceGroups (heterogeneous clusters) is not supported; "
+          + "use InstanceType and InstanceCount");
+    }
+    for (String f : List.of("VolumeSizeInGB", "VolumeKmsKeyId", "KeepAlivePeriodInSeconds", "TrainingPlanArn",
+        "InstancePlacementConfig")) {
+      if (r.has(f)) {
+        ignored.add("ResourceConfig." + f);
+      }
+    }
+    int count = r.integer("InstanceCount", 1, 10_000).orElse(1L).intValue();
+    String type = r.text("InstanceType").orElse(null);
+    if (type == null) {
+      return KilnSpecReader.wrap(r, () -> ResourceSpec.workers(count));
+    }
+    InstanceTypes.InstanceType it = InstanceTypes.find(type).orElseThrow(() -> r.error(
+        "ResourceConfig.InstanceType '" + type + "' is not in Kiln's instance table"
+            + Names.suggestion(type, InstanceTypes.all().keySet())));
+    return KilnSpecReader.wrap(r, () -> new ResourceSpec(count, it.vcpus(), it.executorMemory(), it.gpus(), type));
+  }
+
+  static Map<String, String> hyperparameters(Fields root) {
+    return root.stringMap("HyperParameters");
+  }
+}

@@ -1,0 +1,63 @@
+package io.kiln.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kiln.spi.KilnException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Reads a training job from a file or text: Kiln's own spec, or a SageMaker CreateTrainingJob
+ * request (recognised by its top-level {@code TrainingJobName}).
+ */
+public final class SpecReader {
+  private SpecReader() {}
+
+  /** What kind of document a spec file holds. */
+  public enum Kind {
+    KILN_TRAINING,
+    SAGEMAKER_TRAINING,
+    KILN_TUNING,
+    SAGEMAKER_TUNING
+  }
+
+  public static TrainingJobSpec readTrainingJob(Path file) {
+    return readTrainingJob(readFile(file), file.toString());
+  }
+
+  public static TrainingJobSpec readTrainingJob(String text, String source) {
+    JsonNode tree = SpecTree.parse(text, source);
+    return switch (kind(tree)) {
+      case SAGEMAKER_TRAINING -> SageMakerRequestMapper.map(tree, source);
+      case KILN_TRAINING -> KilnSpecReader.read(Fields.root(tree, source));
+      case SAGEMAKER_TUNING, KILN_TUNING -> throw KilnException.user("Spec " + source
+          + " describes a tuning job; run it with 'kiln tune " + source + "'");
+    };
+  }
+
+  /** Recognises the kind of document by its top-level fields. */
+  public static Kind kind(JsonNode tree) {
+    if (tree.has("HyperParameterTuningJobName")) {
+      return Kind.SAGEMAKER_TUNING;
+    }
+    if (tree.has("TrainingJobName")) {
+      return Kind.SAGEMAKER_TRAINING;
+    }
+    if (tree.has("trainingJob") || tree.has("parameterRanges") || tree.has("strategy")) {
+      return Kind.KILN_TUNING;
+    }
+    return Kind.KILN_TRAINING;
+  }
+
+  public static String readFile(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw KilnException.user("Spec file " + file + " does not exist");
+    } catch (IOException e) {
+      throw KilnException.user("Cannot read spec file " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.kiln.spec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kiln.spi.KilnException;
+import java.io.IOException;
+
+/**
+ * Parses a JSON or YAML document into a tree whose scalars keep the text exactly as written, so a
+ * YAML hyperparameter {@code eta: 0.10} stays {@code "0.10"} rather than becoming the double 0.1.
+ * Numbers and booleans become text nodes; typed fields are parsed from that text where they are
+ * read, with an error naming the field.
+ */
+public final class SpecTree {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final YAMLFactory YAML = new YAMLFactory();
+
+  private SpecTree() {}
+
+  /** Parses {@code text}; YAML unless it starts like JSON. {@code source} names it in errors. */
+  public static JsonNode parse(String text, String source) {
+    String trimmed = text.stripLeading();
+    boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
+    try (JsonParser p = (json ? JSON : YAML).createParser(text)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        throw KilnException.user("Cannot read spec " + source + ": the file is empty");
+      }
+      JsonNode root = read(p, first);
+      if (p.nextToken() != null && json) {
+        throw KilnException.user("Cannot read spec " + source + ": unexpected content after the top-level object at line "
+            + p.currentLocation().getLineNr());
+      }
+      if (!root.isObject()) {
+        throw KilnException.user("Cannot read spec " + source + ": the top level must be an object (a mapping of fields)");
+      }
+      return root;
+    } catch (JsonParseException e) {
+      throw KilnException.user("Cannot read spec " + source + ": " + (json ? "invalid JSON" : "invalid YAML")
+          + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
+          + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw KilnException.user("Cannot read spec " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode read(JsonParser p, JsonToken token) throws IOException {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    switch (token) {
+      case START_OBJECT -> {
+        ObjectNode node = f.objectNode();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          String name = p.currentName();
+          JsonToken valueToken = p.nextToken();
+          if (node.has(name)) {
+            throw new JsonParseException(p, "field '" + name + "' appears twice");
+          }
+          node.set(name, read(p, valueToken));
+        }
+        return node;
+      }
+      case START_ARRAY -> {
+        ArrayNode node = f.arrayNode();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          node.add(read(p, t));
+        }
+        return node;
+      }
+      case VALUE_NULL -> {
+        return f.nullNode();
+      }
+      case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> {
+        return f.textNode(p.getText());
+      }
+      default -> throw new JsonParseException(p, "unexpected " + token);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.kiln.spec;
+
+import io.kiln.spi.KilnException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A training job as Kiln runs it, whichever form it was written in (a Kiln spec or a SageMaker
+ * CreateTrainingJob request). Validated when built: a value of this type is a job that may start.
+ *
+ * @param name the job name (SageMaker's TrainingJobName rule)
+ * @param algorithm which algorithm trains, and how the user named it
+ * @param hyperparameters as written, string to string
+ * @param channels the input channels, at least one
+ * @param outputPath where {@code <name>/output/model.tar.gz} goes
+ * @param resources workers and their size
+ * @param stoppingCondition limits on run and wait time
+ * @param checkpoint where checkpoints go, or null
+ * @param managedSpot whether the job runs on capacity that may be reclaimed
+ * @param environment variables for the training code
+ * @param metricDefinitions extra metrics parsed from the job log by regex
+ * @param maxRetryAttempts RetryStrategy.MaximumRetryAttempts, 0 when not given
+ * @param notices things the reader noticed but did not act on (AWS-only fields), said once
+ */
+public record TrainingJobSpec(
+    String name,
+    AlgorithmSpec algorithm,
+    Map<String, String> hyperparameters,
+    List<ChannelSpec> channels,
+    String outputPath,
+    ResourceSpec resources,
+    StoppingCondition stoppingCondition,
+    CheckpointSpec checkpoint,
+    boolean managedSpot,
+    Map<String, String> environment,
+    List<MetricDefinition> metricDefinitions,
+    int maxRetryAttempts,
+    List<String> notices) {
+
+  public TrainingJobSpec {
+    if (!Names.isJobName(name)) {
+      throw KilnException.user("Invalid job name '" + name + "': use 1 to 63 letters, digits and hyphens, "
+          + "starting and ending with a letter or digit (SageMaker's TrainingJobName rule)");
+    }
+    hyperparameters = Map.copyOf(hyperparameters);
+    channels = List.copyOf(channels);
+    if (channels.isEmpty()) {
+      throw KilnException.user("Job '" + name + "' has no input channels; give at least a 'train' channel");
+    }
+    for (int i = 0; i < channels.size(); i++) {
+      for (int j = i + 1; j < channels.size(); j++) {
+        if (channels.get(i).name().equals(channels.get(j).name())) {
+          throw KilnException.user("Job '" + name + "' names channel '" + channels.get(i).name()
+              + "' twice; channel names must be unique");
+        }
+      }
+    }
+    if (outputPath == null || outputPath.isBlank()) {
+      throw KilnException.user("Job '" + name + "' has no output path; set where model.tar.gz is written");
+    }
+    environment = Map.copyOf(environment);
+    metricDefinitions = List.copyOf(metricDefinitions);
+    notices = List.copyOf(notices);
+    if (maxRetryAttempts < 0 || maxRetryAttempts > 30) {
+      throw KilnException.user("RetryStrategy.MaximumRetryAttempts is " + maxRetryAttempts + "; expected 1 to 30");
+    }
+    if (managedSpot) {
+      if (stoppingCondition.maxWaitSeconds() == null) {
+        throw KilnException.user("Job '" + name + "' uses managed spot but has no MaxWaitTimeInSeconds; "
+            + "set it (at least MaxRuntimeInSeconds = " + stoppingCondition.maxRuntimeSeconds() + ")");
+      }
+      if (stoppingCondition.maxWaitSeconds() < stoppingCondition.maxRuntimeSeconds()) {
+        throw KilnException.user("MaxWaitTimeInSeconds (" + stoppingCondition.maxWaitSeconds()
+            + ") must be at least MaxRuntimeInSeconds (" + stoppingCondition.maxRuntimeSeconds()
+            + ") for a managed spot job");
+      }
+    } else if (stoppingCondition.maxWaitSeconds() != null) {
+      throw KilnException.user("MaxWaitTimeInSeconds applies to managed spot jobs only; "
+          + "remove it or turn managed spot on");
+    }
+  }
+
+  public Optional<ChannelSpec> channel(String channelName) {
+    return channels.stream().filter(c -> c.name().equals(channelName)).findFirst();
+  }
+
+  public Optional<CheckpointSpec> checkpointSpec() {
+    return Optional.ofNullable(checkpoint);
+  }
+
+  /** The same job under another name, e.g. a tuning trial. */
+  public TrainingJobSpec withName(String newName) {
+    return new TrainingJobSpec(newName, algorithm, hyperparameters, channels, outputPath, resources,
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+  }
+
+  /** The same job with other hyperparameters. */
+  public TrainingJobSpec withHyperparameters(Map<String, String> newHyperparameters) {
+    return new TrainingJobSpec(name, algorithm, newHyperparameters, channels, outputPath, resources,
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+  }
+
+  /** The same job with another checkpoint location. */
+  public TrainingJobSpec withCheckpoint(CheckpointSpec newCheckpoint) {
+    return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,
+        stoppingCondition, newCheckpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+  }
+}

@@ -1,0 +1,50 @@
+package io.kiln.spi;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A built-in training algorithm, found through {@link java.util.ServiceLoader}.
+ *
+ * <p>The contract is small on purpose: validate the user's string hyperparameters once into a typed
+ * value ({@code H}), then train with it. Everything the algorithm needs from the runtime comes
+ * through the {@link TrainingContext}.
+ *
+ * @param <H> the typed, validated hyperparameters
+ */
+public interface Algorithm<H> {
+
+  /** The name users write in a Kiln spec, e.g. {@code xgboost}. */
+  String name();
+
+  /**
+   * Container repository names that mean this algorithm in a SageMaker request's TrainingImage
+   * (the part after the registry and before the tag), e.g. {@code sagemaker-xgboost}.
+   */
+  Set<String> imageRepositories();
+
+  /** The input channels this algorithm reads; at least one is required. */
+  List<ChannelRequirement> channels();
+
+  /** The metrics this algorithm emits, named as SageMaker names them ({@code validation:auc}). */
+  List<MetricDescriptor> metrics(Map<String, String> hyperparameters);
+
+  /**
+   * Checks every hyperparameter and returns the typed value. Throws a {@link KilnException} of
+   * type USER naming the key, the value and the accepted range for the first bad one.
+   */
+  H hyperparameters(Map<String, String> raw);
+
+  /**
+   * The hyperparameter that measures training effort (rounds, epochs), for Hyperband and for
+   * continuing a trial from its checkpoint; empty when the algorithm has none.
+   */
+  default Optional<String> resourceHyperparameter() {
+    return Optional.empty();
+  }
+
+  /** Trains on the driver, running worker code through the context; writes the model files. */
+  TrainingOutcome train(TrainingContext context, H hyperparameters);
+}

@@ -1,0 +1,29 @@
+package io.kiln.spi;
+
+/**
+ * One worker's rows of a channel: labels, optional weights and features, stored either dense
+ * (row-major, {@code NaN} for missing) or as CSR.
+ *
+ * @param rows number of rows
+ * @param columns number of feature columns (for CSR: the largest index seen plus one)
+ * @param labels one label per row
+ * @param weights one weight per row, or null
+ * @param dense row-major values ({@code rows * columns}), or null when sparse
+ * @param rowOffsets CSR row offsets ({@code rows + 1}), or null when dense
+ * @param indices CSR column indices, or null when dense
+ * @param values CSR values, or null when dense
+ */
+public record LabeledData(
+    int rows,
+    int columns,
+    float[] labels,
+    float[] weights,
+    float[] dense,
+    long[] rowOffsets,
+    int[] indices,
+    float[] values) {
+
+  public boolean isDense() {
+    return dense != null;
+  }
+}

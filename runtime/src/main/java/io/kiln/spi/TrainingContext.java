@@ -1,0 +1,54 @@
+package io.kiln.spi;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What an algorithm's driver side sees of a running job.
+ *
+ * <p>The algorithm plans its work and hands a {@link WorkerFunction} to {@link #runOnWorkers}; the
+ * runtime runs it on every worker at once (a Spark barrier stage), relays the per-round metrics to
+ * the job record and delivers stop requests back as {@link Directive}s.
+ */
+public interface TrainingContext {
+
+  String jobName();
+
+  SparkSession spark();
+
+  /** Number of workers (SageMaker's InstanceCount). */
+  int workers();
+
+  /** Threads each worker may use (cores per worker). */
+  int threadsPerWorker();
+
+  /** The channels given to the job, listed and checked, by name. */
+  Map<String, ChannelData> channels();
+
+  default Optional<ChannelData> channel(String name) {
+    return Optional.ofNullable(channels().get(name));
+  }
+
+  /** A local directory on the driver; whatever is in it when training ends becomes model.tar.gz. */
+  Path modelDirectory();
+
+  /** Where this job's checkpoints live; empty when the job has no checkpoint location. */
+  Optional<CheckpointStore> checkpoints();
+
+  /** Rounds between checkpoints the user asked for; empty means the algorithm's default. */
+  Optional<Integer> checkpointInterval();
+
+  /**
+   * Runs {@code function} on every worker together and returns each worker's result, by rank.
+   * Throws a {@link KilnException}: USER when worker code failed on the input, CAPACITY when
+   * executors were lost.
+   */
+  <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function);
+
+  /** Writes one line to the job log (and the driver log). */
+  void log(String line);
+}

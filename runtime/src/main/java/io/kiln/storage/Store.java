@@ -1,0 +1,227 @@
+package io.kiln.storage;
+
+import io.kiln.spi.KilnException;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Small-file storage over any Hadoop filesystem, for job records, logs, checkpoints and artifacts.
+ *
+ * <p>Writes are all-or-nothing: on object stores an object appears only when its upload completes;
+ * elsewhere the bytes go to a hidden temporary file that is renamed over the target.
+ */
+public final class Store {
+  private final Configuration conf;
+
+  public Store(Configuration conf) {
+    this.conf = conf;
+  }
+
+  public Configuration conf() {
+    return conf;
+  }
+
+  public Path path(String uri) {
+    return Uris.toPath(uri, conf);
+  }
+
+  public FileSystem fileSystem(Path p) throws IOException {
+    return p.getFileSystem(conf);
+  }
+
+  public Optional<byte[]> read(String uri) {
+    Path p = path(uri);
+    try (InputStream in = fileSystem(p).open(p)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return Optional.of(out.toByteArray());
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<String> readText(String uri) {
+    return read(uri).map(b -> new String(b, StandardCharsets.UTF_8));
+  }
+
+  public void writeText(String uri, String text) {
+    write(uri, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code bytes} so that readers see either the old content or all of the new. */
+  public void write(String uri, byte[] bytes) {
+    write(uri, out -> out.write(bytes));
+  }
+
+  /** Streams content to {@code uri}, all-or-nothing; a failed writer leaves nothing behind. */
+  public void write(String uri, Writer writer) {
+    Path target = path(uri);
+    try {
+      if (isLocal(target)) {
+        writeLocal(java.nio.file.Paths.get(target.toUri()), writer);
+        return;
+      }
+      FileSystem fs = fileSystem(target);
+      if (Uris.isObjectStore(target.toString())) {
+        FSDataOutputStream out = fs.create(target, true);
+        boolean ok = false;
+        try {
+          writer.write(out);
+          ok = true;
+        } finally {
+          if (ok) {
+            out.close();
+          } else {
+            abort(out);
+          }
+        }
+        return;
+      }
+      Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+      boolean ok = false;
+      try {
+        try (FSDataOutputStream out = fs.create(tmp, false)) {
+          writer.write(out);
+        }
+        FileContext.getFileContext(target.toUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
+        ok = true;
+      } finally {
+        if (!ok) {
+          fs.delete(tmp, false);
+        }
+      }
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot write " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Local files: a hidden temporary file renamed over the target (no Hadoop .crc side files). */
+  private static void writeLocal(java.nio.file.Path target, Writer writer) throws IOException {
+    java.nio.file.Files.createDirectories(target.getParent());
+    java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      try (OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+        writer.write(out);
+      }
+      java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      java.nio.file.Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static boolean isLocal(Path p) {
+    return "file".equals(p.toUri().getScheme());
+  }
+
+  /**
+   * Creates {@code uri} only if it does not exist; returns false when it already did. Atomic on
+   * filesystems with an exclusive create (local, HDFS); on object stores it is a check then a
+   * write.
+   */
+  public boolean createIfAbsent(String uri, byte[] bytes) {
+    Path target = path(uri);
+    try {
+      if (Uris.isObjectStore(target.toString())) {
+        if (fileSystem(target).exists(target)) {
+          return false;
+        }
+        write(uri, bytes);
+        return true;
+      }
+      if (isLocal(target)) {
+        java.nio.file.Path local = java.nio.file.Paths.get(target.toUri());
+        java.nio.file.Files.createDirectories(local.getParent());
+        try (OutputStream out = java.nio.file.Files.newOutputStream(local, java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE)) {
+          out.write(bytes);
+        }
+        return true;
+      }
+      FileContext fc = FileContext.getFileContext(target.toUri(), conf);
+      fc.mkdir(target.getParent(), null, true);
+      try (FSDataOutputStream out = fc.create(target, EnumSet.of(CreateFlag.CREATE))) {
+        out.write(bytes);
+      }
+      return true;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException | java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      if (exists(uri)) {
+        return false;
+      }
+      throw KilnException.internal("Cannot create " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  public boolean exists(String uri) {
+    Path p = path(uri);
+    try {
+      return fileSystem(p).exists(p);
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot check " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void delete(String uri, boolean recursive) {
+    Path p = path(uri);
+    try {
+      fileSystem(p).delete(p, recursive);
+    } catch (FileNotFoundException e) {
+      // already gone
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot delete " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The entries directly under {@code uri} (a directory or prefix ending in '/'), or none. */
+  public List<FileStatus> list(String uri) {
+    Path p = path(uri);
+    try {
+      FileStatus[] entries = fileSystem(p).listStatus(p);
+      return new ArrayList<>(List.of(entries));
+    } catch (FileNotFoundException e) {
+      return new ArrayList<>();
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot list " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void abort(FSDataOutputStream out) {
+    // an s3a stream uploads on close; aborting it leaves no object behind
+    try {
+      out.abort();
+    } catch (UnsupportedOperationException e) {
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // the write already failed; that failure is the one reported
+      }
+    }
+  }
+
+  /** Writes content to a stream. */
+  @FunctionalInterface
+  public interface Writer {
+    void write(OutputStream out) throws IOException;
+  }
+}

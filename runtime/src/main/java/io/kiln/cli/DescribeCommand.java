@@ -1,0 +1,79 @@
+package io.kiln.cli;
+
+import io.kiln.job.AwsTime;
+import io.kiln.job.JobRecord;
+import io.kiln.job.Json;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kiln describe NAME [--json]}: a job's status; with --json, the DescribeTrainingJob shape. */
+@Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a training job.")
+final class DescribeCommand extends StoreCommand implements Callable<Integer> {
+  @Mixin
+  CommonOptions common;
+
+  @Parameters(index = "0", paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--json", description = "Print the DescribeTrainingJob response shape")
+  boolean json;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec command;
+
+  @Override
+  public Integer call() {
+    JobRecord r = load(store(common), name);
+    PrintWriter out = command.commandLine().getOut();
+    if (json) {
+      out.println(Json.write(r));
+      return 0;
+    }
+    out.println("TrainingJobName:   " + r.trainingJobName());
+    out.println("TrainingJobStatus: " + r.trainingJobStatus() + " (" + r.secondaryStatus() + ")");
+    if (r.failureReason() != null) {
+      out.println("FailureReason:     " + r.failureReason());
+    }
+    if (r.kiln() != null) {
+      out.println("Algorithm:         " + r.kiln().algorithm() + " on " + r.kiln().workers() + " worker(s), master "
+          + r.kiln().sparkMaster());
+      if (r.kiln().roundsCompleted() != null) {
+        out.println("RoundsCompleted:   " + r.kiln().roundsCompleted());
+      }
+      if (r.kiln().driverState() != null) {
+        out.println("Driver:            " + r.kiln().driverState() + " (" + r.kiln().driverHost() + ", pid "
+            + r.kiln().driverPid() + ")");
+      }
+    }
+    out.println("Created:           " + AwsTime.format(r.creationTime()));
+    if (r.trainingTimeInSeconds() != null) {
+      out.println("TrainingTime:      " + r.trainingTimeInSeconds() + " s (billable " + r.billableTimeInSeconds() + " s)");
+    }
+    if (r.modelArtifacts() != null) {
+      out.println("Model:             " + r.modelArtifacts().s3ModelArtifacts());
+    }
+    if (r.finalMetricDataList() != null) {
+      for (JobRecord.MetricData m : r.finalMetricDataList()) {
+        out.println("Metric:            " + m.metricName() + " = " + m.value());
+      }
+    }
+    out.println("Transitions:");
+    for (JobRecord.StatusTransition t : r.secondaryStatusTransitions()) {
+      out.println("  " + AwsTime.format(t.startTime()) + "  " + String.format("%-20s", t.status()) + " "
+          + t.statusMessage());
+    }
+    if (r.hyperParameters() != null && !r.hyperParameters().isEmpty()) {
+      out.println("HyperParameters:");
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(r.hyperParameters()).entrySet()) {
+        out.println("  " + e.getKey() + " = " + e.getValue());
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,67 @@
+package io.kiln.cli;
+
+import java.io.PrintWriter;
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code kiln} command: {@code train}, {@code describe}, {@code list}, {@code logs},
+ * {@code stop}, and the tuning commands when the tuning module is on the classpath.
+ *
+ * <p>Exit codes: 0 Completed, 1 Failed, 2 bad usage or spec, 3 Stopped.
+ */
+@Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Kiln.Version.class,
+    description = "SageMaker-style training jobs on Apache Spark.",
+    subcommands = {TrainCommand.class, DescribeCommand.class, ListCommand.class, LogsCommand.class,
+        StopCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
+public final class Kiln implements Runnable {
+  public static final int EXIT_COMPLETED = 0;
+  public static final int EXIT_FAILED = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_STOPPED = 3;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, describe, list, logs, stop"
+        + ", tune or describe-tuning");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit code (the tests' entry point). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Kiln());
+    for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
+      p.commands().forEach(c -> cl.addSubcommand(c));
+    }
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("kiln: " + e.getMessage());
+      return e instanceof io.kiln.spi.KilnException k && k.type() == io.kiln.spi.ErrorType.USER ? EXIT_USAGE
+          : EXIT_FAILED;
+    });
+    cl.setExitCodeExceptionMapper(t -> EXIT_USAGE);
+    return cl;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Kiln.class.getPackage().getImplementationVersion();
+      return new String[] {"kiln " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.kiln.cli;
+
+import io.kiln.job.KilnConf;
+import io.kiln.storage.S3Settings;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+
+/**
+ * The Spark settings a {@code kiln} command runs with, layered by precedence:
+ * {@code --conf} over the AWS environment variables over {@code conf/spark-defaults.conf} over what
+ * spark-submit already put in the JVM's system properties.
+ */
+public final class KilnSettings {
+  private final Map<String, String> values;
+
+  private KilnSettings(Map<String, String> values) {
+    this.values = values;
+  }
+
+  /**
+   * @param defaultsFile conf/spark-defaults.conf (may be null or missing)
+   * @param env the process environment
+   * @param confArgs the {@code --conf key=value} arguments, in order
+   * @param master {@code --master}, or null
+   * @param jobRoot {@code --job-root}, or null
+   */
+  public static KilnSettings resolve(Path defaultsFile, Map<String, String> env, List<String> confArgs, String master,
+      String jobRoot) {
+    Map<String, String> v = new LinkedHashMap<>();
+    SparkConf launched = new SparkConf(true);
+    for (scala.Tuple2<String, String> t : launched.getAll()) {
+      v.put(t._1(), t._2());
+    }
+    if (defaultsFile != null && Files.isRegularFile(defaultsFile)) {
+      readDefaults(defaultsFile).forEach(v::putIfAbsent);
+    }
+    S3Settings.defaults().forEach(v::putIfAbsent);
+    v.putAll(S3Settings.fromEnvironment(env));
+    if (env.get("KILN_JOB_ROOT") != null && !env.get("KILN_JOB_ROOT").isBlank()) {
+      v.put(KilnConf.JOB_ROOT, env.get("KILN_JOB_ROOT"));
+    }
+    for (String kv : confArgs) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--conf takes key=value, not '" + kv + "'");
+      }
+      v.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    if (master != null) {
+      v.put("spark.master", master);
+    }
+    v.putIfAbsent("spark.master", "local[*]");
+    if (jobRoot != null) {
+      v.put(KilnConf.JOB_ROOT, jobRoot);
+    }
+    return new KilnSettings(v);
+  }
+
+  static Map<String, String> readDefaults(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      // spark-defaults.conf separates key and value with whitespace
+      out.put(k.trim(), p.getProperty(k).trim());
+    }
+    return out;
+  }
+
+  /** conf/spark-defaults.conf of the installation: $KILN_CONF_DIR, else ./conf. */
+  public static Path defaultsFile(Map<String, String> env) {
+    String dir = env.get("KILN_CONF_DIR");
+    return Paths.get(dir != null ? dir : "conf").resolve("spark-defaults.conf");
+  }
+
+  public Map<String, String> values() {
+    return values;
+  }
+
+  public SparkConf sparkConf() {
+    SparkConf conf = new SparkConf(false);
+    values.forEach(conf::set);
+    conf.setIfMissing("spark.app.name", "kiln");
+    return conf;
+  }
+
+  /** A Hadoop configuration with the {@code spark.hadoop.*} settings, for commands that start no Spark. */
+  public Configuration hadoopConf() {
+    Configuration c = new Configuration();
+    values.forEach((k, val) -> {
+      if (k.startsWith("spark.hadoop.")) {
+        c.set(k.substring("spark.hadoop.".length()), val);
+      }
+    });
+    return c;
+  }
+
+  public String jobRoot() {
+    return values.getOrDefault(KilnConf.JOB_ROOT, KilnConf.JOB_ROOT_DEFAULT);
+  }
+}

@@ -1,0 +1,36 @@
+package io.kiln.cli;
+
+import io.kiln.job.JobRecord;
+import io.kiln.job.JobStore;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code kiln stop NAME}: asks the job's driver to stop it at the next round, keeping the model so far. */
+@Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a running training job.")
+final class StopCommand extends StoreCommand implements Callable<Integer> {
+  @Mixin
+  CommonOptions common;
+
+  @Parameters(index = "0", paramLabel = "NAME")
+  String name;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec command;
+
+  @Override
+  public Integer call() {
+    JobStore store = store(common);
+    JobRecord r = load(store, name);
+    if (r.trainingJobStatus().terminal()) {
+      command.commandLine().getOut().println(name + " already ended: " + r.trainingJobStatus());
+      return 0;
+    }
+    store.requestStop(name, "kiln stop");
+    command.commandLine().getOut().println("Stop requested for " + name
+        + "; its driver stops it at the next round boundary (see 'kiln describe " + name + "')");
+    return 0;
+  }
+}

@@ -1,0 +1,19 @@
+package io.kiln.cli;
+
+import io.kiln.job.JobRecord;
+import io.kiln.job.JobStore;
+import io.kiln.spi.KilnException;
+import java.time.Instant;
+
+/** What the read-side commands share: the job store, opened without starting Spark. */
+abstract class StoreCommand {
+  JobStore store(CommonOptions common) {
+    KilnSettings s = common.settings();
+    return new JobStore(s.jobRoot(), s.hadoopConf());
+  }
+
+  static JobRecord load(JobStore store, String name) {
+    return store.load(name).map(r -> r.asSeenAt(Instant.now())).orElseThrow(() -> new KilnException(
+        io.kiln.spi.ErrorType.INTERNAL, "ResourceNotFound: no training job named '" + name + "' in " + store.root()));
+  }
+}

@@ -39,6 +39,8 @@ public final class BarrierRunner {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
     sc.setJobGroup(jobGroup, description, true);
+    FailureListener failures = new FailureListener(jobGroup);
+    sc.addSparkListener(failures);
     try {
       RDD<WorkerPlan> input = jsc.parallelize(plans, plans.size()).rdd();
       ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
@@ -55,9 +57,16 @@ public final class BarrierRunner {
       return out;
     } catch (KilnException e) {
       throw e;
-    } catch (RuntimeException e) {
-      throw classify(e);
+    } catch (Exception e) {
+      // SparkException is checked, though Scala's collect() does not declare it
+      try {
+        sc.listenerBus().waitUntilEmpty(10_000);
+      } catch (java.util.concurrent.TimeoutException timeout) {
+        // classify with what the listener has seen so far
+      }
+      throw classify(e, failures);
     } finally {
+      sc.removeSparkListener(failures);
       if (previousGroup == null) {
         sc.clearJobGroup();
       } else {
@@ -66,7 +75,20 @@ public final class BarrierRunner {
     }
   }
 
-  static KilnException classify(RuntimeException e) {
+  static KilnException classify(Exception e, FailureListener failures) {
+    if (failures.executorLost() != null) {
+      return new KilnException(ErrorType.CAPACITY, "Lost an executor while training: " + failures.executorLost(), e);
+    }
+    if (failures.firstError() != null) {
+      var own = KilnException.find(failures.firstError());
+      if (own.isPresent()) {
+        return new KilnException(own.get().type(), own.get().getMessage(), failures.firstError());
+      }
+      return new KilnException(ErrorType.ALGORITHM, "Training failed: " + failures.firstError(), failures.firstError());
+    }
+    if (failures.firstErrorText() != null) {
+      return new KilnException(ErrorType.ALGORITHM, "Training failed: " + firstLine(failures.firstErrorText()), e);
+    }
     var own = KilnException.find(e);
     if (own.isPresent()) {
       KilnException k = own.get();

@@ -42,8 +42,9 @@ public final class Algorithms {
         + spec.name() + "')" : "'" + spec.name() + "'";
     List<String> candidates = new ArrayList<>(names());
     all.forEach(a -> candidates.addAll(a.imageRepositories()));
-    throw KilnException.user("Unknown algorithm " + shown + Names.suggestion(spec.name(), candidates)
-        + ". Available built-in algorithms: " + (names().isEmpty() ? "(none on the classpath)"
+    String suggestion = Names.suggestion(spec.name(), candidates);
+    throw KilnException.user("Unknown algorithm " + shown + (suggestion.isEmpty() ? "." : suggestion)
+        + " Available built-in algorithms: " + (names().isEmpty() ? "(none on the classpath)"
         : String.join(", ", names())));
   }
 }

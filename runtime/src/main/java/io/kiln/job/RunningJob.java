@@ -54,8 +54,11 @@ final class RunningJob {
   }
 
   /** Moves to a new secondary status: closes the open transition, opens the new one, saves. */
-  void transition(SecondaryStatus status, String message) {
-    Instant now = Instant.now();
+  Instant transition(SecondaryStatus status, String message) {
+    return transition(status, message, Instant.now());
+  }
+
+  Instant transition(SecondaryStatus status, String message, Instant now) {
     synchronized (this) {
       List<JobRecord.StatusTransition> ts = new ArrayList<>(record.secondaryStatusTransitions());
       if (!ts.isEmpty()) {
@@ -78,6 +81,7 @@ final class RunningJob {
     log("[" + status + "] " + message);
     listener.onTransition(status, message);
     save();
+    return now;
   }
 
   void log(String line) {

@@ -130,9 +130,8 @@ public final class TrainingJobRunner {
       if (stopped(job)) {
         return finish(job, null, false);
       }
-      Instant trainingStart = Instant.now();
+      Instant trainingStart = job.transition(SecondaryStatus.Downloading, "Listing and assigning input data");
       job.update(r -> r.toBuilder().trainingStartTime(trainingStart).build());
-      job.transition(SecondaryStatus.Downloading, "Listing and assigning input data");
       Map<String, ChannelData> channels = new LinkedHashMap<>();
       Map<String, List<List<InputSplit>>> splits = new LinkedHashMap<>();
       ChannelLister lister = new ChannelLister(hadoop);
@@ -175,7 +174,7 @@ public final class TrainingJobRunner {
         store.store().delete(artifact, false);
       }
       return fail(job, e, 1);
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) {
       if (artifactWritten) {
         store.store().delete(artifact, false);
       }
@@ -304,7 +303,7 @@ public final class TrainingJobRunner {
       }
       return b.build();
     });
-    job.transition(finalStatus, message);
+    job.transition(finalStatus, message, end);
     JobRecord r = job.record();
     return new JobResult(r.trainingJobName(), r.trainingJobStatus(), r.secondaryStatus(), r.failureReason(),
         artifact, r.trainingJobStatus().exitCode());
@@ -325,7 +324,7 @@ public final class TrainingJobRunner {
       }
       return b.build();
     });
-    job.transition(SecondaryStatus.Failed, reason);
+    job.transition(SecondaryStatus.Failed, reason, end);
     return new JobResult(job.spec().name(), TrainingJobStatus.Failed, SecondaryStatus.Failed, reason, null, exitCode);
   }
 

@@ -1,0 +1,65 @@
+package io.kiln.barrier;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.spark.ExceptionFailure;
+import org.apache.spark.ExecutorLostFailure;
+import org.apache.spark.TaskEndReason;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+
+/**
+ * Watches one job group's tasks and keeps why the first of them failed. A failed barrier stage is
+ * aborted without the task's exception as the cause, so this is where a worker's own error (a bad
+ * CSV line, a bad hyperparameter) or the loss of its executor is found.
+ */
+final class FailureListener extends SparkListener {
+  private final String jobGroup;
+  private final Set<Integer> stages = new HashSet<>();
+  private Throwable firstError;
+  private String firstErrorText;
+  private String executorLost;
+
+  FailureListener(String jobGroup) {
+    this.jobGroup = jobGroup;
+  }
+
+  @Override
+  public synchronized void onJobStart(SparkListenerJobStart start) {
+    if (start.properties() != null && jobGroup.equals(start.properties().getProperty("spark.jobGroup.id"))) {
+      for (Object id : scala.collection.JavaConverters.seqAsJavaList(start.stageIds())) {
+        stages.add((Integer) id);
+      }
+    }
+  }
+
+  @Override
+  public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
+    if (!stages.contains(end.stageId())) {
+      return;
+    }
+    TaskEndReason reason = end.reason();
+    if (reason instanceof ExceptionFailure f && firstError == null && firstErrorText == null) {
+      if (f.exception().isDefined()) {
+        firstError = f.exception().get();
+      } else {
+        firstErrorText = f.description();
+      }
+    } else if (reason instanceof ExecutorLostFailure lost && executorLost == null) {
+      executorLost = lost.toErrorString();
+    }
+  }
+
+  synchronized Throwable firstError() {
+    return firstError;
+  }
+
+  synchronized String firstErrorText() {
+    return firstErrorText;
+  }
+
+  synchronized String executorLost() {
+    return executorLost;
+  }
+}

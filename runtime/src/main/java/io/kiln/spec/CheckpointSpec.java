@@ -14,7 +14,7 @@ public record CheckpointSpec(String uri, String localPath, Integer intervalRound
 
   public CheckpointSpec {
     if (uri == null || uri.isBlank()) {
-      throw KilnException.user("CheckpointConfig.S3Uri is missing");
+      throw KilnException.user("checkpoint.uri (CheckpointConfig.S3Uri) is missing");
     }
     if (localPath == null) {
       localPath = DEFAULT_LOCAL_PATH;

@@ -9,6 +9,13 @@ final class KilnSpecReader {
   static final List<String> TOP_LEVEL = List.of("name", "algorithm", "hyperparameters", "channels", "outputPath",
       "resources", "stoppingCondition", "checkpoint", "managedSpot", "environment", "metricDefinitions", "retry");
 
+  /** SageMaker's TrainingInputMode, kept for the record; Kiln reads channels the same way in each. */
+  enum InputMode {
+    File,
+    FastFile,
+    Pipe
+  }
+
   private KilnSpecReader() {}
 
   static TrainingJobSpec read(Fields root) {
@@ -49,8 +56,9 @@ final class KilnSpecReader {
     }
     if (root.node().get("algorithm").isObject()) {
       Fields a = root.object("algorithm").orElseThrow();
-      a.allowOnly(List.of("name", "trainingImage"));
-      return new AlgorithmSpec(a.requireText("name"), a.text("trainingImage").orElse(null), "File");
+      a.allowOnly(List.of("name", "trainingImage", "inputMode"));
+      return new AlgorithmSpec(a.requireText("name"), a.text("trainingImage").orElse(null),
+          a.enumValue("inputMode", InputMode.class).orElse(InputMode.File).name());
     }
     return AlgorithmSpec.named(root.requireText("algorithm"));
   }

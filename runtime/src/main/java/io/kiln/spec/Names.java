@@ -6,15 +6,19 @@ import java.util.regex.Pattern;
 
 /** SageMaker's naming rules, and "did you mean" suggestions for misspelt names. */
 public final class Names {
-  /** TrainingJobName / HyperParameterTuningJobName: 1-63 characters, letters, digits and hyphens. */
+  /**
+   * TrainingJobName / HyperParameterTuningJobName: letters, digits and hyphens. The service model
+   * caps the length at 63 separately: the pattern alone admits longer names when they hold hyphens.
+   */
   public static final Pattern JOB_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}");
+  public static final int MAX_JOB_NAME_LENGTH = 63;
   /** ChannelName. */
   public static final Pattern CHANNEL_NAME = Pattern.compile("[A-Za-z0-9.\\-_]{1,64}");
 
   private Names() {}
 
   public static boolean isJobName(String name) {
-    return name != null && JOB_NAME.matcher(name).matches();
+    return name != null && name.length() <= MAX_JOB_NAME_LENGTH && JOB_NAME.matcher(name).matches();
   }
 
   /** The closest candidate within a small edit distance, or empty. */

@@ -25,6 +25,8 @@ import java.util.regex.PatternSyntaxException;
 public final class SageMakerShapes {
   /** Members the service marks required that have no meaning, or a safe default, in Kiln. */
   private static final Set<String> NOT_REQUIRED_HERE = Set.of("RoleArn", "TrainingInputMode");
+  /** Enums with more values than this are not listed in full in an error. */
+  private static final int MAX_LISTED_ENUM_VALUES = 20;
 
   private static volatile SageMakerShapes instance;
 
@@ -161,8 +163,11 @@ public final class SageMakerShapes {
           List<String> allowed = new ArrayList<>();
           enumValues.forEach(v -> allowed.add(v.asText()));
           if (!allowed.contains(text)) {
-            throw error(source, where + " is '" + text + "'; expected one of " + String.join(", ", allowed)
-                + Names.suggestion(text, allowed));
+            // a long enum (InstanceType has well over a hundred values) would bury the suggestion
+            String expected = allowed.size() <= MAX_LISTED_ENUM_VALUES
+                ? "expected one of " + String.join(", ", allowed)
+                : "not one of the " + allowed.size() + " values SageMaker accepts here";
+            throw error(source, where + " is '" + text + "'; " + expected + Names.suggestion(text, allowed));
           }
         }
         if (shape.has("min") && text.length() < shape.get("min").asLong()) {

@@ -19,10 +19,17 @@ public final class SpecJson {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode o = f.objectNode();
     o.put("name", s.name());
-    if (s.algorithm().trainingImage() == null) {
-      o.put("algorithm", s.algorithm().name());
+    AlgorithmSpec algorithm = s.algorithm();
+    if (algorithm.trainingImage() == null && algorithm.inputMode().equals("File")) {
+      o.put("algorithm", algorithm.name());
     } else {
-      o.putObject("algorithm").put("name", s.algorithm().name()).put("trainingImage", s.algorithm().trainingImage());
+      ObjectNode a = o.putObject("algorithm").put("name", algorithm.name());
+      if (algorithm.trainingImage() != null) {
+        a.put("trainingImage", algorithm.trainingImage());
+      }
+      if (!algorithm.inputMode().equals("File")) {
+        a.put("inputMode", algorithm.inputMode());
+      }
     }
     ObjectNode hp = o.putObject("hyperparameters");
     s.hyperparameters().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -44,6 +51,9 @@ public final class SpecJson {
       r.put("memoryPerWorker", s.resources().memoryPerWorker());
     }
     r.put("gpusPerWorker", s.resources().gpusPerWorker());
+    if (s.resources().instanceType() != null) {
+      r.put("instanceType", s.resources().instanceType());
+    }
     ObjectNode st = o.putObject("stoppingCondition").put("maxRuntimeSeconds", s.stoppingCondition().maxRuntimeSeconds());
     if (s.stoppingCondition().maxWaitSeconds() != null) {
       st.put("maxWaitSeconds", s.stoppingCondition().maxWaitSeconds());
@@ -85,6 +95,7 @@ public final class SpecJson {
   public static boolean isSecretName(String name) {
     String n = name.toUpperCase(java.util.Locale.ROOT);
     return n.contains("SECRET") || n.contains("PASSWORD") || n.contains("TOKEN") || n.contains("CREDENTIAL")
-        || n.contains("PRIVATE_KEY") || n.equals("AWS_ACCESS_KEY_ID") || n.endsWith("_API_KEY") || n.endsWith("APIKEY");
+        || n.contains("PASSWD") || n.contains("PRIVATE_KEY") || n.equals("AWS_ACCESS_KEY_ID") || n.contains("API_KEY")
+        || n.contains("APIKEY");
   }
 }

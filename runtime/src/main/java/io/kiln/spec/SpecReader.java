@@ -37,12 +37,16 @@ public final class SpecReader {
     };
   }
 
-  /** Recognises the kind of document by its top-level fields. */
+  /**
+   * Recognises the kind of document by its top-level fields. A request that lacks its job name is
+   * still recognised by its other SageMaker members, so the error says the name is missing.
+   */
   public static Kind kind(JsonNode tree) {
-    if (tree.has("HyperParameterTuningJobName")) {
+    if (tree.has("HyperParameterTuningJobName") || tree.has("HyperParameterTuningJobConfig")) {
       return Kind.SAGEMAKER_TUNING;
     }
-    if (tree.has("TrainingJobName")) {
+    if (tree.has("TrainingJobName") || tree.has("AlgorithmSpecification") || tree.has("InputDataConfig")
+        || tree.has("OutputDataConfig")) {
       return Kind.SAGEMAKER_TRAINING;
     }
     if (tree.has("trainingJob") || tree.has("parameterRanges") || tree.has("strategy")) {

@@ -34,9 +34,11 @@ public final class SpecTree {
         throw KilnException.user("Cannot read spec " + source + ": the file is empty");
       }
       JsonNode root = read(p, first);
-      if (p.nextToken() != null && json) {
-        throw KilnException.user("Cannot read spec " + source + ": unexpected content after the top-level object at line "
-            + p.currentLocation().getLineNr());
+      if (p.nextToken() != null) {
+        throw KilnException.user("Cannot read spec " + source + ": " + (json
+            ? "unexpected content after the top-level object at line " + p.currentLocation().getLineNr()
+            : "the file holds a second YAML document, at line " + p.currentLocation().getLineNr()
+                + "; put one job in each file"));
       }
       if (!root.isObject()) {
         throw KilnException.user("Cannot read spec " + source + ": the top level must be an object (a mapping of fields)");

@@ -65,19 +65,23 @@ public record TrainingJobSpec(
     if (maxRetryAttempts < 0 || maxRetryAttempts > 30) {
       throw KilnException.user("RetryStrategy.MaximumRetryAttempts is " + maxRetryAttempts + "; expected 1 to 30");
     }
+    // messages name the field in both forms a job is written in: Kiln's spec and SageMaker's request
     if (managedSpot) {
       if (stoppingCondition.maxWaitSeconds() == null) {
-        throw KilnException.user("Job '" + name + "' uses managed spot but has no MaxWaitTimeInSeconds; "
-            + "set it (at least MaxRuntimeInSeconds = " + stoppingCondition.maxRuntimeSeconds() + ")");
+        throw KilnException.user("Job '" + name + "' uses managed spot but has no "
+            + "stoppingCondition.maxWaitSeconds (MaxWaitTimeInSeconds); set it to at least the maximum runtime, "
+            + stoppingCondition.maxRuntimeSeconds());
       }
       if (stoppingCondition.maxWaitSeconds() < stoppingCondition.maxRuntimeSeconds()) {
-        throw KilnException.user("MaxWaitTimeInSeconds (" + stoppingCondition.maxWaitSeconds()
-            + ") must be at least MaxRuntimeInSeconds (" + stoppingCondition.maxRuntimeSeconds()
-            + ") for a managed spot job");
+        throw KilnException.user("Job '" + name + "' has stoppingCondition.maxWaitSeconds (MaxWaitTimeInSeconds) "
+            + stoppingCondition.maxWaitSeconds() + ", below stoppingCondition.maxRuntimeSeconds (MaxRuntimeInSeconds) "
+            + stoppingCondition.maxRuntimeSeconds() + "; a managed spot job's wait includes its run, so set it to at least "
+            + stoppingCondition.maxRuntimeSeconds());
       }
     } else if (stoppingCondition.maxWaitSeconds() != null) {
-      throw KilnException.user("MaxWaitTimeInSeconds applies to managed spot jobs only; "
-          + "remove it or turn managed spot on");
+      throw KilnException.user("Job '" + name + "' sets stoppingCondition.maxWaitSeconds (MaxWaitTimeInSeconds), "
+          + "which applies to managed spot jobs only; remove it or turn managed spot on "
+          + "(managedSpot / EnableManagedSpotTraining)");
     }
   }
 

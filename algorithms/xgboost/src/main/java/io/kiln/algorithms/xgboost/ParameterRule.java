@@ -47,7 +47,7 @@ sealed interface ParameterRule {
     }
 
     private String range() {
-      if (max == Long.MAX_VALUE) {
+      if (max >= Integer.MAX_VALUE) {
         return ">= " + min;
       }
       return "from " + min + " to " + max;

@@ -1,0 +1,142 @@
+package io.kiln.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kiln.spi.DataDistribution;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** conf/kiln-job.schema.json describes the fields KilnSpecReader reads, no more and no fewer. */
+class KilnJobSchemaTest {
+  private static JsonNode schema;
+
+  @BeforeAll
+  static void readSchema() throws Exception {
+    Path file = ExampleSpecsTest.repoRoot().resolve("conf/kiln-job.schema.json");
+    schema = new ObjectMapper().readTree(file.toFile());
+  }
+
+  @Test
+  void isDraft202012AndClosed() {
+    assertThat(schema.path("$schema").asText()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
+    assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(texts(schema.path("required"))).containsExactly("name", "algorithm", "channels", "outputPath");
+  }
+
+  @Test
+  void topLevelFieldsAreTheReadersFields() {
+    assertThat(names(schema.path("properties"))).containsExactlyElementsOf(KilnSpecReader.TOP_LEVEL);
+  }
+
+  @Test
+  void nestedFieldsAreTheReadersFields() {
+    assertThat(names(objectBranch("algorithm").path("properties"))).containsExactly("name", "trainingImage", "inputMode");
+    assertThat(names(schema.at("/$defs/channel/properties")))
+        .containsExactly("name", "uri", "contentType", "distribution", "compression");
+    assertThat(names(objectBranch("resources").path("properties")))
+        .containsExactlyInAnyOrder("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType");
+    assertThat(names(objectBranch("stoppingCondition").path("properties")))
+        .containsExactly("maxRuntimeSeconds", "maxWaitSeconds", "maxPendingSeconds");
+    assertThat(names(objectBranch("checkpoint").path("properties"))).containsExactly("uri", "localPath", "intervalRounds");
+    assertThat(names(objectBranch("metricDefinitions").at("/items/properties"))).containsExactly("name", "regex");
+    assertThat(names(objectBranch("retry").path("properties"))).containsExactly("maximumAttempts");
+  }
+
+  @Test
+  void everyFieldHasADescription() {
+    List<String> undocumented = new ArrayList<>();
+    collectUndocumented(schema, "", undocumented);
+
+    assertThat(undocumented).isEmpty();
+  }
+
+  @Test
+  void enumsAreTheReadersEnums() {
+    assertThat(texts(schema.at("/$defs/channel/properties/distribution/enum")))
+        .containsExactlyElementsOf(Arrays.stream(DataDistribution.values()).map(Enum::name).toList());
+    assertThat(texts(schema.at("/$defs/channel/properties/compression/enum")))
+        .containsExactlyElementsOf(Arrays.stream(ChannelSpec.Compression.values()).map(Enum::name).toList());
+    assertThat(texts(objectBranch("algorithm").at("/properties/inputMode/enum")))
+        .containsExactlyElementsOf(Arrays.stream(KilnSpecReader.InputMode.values()).map(Enum::name).toList());
+    assertThat(texts(objectBranch("resources").at("/properties/instanceType/enum")))
+        .containsExactlyInAnyOrderElementsOf(InstanceTypes.all().keySet());
+  }
+
+  @Test
+  void limitsAreTheReadersLimits() {
+    assertThat(schema.at("/properties/name/maxLength").asInt()).isEqualTo(Names.MAX_JOB_NAME_LENGTH);
+    assertThat(integerBranch(objectBranch("resources").at("/properties/workers")).path("maximum").asLong())
+        .isEqualTo(10_000);
+    assertThat(integerBranch(objectBranch("stoppingCondition").at("/properties/maxRuntimeSeconds")).path("maximum")
+        .asLong()).isEqualTo(StoppingCondition.MAX_RUNTIME_LIMIT_SECONDS);
+    assertThat(objectBranch("stoppingCondition").at("/properties/maxRuntimeSeconds/default").asLong())
+        .isEqualTo(StoppingCondition.DEFAULT_MAX_RUNTIME_SECONDS);
+    assertThat(integerBranch(objectBranch("retry").at("/properties/maximumAttempts")).path("maximum").asInt())
+        .isEqualTo(30);
+  }
+
+  /** The object alternative of a field that may also be null (or, for algorithm, a plain name). */
+  private static JsonNode objectBranch(String field) {
+    JsonNode property = schema.path("properties").path(field);
+    for (String combinator : List.of("anyOf", "oneOf")) {
+      for (JsonNode branch : property.path(combinator)) {
+        if (branch.path("type").asText().equals("object") || branch.path("type").asText().equals("array")) {
+          return branch;
+        }
+      }
+    }
+    throw new AssertionError("no object branch for " + field);
+  }
+
+  private static JsonNode integerBranch(JsonNode property) {
+    for (JsonNode branch : property.path("anyOf")) {
+      if (branch.path("type").asText().equals("integer")) {
+        return branch;
+      }
+    }
+    throw new AssertionError("no integer branch in " + property);
+  }
+
+  private static void collectUndocumented(JsonNode node, String path, List<String> out) {
+    if (!node.isObject()) {
+      return;
+    }
+    JsonNode properties = node.path("properties");
+    properties.fieldNames().forEachRemaining(name -> {
+      JsonNode p = properties.get(name);
+      if (!p.hasNonNull("description") || p.get("description").asText().isBlank()) {
+        out.add(path + name);
+      }
+      collectUndocumented(p, path + name + ".", out);
+    });
+    for (String combinator : List.of("anyOf", "oneOf")) {
+      for (JsonNode branch : node.path(combinator)) {
+        collectUndocumented(branch, path, out);
+      }
+    }
+    collectUndocumented(node.path("items"), path + "[].", out);
+    node.path("$defs").properties().forEach(def -> collectUndocumented(def.getValue(), def.getKey() + ".", out));
+  }
+
+  private static List<String> names(JsonNode object) {
+    List<String> names = new ArrayList<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(v -> {
+      if (!v.isNull()) {
+        out.add(v.asText());
+      }
+    });
+    return out;
+  }
+}

@@ -102,6 +102,9 @@ public final class SplitPlanner {
     List<Piece> pieces = new ArrayList<>();
     if (channel.contentType() == ContentType.PARQUET) {
       for (DataObject o : channel.objects()) {
+        if (o.size() == 0) {
+          continue; // holds no rows, as in text channels (and is no Parquet file to open)
+        }
         long rows = ParquetRows.count(o.uri(), conf);
         if (rows > 0) {
           pieces.add(new Piece(o.uri(), rows, o.size(), true, InputSplit.Unit.ROWS, false));

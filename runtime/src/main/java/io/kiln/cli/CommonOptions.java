@@ -17,7 +17,11 @@ public final class CommonOptions {
       description = "Where job records live (file://, s3://, s3a://); default ~/.kiln/jobs or spark.kiln.job-root")
   String jobRoot;
 
+  /** The environment commands read; tests run commands with one of their own. */
+  static final ThreadLocal<java.util.Map<String, String>> ENVIRONMENT = ThreadLocal.withInitial(System::getenv);
+
   public KilnSettings settings() {
-    return KilnSettings.resolve(KilnSettings.defaultsFile(System.getenv()), System.getenv(), conf, master, jobRoot);
+    java.util.Map<String, String> env = ENVIRONMENT.get();
+    return KilnSettings.resolve(KilnSettings.defaultsFile(env), env, conf, master, jobRoot);
   }
 }

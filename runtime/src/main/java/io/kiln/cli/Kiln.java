@@ -34,12 +34,22 @@ public final class Kiln implements Runnable {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
-  /** Runs the command line and returns the exit code (the tests' entry point). */
+  /** Runs the command line and returns the exit code. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = commandLine();
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
+  }
+
+  /** Runs the command line with {@code environment} in place of the process environment. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, java.util.Map<String, String> environment) {
+    CommonOptions.ENVIRONMENT.set(environment);
+    try {
+      return execute(args, out, err);
+    } finally {
+      CommonOptions.ENVIRONMENT.remove();
+    }
   }
 
   static CommandLine commandLine() {

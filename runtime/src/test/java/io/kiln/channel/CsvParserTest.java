@@ -1,0 +1,217 @@
+package io.kiln.channel;
+
+import static io.kiln.channel.LocalChannel.list;
+import static io.kiln.channel.LocalChannel.plan;
+import static io.kiln.channel.LocalChannel.read;
+import static io.kiln.channel.LocalChannel.rows;
+import static io.kiln.channel.LocalChannel.uri;
+import static io.kiln.channel.LocalChannel.userError;
+import static io.kiln.channel.LocalChannel.write;
+import static io.kiln.channel.LocalChannel.writeGzip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.channel.LocalChannel.Row;
+import io.kiln.spi.ChannelData;
+import io.kiln.spi.ContentType;
+import io.kiln.spi.LabeledData;
+import io.kiln.spi.ReadOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvParserTest {
+  private static final ReadOptions WEIGHTS = new ReadOptions(true);
+
+  @TempDir Path dir;
+
+  @Test
+  void labelComesFirstAndTheRestAreFeatures() {
+    LabeledData data = readCsv("3,1.5,-2\n0,0.25,1e3\n", ReadOptions.DEFAULT);
+
+    assertThat(data.isDense()).isTrue();
+    assertThat(data.rows()).isEqualTo(2);
+    assertThat(data.columns()).isEqualTo(2);
+    assertThat(data.weights()).isNull();
+    assertThat(rows(data)).containsExactly(Row.dense(3, 1.5f, -2), Row.dense(0, 0.25f, 1000));
+  }
+
+  @Test
+  void emptyCellIsAMissingValue() {
+    LabeledData data = readCsv("1,,2,\n0, ,\t,3\n", ReadOptions.DEFAULT);
+
+    assertThat(rows(data)).containsExactly(Row.dense(1, Float.NaN, 2, Float.NaN),
+        Row.dense(0, Float.NaN, Float.NaN, 3));
+  }
+
+  @Test
+  void cellsAreTrimmedOfSpacesAndTabs() {
+    LabeledData data = readCsv(" 1 ,\t2.5\t, 3 \r\n\t0\t,  -4,5  \n", ReadOptions.DEFAULT);
+
+    assertThat(rows(data)).containsExactly(Row.dense(1, 2.5f, 3), Row.dense(0, -4, 5));
+  }
+
+  @Test
+  void blankLinesAreSkipped() {
+    LabeledData data = readCsv("\n1,2\n\r\n  \t \n\n0,3\n\n", ReadOptions.DEFAULT);
+
+    assertThat(rows(data)).containsExactly(Row.dense(1, 2), Row.dense(0, 3));
+  }
+
+  @Test
+  void weightColumnComesSecond() {
+    LabeledData data = readCsv("1,0.5,2,3\n0,,4,5\n1, 2 ,,6\n", WEIGHTS);
+
+    assertThat(data.columns()).isEqualTo(2);
+    assertThat(data.weights()).isNotNull();
+    // an empty weight is 1
+    assertThat(rows(data)).containsExactly(Row.weighted(1, 0.5f, 2, 3), Row.weighted(0, 1, 4, 5),
+        Row.weighted(1, 2, Float.NaN, 6));
+  }
+
+  @Test
+  void thousandsOfWeightedRowsAreKeptInOrder() {
+    StringBuilder text = new StringBuilder();
+    List<Row> expected = new ArrayList<>();
+    for (int r = 0; r < 5000; r++) {
+      text.append(r % 2).append(',').append(r / 4f).append(',').append(r).append(",").append(-r).append('\n');
+      expected.add(Row.weighted(r % 2, r / 4f, r, -r));
+    }
+
+    LabeledData data = readCsv(text.toString(), WEIGHTS);
+
+    assertThat(data.rows()).isEqualTo(5000);
+    assertThat(rows(data)).isEqualTo(expected);
+  }
+
+  @Test
+  void weightedRowNeedsAFeature() {
+    assertThat(userError(() -> readCsv("1,0.5\n", WEIGHTS)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 1: found 2 value(s); a row needs the label, the weight "
+            + "and at least one feature");
+  }
+
+  @Test
+  void rowNeedsAFeature() {
+    assertThat(userError(() -> readCsv("\n\n7\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 3: found 1 value(s); a row needs the label and at least "
+            + "one feature");
+  }
+
+  @Test
+  void emptyLabelIsAnError() {
+    assertThat(userError(() -> readCsv("1,2\n ,3\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: the label (column 1) is empty");
+  }
+
+  @Test
+  void raggedRowIsAnErrorWithFileAndLineNumber() {
+    assertThat(userError(() -> readCsv("1,2,3\n\n0,4,5\r\n1,6\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 4: found 2 values, but rows before it have 3 (label and "
+            + "2 features)");
+    assertThat(userError(() -> readCsv("1,1,2,3\n0,1,4,5,6\n", WEIGHTS)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: found 5 values, but rows before it have 4 (label, "
+            + "weight and 2 features)");
+  }
+
+  @Test
+  void raggedRowInALaterFileOfTheSameWorkerIsAnError() {
+    write(dir.resolve("train/a.csv"), "1,2,3\n");
+    write(dir.resolve("train/b.csv"), "1,2,3\n1,2,3,4\n");
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+
+    assertThat(userError(() -> read("train", ContentType.CSV, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + channel.objects().get(1).uri() + " line 2: found 4 values, but rows before "
+            + "it have 3 (label and 2 features)");
+  }
+
+  @Test
+  void nonNumericCellIsAnErrorNamingFileLineColumnAndValue() {
+    assertThat(userError(() -> readCsv("1,2,3\n0,4,abc\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: column 3 is 'abc', which is not a number");
+    assertThat(userError(() -> readCsv("1,2,3\n0, 1 5 ,3\n", ReadOptions.DEFAULT)))
+        .hasMessageEndingWith("line 2: column 2 is '1 5', which is not a number");
+    assertThat(userError(() -> readCsv("1,2,3\n0,x1.5 ,3\n", ReadOptions.DEFAULT)))
+        .hasMessageEndingWith("line 2: column 2 is 'x1.5', which is not a number");
+    assertThat(userError(() -> readCsv("1,w,3\n", WEIGHTS)))
+        .hasMessageEndingWith("line 1: column 2 is 'w', which is not a number");
+  }
+
+  @Test
+  void longBadValueIsShortenedInTheMessage() {
+    String value = "n".repeat(100);
+
+    assertThat(userError(() -> readCsv("1," + value + "\n", ReadOptions.DEFAULT)))
+        .hasMessageEndingWith("line 1: column 2 is '" + "n".repeat(40) + "', which is not a number");
+  }
+
+  @Test
+  void headerRowIsAnErrorWithAHint() {
+    assertThat(userError(() -> readCsv("label,x1,x2\n1,2,3\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 1: column 1 is 'label', which is not a number; CSV "
+            + "channels have no header row and the label comes first");
+  }
+
+  @Test
+  void errorInAGzipObjectCountsLinesOfTheUncompressedText() {
+    writeGzip(dir.resolve("train/a.csv.gz"), "1,2\n".repeat(5000) + "1,oops\n");
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+
+    assertThat(userError(() -> read("train", ContentType.CSV, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + channel.objects().get(0).uri() + " line 5001: column 2 is 'oops', which is "
+            + "not a number");
+  }
+
+  @Test
+  void plainTextNamedGzIsAUserError() {
+    write(dir.resolve("train/a.csv.gz"), "1,2\n");
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+
+    assertThat(userError(() -> read("train", ContentType.CSV, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessageStartingWith("Channel 'train': " + channel.objects().get(0).uri() + " is not valid gzip data (")
+        .hasMessageEndingWith("); set the channel's compression to None if it is not compressed");
+  }
+
+  /** A 5 MB file whose bad line falls deep in the last of three workers' shares. */
+  @Test
+  void errorsInALaterSplitOfABigFileCountLinesFromTheFileStart() {
+    StringBuilder good = new StringBuilder();
+    String pad = " ".repeat(40);
+    for (int i = 1; i <= 100_000; i++) {
+      good.append(i % 2).append(",").append(pad).append(i).append(".25,").append(i % 7 == 0 ? "\r\n" : "\n");
+    }
+    String ragged = good.toString().replace(" 99002.25,\n", " 99002.25\n");
+    String nonNumeric = good.toString().replace(" 99002.25,\n", " 99002.25,x\n");
+    assertThat(ragged).isNotEqualTo(good.toString()).hasSizeGreaterThan(5_000_000);
+    assertThat(nonNumeric).isNotEqualTo(good.toString());
+
+    write(dir.resolve("ragged/a.csv"), ragged);
+    ChannelData raggedChannel = list("train", uri(dir) + "/ragged/", ContentType.CSV);
+    List<List<InputSplit>> plan = plan(raggedChannel, 3);
+    // more than the reader's 1 MiB buffer lies between the split start and the bad line
+    assertThat(ragged.indexOf(" 99002.25") - plan.get(2).get(0).start()).isGreaterThan(1 << 20);
+
+    assertThat(read("train", ContentType.CSV, plan.get(0), ReadOptions.DEFAULT).rows()).isGreaterThan(30_000);
+    assertThat(read("train", ContentType.CSV, plan.get(1), ReadOptions.DEFAULT).rows()).isGreaterThan(30_000);
+    assertThat(userError(() -> read("train", ContentType.CSV, plan.get(2), ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + raggedChannel.objects().get(0).uri() + " line 99002: found 2 values, but "
+            + "rows before it have 3 (label and 2 features)");
+
+    write(dir.resolve("bad/a.csv"), nonNumeric);
+    ChannelData badChannel = list("train", uri(dir) + "/bad/", ContentType.CSV);
+    assertThat(userError(() -> read("train", ContentType.CSV, plan(badChannel, 3).get(2), ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + badChannel.objects().get(0).uri() + " line 99002: column 3 is 'x', which "
+            + "is not a number");
+  }
+
+  private LabeledData readCsv(String text, ReadOptions options) {
+    write(dir.resolve("train/a.csv"), text);
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+    return read("train", ContentType.CSV, plan(channel, 1).get(0), options);
+  }
+
+  private String fileUri() {
+    return list("train", uri(dir) + "/train/", ContentType.CSV).objects().get(0).uri();
+  }
+}

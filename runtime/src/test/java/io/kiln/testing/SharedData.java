@@ -14,9 +14,13 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The small real datasets of {@code ../shared/data} (scikit-learn's copies of the UCI sets), read as
- * rows with the label first, SageMaker's CSV convention.
+ * rows with the label first, SageMaker's CSV convention. Where the repository has no
+ * {@code ../shared} beside it, the same files come from Debian's python3-sklearn, which the test
+ * command installs.
  */
 public final class SharedData {
+  static final String SKLEARN_DATA = "/usr/lib/python3/dist-packages/sklearn/datasets/data";
+
   private SharedData() {}
 
   public static Path directory() {
@@ -31,7 +35,12 @@ public final class SharedData {
         return candidate;
       }
     }
-    throw new IllegalStateException("../shared/data not found from " + root);
+    Path sklearn = Paths.get(SKLEARN_DATA);
+    if (Files.isDirectory(sklearn)) {
+      return sklearn;
+    }
+    throw new IllegalStateException("../shared/data not found from " + root + ", nor " + SKLEARN_DATA
+        + " (apt-get install -y python3-sklearn)");
   }
 
   /** breast_cancer.csv: 569 rows, label (0 malignant, 1 benign) first, then 30 features. */

@@ -24,9 +24,16 @@ import scala.runtime.AbstractFunction1;
  */
 public final class BarrierRunner {
   private final SparkContext sc;
+  private volatile FailureListener current;
 
   public BarrierRunner(SparkContext sc) {
     this.sc = sc;
+  }
+
+  /** Executors running the current run's tasks (empty between runs). */
+  public java.util.Set<String> executorsInUse() {
+    FailureListener l = current;
+    return l == null ? java.util.Set.of() : l.executors();
   }
 
   /**
@@ -41,6 +48,7 @@ public final class BarrierRunner {
     sc.setJobGroup(jobGroup, description, true);
     FailureListener failures = new FailureListener(jobGroup);
     sc.addSparkListener(failures);
+    current = failures;
     try {
       RDD<WorkerPlan> input = jsc.parallelize(plans, plans.size()).rdd();
       ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
@@ -66,6 +74,7 @@ public final class BarrierRunner {
       }
       throw classify(e, failures);
     } finally {
+      current = null;
       sc.removeSparkListener(failures);
       if (previousGroup == null) {
         sc.clearJobGroup();

@@ -99,4 +99,14 @@ final class BarrierWorkerContext implements WorkerContext {
   public CheckpointStore checkpoints() {
     return plan.checkpoints();
   }
+
+  @Override
+  public int checkpointInterval() {
+    return plan.checkpointInterval();
+  }
+
+  @Override
+  public void log(String line) {
+    plan.control().log(plan.rank(), line);
+  }
 }

@@ -2,6 +2,7 @@ package io.kiln.barrier;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.TaskEndReason;
@@ -20,6 +21,7 @@ final class FailureListener extends SparkListener {
   private Throwable firstError;
   private String firstErrorText;
   private String executorLost;
+  private final Set<String> executors = ConcurrentHashMap.newKeySet();
 
   FailureListener(String jobGroup) {
     this.jobGroup = jobGroup;
@@ -32,6 +34,22 @@ final class FailureListener extends SparkListener {
         stages.add((Integer) id);
       }
     }
+  }
+
+  @Override
+  public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+    boolean ours;
+    synchronized (this) {
+      ours = stages.contains(start.stageId());
+    }
+    if (ours) {
+      executors.add(start.taskInfo().executorId());
+    }
+  }
+
+  /** Executors that run (or ran) this job group's tasks. */
+  Set<String> executors() {
+    return Set.copyOf(executors);
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param channels this worker's share of each channel
  * @param control the line to the driver
  * @param checkpoints the job's checkpoint store, or null
+ * @param checkpointInterval rounds between checkpoints the user asked for, 0 for the default
  * @param hadoopConf the storage settings
  */
 public record WorkerPlan(
@@ -29,6 +30,7 @@ public record WorkerPlan(
     Map<String, ChannelShare> channels,
     ControlClient control,
     CheckpointStore checkpoints,
+    int checkpointInterval,
     HadoopConf hadoopConf) implements Serializable {
 
   /** One channel's splits for one worker. */

@@ -87,6 +87,13 @@ public final class KilnSettings {
     return Paths.get(dir != null ? dir : "conf").resolve("spark-defaults.conf");
   }
 
+  /** The same settings on another master. */
+  public KilnSettings withMaster(String master) {
+    Map<String, String> v = new LinkedHashMap<>(values);
+    v.put("spark.master", master);
+    return new KilnSettings(v);
+  }
+
   public Map<String, String> values() {
     return values;
   }

@@ -82,7 +82,8 @@ public record JobRecord(
   /** Kiln's extras: how the job ran, its driver's heartbeat, its metric history. */
   @JsonPropertyOrder({"Algorithm", "Workers", "CoresPerWorker", "MemoryPerWorker", "GpusPerWorker", "SparkMaster",
       "ApplicationId", "DriverHost", "DriverPid", "DriverState", "HeartbeatTime", "HeartbeatIntervalSeconds",
-      "RoundsCompleted", "Attempts", "TuningJobName", "Notices", "Billing", "MetricHistory", "Spec"})
+      "RoundsCompleted", "Attempts", "LeaseEpoch", "LeaseOwner", "TuningJobName", "Notices", "Billing",
+      "MetricHistory", "Spec"})
   public record KilnDetails(
       @JsonProperty("Algorithm") String algorithm,
       @JsonProperty("Workers") int workers,
@@ -98,6 +99,8 @@ public record JobRecord(
       @JsonProperty("HeartbeatIntervalSeconds") Long heartbeatIntervalSeconds,
       @JsonProperty("RoundsCompleted") Integer roundsCompleted,
       @JsonProperty("Attempts") Integer attempts,
+      @JsonProperty("LeaseEpoch") Integer leaseEpoch,
+      @JsonProperty("LeaseOwner") String leaseOwner,
       @JsonProperty("TuningJobName") String tuningJobName,
       @JsonProperty("Notices") List<String> notices,
       @JsonProperty("Billing") JsonNode billing,
@@ -256,6 +259,8 @@ public record JobRecord(
     private Long heartbeatIntervalSeconds;
     private Integer roundsCompleted;
     private Integer attempts;
+    private Integer leaseEpoch;
+    private String leaseOwner;
     private String tuningJobName;
     private List<String> notices;
     private JsonNode billing;
@@ -285,6 +290,8 @@ public record JobRecord(
       heartbeatIntervalSeconds = k.heartbeatIntervalSeconds;
       roundsCompleted = k.roundsCompleted;
       attempts = k.attempts;
+      leaseEpoch = k.leaseEpoch;
+      leaseOwner = k.leaseOwner;
       tuningJobName = k.tuningJobName;
       notices = k.notices;
       billing = k.billing;
@@ -306,6 +313,8 @@ public record JobRecord(
     public KilnBuilder heartbeatIntervalSeconds(Long v) { heartbeatIntervalSeconds = v; return this; }
     public KilnBuilder roundsCompleted(Integer v) { roundsCompleted = v; return this; }
     public KilnBuilder attempts(Integer v) { attempts = v; return this; }
+    public KilnBuilder leaseEpoch(Integer v) { leaseEpoch = v; return this; }
+    public KilnBuilder leaseOwner(String v) { leaseOwner = v; return this; }
     public KilnBuilder tuningJobName(String v) { tuningJobName = v; return this; }
     public KilnBuilder notices(List<String> v) { notices = v; return this; }
     public KilnBuilder billing(JsonNode v) { billing = v; return this; }
@@ -316,7 +325,7 @@ public record JobRecord(
     public KilnDetails build() {
       return new KilnDetails(algorithm, workers, coresPerWorker, memoryPerWorker, gpusPerWorker, sparkMaster,
           applicationId, driverHost, driverPid, driverState, heartbeatTime, heartbeatIntervalSeconds,
-          roundsCompleted, attempts, tuningJobName, notices, billing, metricHistory, spec);
+          roundsCompleted, attempts, leaseEpoch, leaseOwner, tuningJobName, notices, billing, metricHistory, spec);
     }
   }
 }

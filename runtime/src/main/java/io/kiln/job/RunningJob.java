@@ -32,6 +32,7 @@ final class RunningJob {
   private volatile String stopMessage;
   private volatile boolean checkpointRequested;
   private volatile int plannedRounds;
+  private volatile boolean fenced;
 
   RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
     this.store = store;
@@ -182,12 +183,24 @@ final class RunningJob {
     save();
   }
 
+  /**
+   * Steps aside: another driver took the job over. This driver stops training and never writes the
+   * record again.
+   */
+  void fence(String why) {
+    if (!fenced) {
+      LOG.warn("{}: {}; this driver stops writing the job", spec.name(), why);
+    }
+    fenced = true;
+    requestStop(SecondaryStatus.Stopped, why);
+  }
+
   /** Writes the record and the log if anything changed since the last save. */
   void save() {
     JobRecord snapshot;
     String logText;
     synchronized (this) {
-      if (!dirty) {
+      if (!dirty || fenced) {
         return;
       }
       snapshot = record;

@@ -73,7 +73,8 @@ final class KilnSpecReader {
   }
 
   private static ResourceSpec resources(Fields r) {
-    r.allowOnly(List.of("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType"));
+    r.allowOnly(List.of("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType", "minWorkers",
+        "fallbackMaster"));
     int workers = r.integer("workers", 1, 10_000).orElse(1L).intValue();
     String instanceType = r.text("instanceType").orElse(null);
     Integer cores = r.integer("coresPerWorker", 1, 1024).map(Long::intValue).orElse(null);
@@ -91,7 +92,9 @@ final class KilnSpecReader {
     Integer c = cores;
     String m = memory;
     int g = gpus == null ? 0 : gpus;
-    return wrap(r, () -> new ResourceSpec(workers, c, m, g, instanceType));
+    Integer minWorkers = r.integer("minWorkers", 1, 10_000).map(Long::intValue).orElse(null);
+    String fallbackMaster = r.text("fallbackMaster").orElse(null);
+    return wrap(r, () -> new ResourceSpec(workers, c, m, g, instanceType, minWorkers, fallbackMaster));
   }
 
   private static StoppingCondition stopping(Fields s) {

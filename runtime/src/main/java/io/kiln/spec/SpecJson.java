@@ -51,6 +51,12 @@ public final class SpecJson {
       r.put("memoryPerWorker", s.resources().memoryPerWorker());
     }
     r.put("gpusPerWorker", s.resources().gpusPerWorker());
+    if (s.resources().minWorkers() != null) {
+      r.put("minWorkers", s.resources().minWorkers());
+    }
+    if (s.resources().fallbackMaster() != null) {
+      r.put("fallbackMaster", s.resources().fallbackMaster());
+    }
     if (s.resources().instanceType() != null) {
       r.put("instanceType", s.resources().instanceType());
     }

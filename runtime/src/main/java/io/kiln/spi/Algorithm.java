@@ -47,4 +47,12 @@ public interface Algorithm<H> {
 
   /** Trains on the driver, running worker code through the context; writes the model files. */
   TrainingOutcome train(TrainingContext context, H hyperparameters);
+
+  /**
+   * Writes the model a checkpoint holds into {@code modelDirectory}, for a job that ends (stopped
+   * while waiting for capacity) with no training running; returns false when it cannot.
+   */
+  default boolean modelFromCheckpoint(CheckpointStore.Checkpoint checkpoint, java.nio.file.Path modelDirectory) {
+    return false;
+  }
 }

@@ -16,6 +16,9 @@ public interface CheckpointStore extends Serializable {
   /** The newest complete checkpoint whose files match their checksums. */
   Optional<Checkpoint> latest();
 
+  /** The newest complete, verified checkpoint at or below {@code round}. */
+  Optional<Checkpoint> latestAtOrBefore(int round);
+
   /** Saves the files of the state after {@code round} rounds; keeps the newest few. */
   void save(int round, Map<String, byte[]> files);
 

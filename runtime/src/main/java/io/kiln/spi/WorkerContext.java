@@ -38,4 +38,10 @@ public interface WorkerContext {
 
   /** The job's checkpoint store, usable from worker code; null when the job has none. */
   CheckpointStore checkpoints();
+
+  /** Rounds between checkpoints the user asked for, or 0 for the algorithm's own default. */
+  int checkpointInterval();
+
+  /** Writes a line to the job's log on the driver. */
+  void log(String line);
 }

@@ -40,7 +40,8 @@ class KilnJobSchemaTest {
     assertThat(names(schema.at("/$defs/channel/properties")))
         .containsExactly("name", "uri", "contentType", "distribution", "compression");
     assertThat(names(objectBranch("resources").path("properties")))
-        .containsExactlyInAnyOrder("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType");
+        .containsExactlyInAnyOrder("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType",
+            "minWorkers", "fallbackMaster");
     assertThat(names(objectBranch("stoppingCondition").path("properties")))
         .containsExactly("maxRuntimeSeconds", "maxWaitSeconds", "maxPendingSeconds");
     assertThat(names(objectBranch("checkpoint").path("properties"))).containsExactly("uri", "localPath", "intervalRounds");

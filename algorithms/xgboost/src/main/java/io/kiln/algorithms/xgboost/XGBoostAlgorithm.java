@@ -73,6 +73,20 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
   }
 
   @Override
+  public boolean modelFromCheckpoint(io.kiln.spi.CheckpointStore.Checkpoint checkpoint, java.nio.file.Path modelDirectory) {
+    byte[] model = checkpoint.files().get(Checkpointer.MODEL);
+    if (model == null) {
+      return false;
+    }
+    try {
+      Files.write(modelDirectory.resolve(MODEL_FILE), model);
+      return true;
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public TrainingOutcome train(TrainingContext context, XGBoostHyperparameters hp) {
     hp.checkWorkers(context.workers());
     boolean validation = context.channel("validation").isPresent();

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.Communicator;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -51,7 +52,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
   record Result(byte[] model, int rounds, Map<String, Double> finalMetrics, boolean stopped) implements Serializable {}
 
   @Override
-  public Result run(WorkerContext ctx) throws XGBoostError {
+  public Result run(WorkerContext ctx) throws XGBoostError, java.io.IOException {
     boolean distributed = ctx.workers() > 1;
     if (distributed) {
       Map<String, Object> env = new LinkedHashMap<>(communicator);
@@ -83,7 +84,10 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       for (int i = 0; i < matrices.size(); i++) {
         watches.put(names.get(i), matrices.get(i));
       }
-      booster = XGBoost.train(train, params, 0, watches, null, null, null, 0, null);
+      Checkpointer checkpoints = new Checkpointer(ctx);
+      Optional<Checkpointer.Restored> restored = checkpoints.restore();
+      booster = XGBoost.train(train, params, 0, watches, null, null, null, 0,
+          restored.map(Checkpointer.Restored::booster).orElse(null));
       for (String m : hp.nativeMetrics()) {
         booster.setParam("eval_metric", m);
       }
@@ -91,34 +95,53 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       String[] evalNames = names.toArray(String[]::new);
       String target = (validation ? "validation:" : "train:") + last(hp.reportedMetrics());
       boolean maximize = XGBoostHyperparameters.maximize(last(hp.reportedMetrics()));
-      double best = Double.NaN;
-      int bestRound = -1;
+      int round = restored.map(r -> r.state().round()).orElse(0);
+      int bestRound = restored.map(r -> r.state().bestRound()).orElse(-1);
+      double best = restored.map(r -> r.state().best()).orElse(Double.NaN);
+      if (restored.isPresent() && ctx.rank() == 0) {
+        ctx.log("Resumed from the checkpoint after round " + round);
+      }
       Map<String, Double> metrics = Map.of();
-      int round = 0;
       boolean stopped = false;
-      while (round < hp.numRound()) {
-        if (hp.sampling()) {
-          booster.setParam("seed", Long.toString(seedFor(hp.seed(), round)));
-        }
-        booster.update(train, round);
-        metrics = evaluate(booster, evalMats, evalNames, data, round);
-        round++;
-        Directive directive = ctx.report(round - 1, ctx.rank() == 0 ? metrics : Map.of());
-        if (hp.earlyStoppingRounds() > 0) {
-          Double value = metrics.get(target);
-          if (value != null && (Double.isNaN(best) || (maximize ? value > best : value < best))) {
-            best = value;
-            bestRound = round - 1;
+      try (checkpoints) {
+        while (round < hp.numRound()) {
+          long start = System.nanoTime();
+          if (hp.sampling()) {
+            booster.setParam("seed", Long.toString(seedFor(hp.seed(), round)));
           }
-          if (round - 1 - bestRound >= hp.earlyStoppingRounds()) {
-            stopped = true;
+          booster.update(train, round);
+          metrics = evaluate(booster, evalMats, evalNames, data, round);
+          round++;
+          Directive directive = ctx.report(round - 1, ctx.rank() == 0 ? metrics : Map.of());
+          if (hp.earlyStoppingRounds() > 0) {
+            Double value = metrics.get(target);
+            if (value != null && (Double.isNaN(best) || (maximize ? value > best : value < best))) {
+              best = value;
+              bestRound = round - 1;
+            }
+            if (round - 1 - bestRound >= hp.earlyStoppingRounds()) {
+              stopped = true;
+              break;
+            }
+          }
+          checkpoints.timed(System.nanoTime() - start);
+          Checkpointer.State state = new Checkpointer.State(round, bestRound, best);
+          if (directive == Directive.STOP) {
+            checkpoints.saveNow(booster, state, "Final");
+            stopped = round < hp.numRound();
             break;
           }
+          if (directive == Directive.CHECKPOINT) {
+            checkpoints.saveNow(booster, state, "Emergency");
+          } else {
+            checkpoints.maybeSave(booster, state);
+          }
         }
-        if (directive == Directive.STOP) {
-          stopped = round < hp.numRound();
-          break;
+        if (metrics.isEmpty() && round > 0) {
+          // resumed after the last round: evaluate the restored model once for the final metrics
+          metrics = evaluate(booster, evalMats, evalNames, data, round - 1);
         }
+        checkpoints.saveNow(booster, new Checkpointer.State(round, bestRound, best), "Final");
       }
       byte[] model = null;
       if (ctx.rank() == 0) {

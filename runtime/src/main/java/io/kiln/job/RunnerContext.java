@@ -1,0 +1,125 @@
+package io.kiln.job;
+
+import io.kiln.barrier.BarrierRunner;
+import io.kiln.barrier.ControlServer;
+import io.kiln.barrier.HadoopConf;
+import io.kiln.barrier.WorkerPlan;
+import io.kiln.channel.InputSplit;
+import io.kiln.spi.ChannelData;
+import io.kiln.spi.CheckpointStore;
+import io.kiln.spi.TrainingContext;
+import io.kiln.spi.WorkerFunction;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.SparkSession;
+
+/** The training context the runner gives an algorithm for one attempt. */
+final class RunnerContext implements TrainingContext {
+  private final SparkSession spark;
+  private final RunningJob job;
+  private final int workers;
+  private final Map<String, ChannelData> channels;
+  private final Map<String, List<List<InputSplit>>> splits;
+  private final int threads;
+  private final Path modelDirectory;
+  private final ControlServer control;
+  private final HadoopConf hadoopConf;
+  private final CheckpointStore checkpoints;
+  private final int attempt;
+  private final String pool;
+  final BarrierRunner barrier;
+
+  RunnerContext(SparkSession spark, RunningJob job, int workers, Map<String, ChannelData> channels,
+      Map<String, List<List<InputSplit>>> splits, int threads, Path modelDirectory, ControlServer control,
+      HadoopConf hadoopConf, CheckpointStore checkpoints, int attempt, String pool) {
+    this.spark = spark;
+    this.job = job;
+    this.workers = workers;
+    this.channels = channels;
+    this.splits = splits;
+    this.threads = threads;
+    this.modelDirectory = modelDirectory;
+    this.control = control;
+    this.hadoopConf = hadoopConf;
+    this.checkpoints = checkpoints;
+    this.attempt = attempt;
+    this.pool = pool;
+    this.barrier = new BarrierRunner(spark.sparkContext());
+  }
+
+  @Override
+  public String jobName() {
+    return job.spec().name();
+  }
+
+  @Override
+  public SparkSession spark() {
+    return spark;
+  }
+
+  @Override
+  public int workers() {
+    return workers;
+  }
+
+  @Override
+  public int threadsPerWorker() {
+    return threads;
+  }
+
+  @Override
+  public Map<String, ChannelData> channels() {
+    return channels;
+  }
+
+  @Override
+  public Path modelDirectory() {
+    return modelDirectory;
+  }
+
+  @Override
+  public Optional<CheckpointStore> checkpoints() {
+    return Optional.ofNullable(checkpoints);
+  }
+
+  @Override
+  public Optional<Integer> checkpointInterval() {
+    return job.spec().checkpointSpec().map(c -> c.intervalRounds());
+  }
+
+  @Override
+  public <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function) {
+    List<WorkerPlan> plans = new ArrayList<>();
+    for (int rank = 0; rank < workers; rank++) {
+      Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
+      for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+        shares.put(e.getKey(), new WorkerPlan.ChannelShare(e.getValue().contentType(),
+            splits.get(e.getKey()).get(rank)));
+      }
+      plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
+          checkpointInterval().orElse(0), hadoopConf));
+    }
+    String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
+    if (pool != null) {
+      spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
+    }
+    try {
+      return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
+          + (attempt + 1) + ")", plans, function);
+    } finally {
+      if (pool != null) {
+        spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
+      }
+    }
+  }
+
+  @Override
+  public void log(String line) {
+    job.log(line);
+  }
+}

@@ -1,0 +1,270 @@
+package io.kiln.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Spark standalone cluster on 127.0.0.1 for fault tests: a master and workers as separate
+ * JVMs, each worker launching real executor JVMs, built from the jars of this test's classpath (no
+ * Spark distribution needed). Executors get the test's classpath, so they run the code under test.
+ * Tests kill executors, workers or send them SIGPWR, by PID.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private final Path home;
+  private final int port;
+  private final int uiPort;
+  private final Process master;
+  private final List<Process> workers = new ArrayList<>();
+  private final List<Integer> workerCores = new ArrayList<>();
+
+  private LocalCluster(Path home, int port, int uiPort, Process master) {
+    this.home = home;
+    this.port = port;
+    this.uiPort = uiPort;
+    this.master = master;
+  }
+
+  /** Starts a master and {@code workers} workers of one core each; returns when all registered. */
+  public static LocalCluster start(int workers) {
+    try {
+      Path home = Files.createTempDirectory("kiln-cluster-");
+      Path jars = Files.createDirectories(home.resolve("jars"));
+      Files.writeString(home.resolve("RELEASE"), "");
+      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        Path p = Paths.get(entry);
+        if (entry.endsWith(".jar") && Files.exists(p)) {
+          Path link = jars.resolve(p.getFileName());
+          if (!Files.exists(link)) {
+            Files.createSymbolicLink(link, p);
+          }
+        }
+      }
+      int port = freePort();
+      int uiPort = freePort();
+      Process master = launch(home, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+          "--port", Integer.toString(port), "--webui-port", Integer.toString(uiPort)));
+      LocalCluster cluster = new LocalCluster(home, port, uiPort, master);
+      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
+      for (int i = 0; i < workers; i++) {
+        cluster.addWorker(1);
+      }
+      cluster.awaitWorkers(workers);
+      return cluster;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts one more worker; returns its index. */
+  public int addWorker(int cores) {
+    int index = workers.size();
+    try {
+      Path dir = Files.createDirectories(home.resolve("work-" + index));
+      Process w = launch(home, "worker-" + index, List.of("org.apache.spark.deploy.worker.Worker", "--host",
+          "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "2g", "--webui-port",
+          Integer.toString(freePort()), "--work-dir", dir.toString(), masterUrl()));
+      workers.add(w);
+      workerCores.add(cores);
+      return index;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Process launch(Path home, String name, List<String> mainAndArgs) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", home.resolve("jars") + "/*", "-Dspark.decommission.enabled=true",
+        "-Dspark.worker.decommission.signal=PWR"));
+    cmd.addAll(mainAndArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(home.resolve(name + ".log").toFile());
+    pb.environment().put("SPARK_HOME", home.toString());
+    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+    return pb.start();
+  }
+
+  public String masterUrl() {
+    return "spark://127.0.0.1:" + port;
+  }
+
+  /** What a driver needs to run executors of this cluster with the test's code on their classpath. */
+  public java.util.Map<String, String> driverConf() {
+    String opens = String.join(" ", List.of("--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+        "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+        "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
+        "-Daws.ec2.metadata.disabled=true"));
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+    conf.put("spark.master", masterUrl());
+    conf.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+    conf.put("spark.executor.extraJavaOptions", opens);
+    conf.put("spark.executor.cores", "1");
+    conf.put("spark.executor.memory", "1g");
+    conf.put("spark.cores.max", "64");
+    conf.put("spark.decommission.enabled", "true");
+    conf.put("spark.executor.decommission.killInterval", "20s");
+    conf.put("spark.storage.decommission.enabled", "false");
+    conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+    conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3");
+    conf.put("spark.executorEnv.AWS_EC2_METADATA_DISABLED", "true");
+    conf.put("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
+    // executor JVMs with the whole test classpath take a few seconds to register
+    conf.put("spark.kiln.preflight.slot-wait-seconds", "90");
+    return conf;
+  }
+
+  public int workerCount() {
+    return workers.size();
+  }
+
+  public long workerPid(int index) {
+    return workers.get(index).pid();
+  }
+
+  public boolean workerAlive(int index) {
+    return workers.get(index).isAlive();
+  }
+
+  /** The executor JVMs the worker launched (its child processes). */
+  public List<ProcessHandle> executors(int worker) {
+    return workers.get(worker).descendants().filter(ProcessHandle::isAlive)
+        .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend")).toList();
+  }
+
+  /** The worker whose executor has this executor id, found from the executor's command line. */
+  public Optional<Integer> workerOfExecutor(String executorId) {
+    for (int i = 0; i < workers.size(); i++) {
+      for (ProcessHandle e : executors(i)) {
+        if (commandLine(e).contains(" --executor-id " + executorId + " ")) {
+          return Optional.of(i);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A process's whole command line (ProcessHandle.Info truncates long ones). */
+  static String commandLine(ProcessHandle p) {
+    try {
+      byte[] raw = Files.readAllBytes(Paths.get("/proc", Long.toString(p.pid()), "cmdline"));
+      return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** SIGKILLs the executors of a worker; the worker launches new ones. */
+  public void killExecutors(int worker) {
+    for (ProcessHandle e : executors(worker)) {
+      e.destroyForcibly();
+    }
+  }
+
+  /** SIGKILLs a worker and its executors: its capacity is gone. */
+  public void killWorker(int worker) {
+    Process w = workers.get(worker);
+    w.descendants().forEach(ProcessHandle::destroyForcibly);
+    w.destroyForcibly();
+    try {
+      w.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends SIGPWR to a worker, which Spark turns into decommissioning it and its executors. */
+  public void decommissionWorker(int worker) {
+    signal(workers.get(worker).pid(), "PWR");
+  }
+
+  private static void signal(long pid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+      kill.waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Waits until the master knows {@code count} alive workers. */
+  public void awaitWorkers(int count) {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (aliveWorkers() >= count) {
+        return;
+      }
+      sleep(300);
+    }
+    throw new IllegalStateException("only " + aliveWorkers() + " of " + count + " workers registered; see " + home);
+  }
+
+  public int aliveWorkers() {
+    try {
+      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + uiPort + "/json/").toURL()
+          .openConnection();
+      c.setConnectTimeout(1000);
+      c.setReadTimeout(3000);
+      String json = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      return node.path("aliveworkers").asInt();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    for (Process w : workers) {
+      w.descendants().forEach(ProcessHandle::destroyForcibly);
+      w.destroyForcibly();
+    }
+    master.destroyForcibly();
+  }
+
+  /** Deletes the cluster's directory (logs included). */
+  public void deleteFiles() {
+    try (var s = Files.walk(home)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // temp files
+    }
+  }
+}

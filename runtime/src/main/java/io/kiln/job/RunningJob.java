@@ -33,6 +33,8 @@ final class RunningJob {
   private volatile boolean checkpointRequested;
   private volatile int plannedRounds;
   private volatile boolean fenced;
+  private double waitedSeconds;
+  private Instant waitingSince;
 
   RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
     this.store = store;
@@ -141,6 +143,24 @@ final class RunningJob {
 
   synchronized Map<String, Double> definedMetrics() {
     return new LinkedHashMap<>(definedMetrics);
+  }
+
+  /** Marks the start of a wait for capacity (time that is neither training nor billed for spot). */
+  synchronized void beginWait(Instant at) {
+    waitingSince = at;
+  }
+
+  synchronized void endWait(Instant at) {
+    if (waitingSince != null) {
+      waitedSeconds += Duration.between(waitingSince, at).toMillis() / 1000.0;
+      waitingSince = null;
+    }
+  }
+
+  /** Seconds spent waiting for capacity so far, the wait under way included. */
+  synchronized double waitedSeconds(Instant now) {
+    double ongoing = waitingSince == null ? 0 : Duration.between(waitingSince, now).toMillis() / 1000.0;
+    return waitedSeconds + ongoing;
   }
 
   void setPlannedRounds(int rounds) {

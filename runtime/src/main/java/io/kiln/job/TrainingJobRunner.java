@@ -384,6 +384,7 @@ public final class TrainingJobRunner {
     if (fallbackAt.isAfter(deadline)) {
       fallbackAt = deadline;
     }
+    job.beginWait(start);
     job.log("Waiting for capacity: " + workers + " task slot(s) needed, " + Preflight.slots(spark.sparkContext())
         + " available; waiting until " + AwsTime.format(hasFallback ? fallbackAt : deadline));
     try {
@@ -426,7 +427,9 @@ public final class TrainingJobRunner {
         sleep(1000);
       }
     } finally {
-      billing.waited(start, Instant.now());
+      Instant end = Instant.now();
+      job.endWait(end);
+      billing.waited(start, end);
     }
   }
 
@@ -527,7 +530,9 @@ public final class TrainingJobRunner {
       }
       Instant start = job.record().trainingStartTime();
       long limit = spec.stoppingCondition().maxRuntimeSeconds();
-      if (job.stopReason() == null && start != null && Duration.between(start, now).getSeconds() >= limit) {
+      // run time: time waiting for capacity does not count (MaxWaitTimeInSeconds bounds that)
+      if (job.stopReason() == null && start != null
+          && Duration.between(start, now).getSeconds() - job.waitedSeconds(now) >= limit) {
         if (job.requestStop(SecondaryStatus.MaxRuntimeExceeded,
             "Training job reached MaxRuntimeInSeconds (" + limit + " s)")) {
           job.transition(SecondaryStatus.Stopping, "Stopping: MaxRuntimeInSeconds (" + limit + " s) reached");

@@ -190,7 +190,12 @@ class TrainingJobLifecycleTest {
   }
 
   static void awaitRounds(String name, int rounds) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
+    awaitRounds(runner, name, rounds);
+  }
+
+  /** Waits until a running job has reported {@code rounds} rounds (as its saved record shows). */
+  static void awaitRounds(TrainingJobRunner runner, String name, int rounds) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
       var r = runner.store().load(name);
       if (r.isPresent() && r.get().kiln().roundsCompleted() != null && r.get().kiln().roundsCompleted() >= rounds) {
@@ -198,6 +203,17 @@ class TrainingJobLifecycleTest {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError(name + " did not reach " + rounds + " rounds");
+    throw new AssertionError(name + " did not reach " + rounds + " rounds: " + runner.store().readLog(name).orElse(""));
+  }
+
+  /** Waits until the cluster offers {@code slots} task slots. */
+  static void awaitSlots(SparkSession spark, int slots) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (Preflight.slots(spark.sparkContext()) < slots) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("the cluster never offered " + slots + " task slots");
+      }
+      Thread.sleep(200);
+    }
   }
 }

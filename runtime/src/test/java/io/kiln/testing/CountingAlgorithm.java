@@ -2,6 +2,7 @@ package io.kiln.testing;
 
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelRequirement;
+import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
@@ -28,15 +29,19 @@ import java.util.Set;
  * file holding the rounds done and the rows seen.
  *
  * <p>Hyperparameters: rounds (required), sleep_ms, offset, fail_at_round (throws a user error
- * there).
+ * there), fail_once_at_round (throws an algorithm error there in the first attempt only),
+ * checkpoint_every (with a checkpoint location: rank 0 saves every this many rounds; each attempt
+ * restores the newest checkpoint).
  */
 public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Params> {
 
   /** The validated hyperparameters. */
-  public record Params(int rounds, long sleepMs, double offset, int failAtRound) implements Serializable {}
+  public record Params(int rounds, long sleepMs, double offset, int failAtRound, int failOnceAtRound,
+      int checkpointEvery) implements Serializable {}
 
   /** What each worker returns. */
-  public record Result(int rounds, long rows, boolean stopped, double lastLoss) implements Serializable {}
+  public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound)
+      implements Serializable {}
 
   @Override
   public String name() {
@@ -62,7 +67,8 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   @Override
   public Params hyperparameters(Map<String, String> raw) {
     for (String k : raw.keySet()) {
-      if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round").contains(k) && !k.startsWith("_")) {
+      if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every")
+          .contains(k) && !k.startsWith("_")) {
         throw KilnException.user("Hyperparameter " + k + " is not a counting hyperparameter");
       }
     }
@@ -79,7 +85,9 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
       throw KilnException.user("Hyperparameter rounds=" + rounds + " is not valid: expected a whole number >= 1");
     }
     return new Params(rounds, Long.parseLong(raw.getOrDefault("sleep_ms", "0")),
-        Double.parseDouble(raw.getOrDefault("offset", "0")), Integer.parseInt(raw.getOrDefault("fail_at_round", "-1")));
+        Double.parseDouble(raw.getOrDefault("offset", "0")), Integer.parseInt(raw.getOrDefault("fail_at_round", "-1")),
+        Integer.parseInt(raw.getOrDefault("fail_once_at_round", "-1")),
+        Integer.parseInt(raw.getOrDefault("checkpoint_every", "0")));
   }
 
   @Override
@@ -93,11 +101,22 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     Result r = results.get(0);
     long rows = results.stream().mapToLong(Result::rows).sum();
     try {
-      Files.writeString(context.modelDirectory().resolve("model.txt"), "rounds=" + r.rounds() + "\nrows=" + rows + "\n");
+      Files.writeString(context.modelDirectory().resolve("model.txt"), "rounds=" + r.rounds() + "\nrows=" + rows
+          + "\nrestored=" + r.restoredRound() + "\nworkers=" + context.workers() + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return new TrainingOutcome(r.rounds(), Map.of("train:loss", r.lastLoss()), r.stopped());
+  }
+
+  @Override
+  public boolean modelFromCheckpoint(io.kiln.spi.CheckpointStore.Checkpoint checkpoint, java.nio.file.Path dir) {
+    try {
+      Files.writeString(dir.resolve("model.txt"), "rounds=" + checkpoint.round() + "\nfrom-checkpoint=true\n");
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static double loss(int round, double offset) {
@@ -108,23 +127,40 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     @Override
     public Result run(WorkerContext ctx) throws Exception {
       LabeledData data = ctx.read("train", ReadOptions.DEFAULT);
+      CheckpointStore store = p.checkpointEvery() > 0 ? ctx.checkpoints() : null;
       int round = 0;
+      if (store != null) {
+        // every worker restores the round rank 0 found
+        int found = ctx.rank() == 0 ? store.latest().map(CheckpointStore.Checkpoint::round).orElse(0) : 0;
+        round = Integer.parseInt(ctx.allGather(Integer.toString(found)).get(0));
+        if (round > 0 && ctx.rank() == 0) {
+          ctx.log("Resumed from the checkpoint after round " + round);
+        }
+      }
+      int restored = round;
       boolean stopped = false;
       double last = Double.NaN;
       while (round < p.rounds()) {
         if (round == p.failAtRound()) {
           throw KilnException.user("counting failed at round " + round + " as asked");
         }
+        if (round == p.failOnceAtRound() && ctx.attempt() == 0) {
+          throw new KilnException(io.kiln.spi.ErrorType.ALGORITHM, "counting failed once at round " + round);
+        }
         Thread.sleep(p.sleepMs());
         last = loss(round, p.offset());
         Directive d = ctx.report(round, ctx.rank() == 0 ? Map.of("train:loss", last) : Map.of());
         round++;
+        if (store != null && ctx.rank() == 0 && (round % p.checkpointEvery() == 0 || d != Directive.CONTINUE)) {
+          store.save(round, Map.of("state", Integer.toString(round).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          ctx.log((d == Directive.CHECKPOINT ? "Emergency checkpoint" : "Checkpoint") + " saved after round " + round);
+        }
         if (d == Directive.STOP) {
           stopped = round < p.rounds();
           break;
         }
       }
-      return new Result(round, data.rows(), stopped, last);
+      return new Result(round, data.rows(), stopped, last, restored);
     }
   }
 }

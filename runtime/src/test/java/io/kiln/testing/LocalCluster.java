@@ -119,7 +119,9 @@ public final class LocalCluster implements AutoCloseable {
     conf.put("spark.executor.memory", "1g");
     conf.put("spark.cores.max", "64");
     conf.put("spark.decommission.enabled", "true");
-    conf.put("spark.executor.decommission.killInterval", "20s");
+    conf.put("spark.executor.decommission.killInterval", "10s");
+    // a decommissioned executor exits after this long, as a reclaimed spot node would go away
+    conf.put("spark.executor.decommission.forceKillTimeout", "10s");
     conf.put("spark.storage.decommission.enabled", "false");
     conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
     conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3");

@@ -80,6 +80,14 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       }
       Map<String, Object> params = new LinkedHashMap<>(hp.boosterParams());
       params.put("nthread", ctx.threads());
+      String[] updaters = alternatingUpdaters(hp);
+      if (hp.sampling()) {
+        // row sampling draws from XGBoost's global generator, reseeded from (seed, round) each round
+        params.put("seed_per_iteration", "true");
+      }
+      if (updaters != null) {
+        params.put("refresh_leaf", "0");
+      }
       Map<String, DMatrix> watches = new LinkedHashMap<>();
       for (int i = 0; i < matrices.size(); i++) {
         watches.put(names.get(i), matrices.get(i));
@@ -106,8 +114,8 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       try (checkpoints) {
         while (round < hp.numRound()) {
           long start = System.nanoTime();
-          if (hp.sampling()) {
-            booster.setParam("seed", Long.toString(seedFor(hp.seed(), round)));
+          if (updaters != null) {
+            booster.setParam("updater", updaters[round % 2]);
           }
           booster.update(train, round);
           metrics = evaluate(booster, evalMats, evalNames, data, round);
@@ -163,9 +171,26 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     }
   }
 
-  /** Each round's randomness depends only on (seed, round), wherever training resumed. */
-  static long seedFor(long seed, int round) {
-    return (seed * 1_000_003L + round) & 0x7fffffffL;
+  /**
+   * With sampling on, each round's randomness must depend only on (seed, round), so that a run
+   * resumed from a checkpoint makes the same model as one that never stopped. XGBoost's global
+   * generator is reseeded per round ({@code seed_per_iteration}), but its tree updater keeps state
+   * across rounds (the column sampler's own generator, drawn from the global one when the updater
+   * is created). Alternating between two updater sequences makes XGBoost create a fresh updater
+   * every round, as a resumed run does for its first round. The second adds {@code refresh} with
+   * {@code refresh_leaf=0}: it recomputes the new tree's node statistics (cover) and leaves its
+   * leaf values, so predictions are unchanged; it applies to the same rounds in every run,
+   * interrupted or not. ({@code prune} and {@code sync} would do as well on one worker, but both
+   * broadcast trees, which fails in xgboost4j 3.1's distributed mode.) Returns null when sampling
+   * is off or the user chose the updaters.
+   */
+  static String[] alternatingUpdaters(XGBoostHyperparameters hp) {
+    if (!hp.sampling() || hp.boosterParams().containsKey("updater")
+        || hp.boosterParams().getOrDefault("booster", "gbtree").equals("gblinear")) {
+      return null;
+    }
+    String grow = hp.boosterParams().get("tree_method").equals("approx") ? "grow_histmaker" : "grow_quantile_histmaker";
+    return new String[] {grow, grow + ",refresh"};
   }
 
   private Map<String, Double> evaluate(Booster booster, DMatrix[] mats, String[] names, List<LabeledData> data,

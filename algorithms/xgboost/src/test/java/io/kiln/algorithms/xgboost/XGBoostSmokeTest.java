@@ -36,7 +36,7 @@ class XGBoostSmokeTest {
     String train = SharedData.writeLocal(dir, "data/train.csv", SharedData.breastCancer());
     String spec = """
         {"name": "smoke-1", "algorithm": "xgboost",
-         "hyperparameters": {"num_round": "10", "objective": "binary:logistic", "max_depth": "3", "eval_metric": "auc"},
+         "hyperparameters": {"num_round": "10", "objective": "binary:logistic", "max_depth": "3", "eval_metric": "auc", "subsample": "0.8"},
          "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
          "outputPath": "%s",
          "resources": {"workers": 2}}

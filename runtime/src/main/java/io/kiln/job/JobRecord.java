@@ -81,7 +81,7 @@ public record JobRecord(
 
   /** Kiln's extras: how the job ran, its driver's heartbeat, its metric history. */
   @JsonPropertyOrder({"Algorithm", "Workers", "CoresPerWorker", "MemoryPerWorker", "GpusPerWorker", "SparkMaster",
-      "ApplicationId", "DriverHost", "DriverPid", "DriverState", "HeartbeatTime", "HeartbeatIntervalSeconds",
+      "ApplicationId", "DriverHost", "DriverPid", "DriverState", "HeartbeatTime", "HeartbeatIntervalSeconds", "HeartbeatLapseSeconds",
       "RoundsCompleted", "Attempts", "LeaseEpoch", "LeaseOwner", "TuningJobName", "Notices", "Billing",
       "MetricHistory", "Spec"})
   public record KilnDetails(
@@ -97,6 +97,7 @@ public record JobRecord(
       @JsonProperty("DriverState") String driverState,
       @JsonProperty("HeartbeatTime") Instant heartbeatTime,
       @JsonProperty("HeartbeatIntervalSeconds") Long heartbeatIntervalSeconds,
+      @JsonProperty("HeartbeatLapseSeconds") Long heartbeatLapseSeconds,
       @JsonProperty("RoundsCompleted") Integer roundsCompleted,
       @JsonProperty("Attempts") Integer attempts,
       @JsonProperty("LeaseEpoch") Integer leaseEpoch,
@@ -120,7 +121,8 @@ public record JobRecord(
       return false;
     }
     long interval = kiln.heartbeatIntervalSeconds() == null ? 10 : kiln.heartbeatIntervalSeconds();
-    Duration lapse = Duration.ofSeconds(Math.max(30, 3 * interval));
+    Duration lapse = Duration.ofSeconds(kiln.heartbeatLapseSeconds() != null ? kiln.heartbeatLapseSeconds()
+        : Math.max(30, 3 * interval));
     return kiln.heartbeatTime().plus(lapse).isBefore(now);
   }
 
@@ -257,6 +259,7 @@ public record JobRecord(
     private String driverState;
     private Instant heartbeatTime;
     private Long heartbeatIntervalSeconds;
+    private Long heartbeatLapseSeconds;
     private Integer roundsCompleted;
     private Integer attempts;
     private Integer leaseEpoch;
@@ -288,6 +291,7 @@ public record JobRecord(
       driverState = k.driverState;
       heartbeatTime = k.heartbeatTime;
       heartbeatIntervalSeconds = k.heartbeatIntervalSeconds;
+      heartbeatLapseSeconds = k.heartbeatLapseSeconds;
       roundsCompleted = k.roundsCompleted;
       attempts = k.attempts;
       leaseEpoch = k.leaseEpoch;
@@ -311,6 +315,7 @@ public record JobRecord(
     public KilnBuilder driverState(String v) { driverState = v; return this; }
     public KilnBuilder heartbeatTime(Instant v) { heartbeatTime = v; return this; }
     public KilnBuilder heartbeatIntervalSeconds(Long v) { heartbeatIntervalSeconds = v; return this; }
+    public KilnBuilder heartbeatLapseSeconds(Long v) { heartbeatLapseSeconds = v; return this; }
     public KilnBuilder roundsCompleted(Integer v) { roundsCompleted = v; return this; }
     public KilnBuilder attempts(Integer v) { attempts = v; return this; }
     public KilnBuilder leaseEpoch(Integer v) { leaseEpoch = v; return this; }
@@ -325,7 +330,7 @@ public record JobRecord(
     public KilnDetails build() {
       return new KilnDetails(algorithm, workers, coresPerWorker, memoryPerWorker, gpusPerWorker, sparkMaster,
           applicationId, driverHost, driverPid, driverState, heartbeatTime, heartbeatIntervalSeconds,
-          roundsCompleted, attempts, leaseEpoch, leaseOwner, tuningJobName, notices, billing, metricHistory, spec);
+          heartbeatLapseSeconds, roundsCompleted, attempts, leaseEpoch, leaseOwner, tuningJobName, notices, billing, metricHistory, spec);
     }
   }
 }

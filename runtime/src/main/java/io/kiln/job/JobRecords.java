@@ -17,7 +17,7 @@ final class JobRecords {
   private JobRecords() {}
 
   static JobRecord created(TrainingJobSpec spec, Instant now, String master, String appId, String host,
-      long heartbeatSeconds) {
+      long heartbeatSeconds, long lapseSeconds) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode algorithm = f.objectNode();
     if (spec.algorithm().trainingImage() != null) {
@@ -74,6 +74,7 @@ final class JobRecords {
         .driverPid(ProcessHandle.current().pid())
         .heartbeatTime(now)
         .heartbeatIntervalSeconds(heartbeatSeconds)
+        .heartbeatLapseSeconds(lapseSeconds)
         .attempts(0)
         .notices(spec.notices())
         .spec(SpecJson.toKilnSpec(spec))

@@ -10,6 +10,9 @@ public final class KilnConf {
   /** Seconds between driver heartbeats (and record saves). */
   public static final String HEARTBEAT_INTERVAL = "spark.kiln.heartbeat.interval-seconds";
   public static final long HEARTBEAT_INTERVAL_DEFAULT = 10;
+  /** Seconds without a heartbeat after which a job's driver counts as lost; 0: max(30, 3 intervals). */
+  public static final String HEARTBEAT_LAPSE = "spark.kiln.heartbeat.lapse-seconds";
+  public static final long HEARTBEAT_LAPSE_DEFAULT = 0;
   /** How long preflight waits for executors to register enough task slots. */
   public static final String SLOT_WAIT = "spark.kiln.preflight.slot-wait-seconds";
   public static final long SLOT_WAIT_DEFAULT = 60;
@@ -31,6 +34,11 @@ public final class KilnConf {
 
   public long heartbeatIntervalSeconds() {
     return Math.max(1, conf.getLong(HEARTBEAT_INTERVAL, HEARTBEAT_INTERVAL_DEFAULT));
+  }
+
+  public long heartbeatLapseSeconds() {
+    long lapse = conf.getLong(HEARTBEAT_LAPSE, HEARTBEAT_LAPSE_DEFAULT);
+    return lapse > 0 ? lapse : Math.max(30, 3 * heartbeatIntervalSeconds());
   }
 
   public long slotWaitSeconds() {

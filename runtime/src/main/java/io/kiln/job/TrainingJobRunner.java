@@ -124,7 +124,7 @@ public final class TrainingJobRunner {
     SparkContext sc = spark.sparkContext();
     Instant created = Instant.now();
     JobRecord record = JobRecords.created(spec, created, sc.master(), sc.applicationId(), conf.controlHost(),
-        conf.heartbeatIntervalSeconds());
+        conf.heartbeatIntervalSeconds(), conf.heartbeatLapseSeconds());
     String owner = UUID.randomUUID().toString();
     record = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(0).leaseOwner(owner).build()).build();
     store.create(record);
@@ -163,7 +163,8 @@ public final class TrainingJobRunner {
     JobRecord taken = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(epoch).leaseOwner(owner)
         .driverHost(conf.controlHost()).driverPid(ProcessHandle.current().pid()).sparkMaster(sc.master())
         .applicationId(sc.applicationId()).heartbeatTime(Instant.now())
-        .heartbeatIntervalSeconds(conf.heartbeatIntervalSeconds()).build()).build();
+        .heartbeatIntervalSeconds(conf.heartbeatIntervalSeconds())
+        .heartbeatLapseSeconds(conf.heartbeatLapseSeconds()).build()).build();
     store.save(taken);
     RunningJob job = new RunningJob(store, spec, taken, listener);
     job.log("Resumed by a new driver on " + conf.controlHost() + " (pid " + ProcessHandle.current().pid()

@@ -22,14 +22,16 @@ import java.util.Map;
 public final class S3Server {
   private static S3Server instance;
 
-  private final Process process;
+  private Process process;
+  private final Path home;
   private final int port;
   private final Path dataDir;
   private final String accessKey;
   private final String secretKey;
 
-  private S3Server(Process process, int port, Path dataDir, String accessKey, String secretKey) {
+  private S3Server(Process process, Path home, int port, Path dataDir, String accessKey, String secretKey) {
     this.process = process;
+    this.home = home;
     this.port = port;
     this.dataDir = dataDir;
     this.accessKey = accessKey;
@@ -68,15 +70,40 @@ public final class S3Server {
           "jclouds.provider=filesystem",
           "jclouds.filesystem.basedir=" + data,
           ""));
-      Process p = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-jar", jar, "--properties", props.toString()))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("s3proxy.log").toFile())
-          .start();
-      Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
-      S3Server server = new S3Server(p, port, data, access, secret);
+      Process p = launch(dir);
+      S3Server server = new S3Server(p, dir, port, data, access, secret);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.process.destroyForcibly()));
       server.awaitReady();
       return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Process launch(Path dir) throws IOException {
+    return new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-jar", System.getProperty("kiln.s3proxy.jar"), "--properties",
+        dir.resolve("s3proxy.properties").toString()))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile()))
+        .start();
+  }
+
+  /** Kills the server process (SIGKILL); requests fail until {@link #start()}. */
+  public synchronized void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Starts the server again, same port, data and credentials, and waits until it answers. */
+  public synchronized void restart() {
+    try {
+      process = launch(home);
+      awaitReady();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

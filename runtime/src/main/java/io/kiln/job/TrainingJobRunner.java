@@ -78,6 +78,7 @@ public final class TrainingJobRunner {
   private final Algorithms algorithms;
   private final KilnConf conf;
   private final MasterSwitch masterSwitch;
+  private final Map<String, RunningJob> active = new java.util.concurrent.ConcurrentHashMap<>();
 
   public TrainingJobRunner(SparkSession spark, JobStore store, Algorithms algorithms) {
     this(spark, store, algorithms, master -> Optional.empty());
@@ -121,12 +122,21 @@ public final class TrainingJobRunner {
    * (a job of that name exists): then no record was written.
    */
   public JobResult run(TrainingJobSpec spec, JobListener listener) {
+    return run(spec, listener, null);
+  }
+
+  /**
+   * Runs a job that belongs to a tuning job (a trial): like {@link #run(TrainingJobSpec, JobListener)},
+   * with the tuning job named in the record.
+   */
+  public JobResult run(TrainingJobSpec spec, JobListener listener, String tuningJobName) {
     SparkContext sc = spark.sparkContext();
     Instant created = Instant.now();
     JobRecord record = JobRecords.created(spec, created, sc.master(), sc.applicationId(), conf.controlHost(),
         conf.heartbeatIntervalSeconds(), conf.heartbeatLapseSeconds());
     String owner = UUID.randomUUID().toString();
-    record = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(0).leaseOwner(owner).build()).build();
+    record = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(0).leaseOwner(owner).tuningJobName(tuningJobName)
+        .build()).build();
     store.create(record);
     RunningJob job = new RunningJob(store, spec, record, listener);
     job.log("Created training job " + spec.name() + " (algorithm " + spec.algorithm().name() + ", "
@@ -172,7 +182,32 @@ public final class TrainingJobRunner {
     return execute(job, epoch, true);
   }
 
+  /**
+   * Asks a job this runner is running to stop at its next round boundary, keeping the model so far
+   * (the tuner's early stopping, a tuning job being stopped). Returns false when no such job runs
+   * here.
+   */
+  public boolean requestStop(String name, String reason) {
+    RunningJob job = active.get(name);
+    if (job == null) {
+      return false;
+    }
+    if (job.requestStop(SecondaryStatus.Stopped, reason)) {
+      job.transition(SecondaryStatus.Stopping, "Stopping the training job (" + reason + ")");
+    }
+    return true;
+  }
+
   private JobResult execute(RunningJob job, int leaseEpoch, boolean resumed) {
+    active.put(job.spec().name(), job);
+    try {
+      return executeAttempts(job, leaseEpoch, resumed);
+    } finally {
+      active.remove(job.spec().name());
+    }
+  }
+
+  private JobResult executeAttempts(RunningJob job, int leaseEpoch, boolean resumed) {
     TrainingJobSpec spec = job.spec();
     ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "kiln-heartbeat-" + spec.name());

@@ -113,7 +113,11 @@ public final class LocalCluster implements AutoCloseable {
         "-Daws.ec2.metadata.disabled=true"));
     java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
     conf.put("spark.master", masterUrl());
-    conf.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+    // executors start in their worker's directory: give them the classpath with absolute paths
+    conf.put("spark.executor.extraClassPath", java.util.Arrays.stream(
+        System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .map(e -> Paths.get(e).toAbsolutePath().toString()).collect(java.util.stream.Collectors.joining(
+            java.io.File.pathSeparator)));
     conf.put("spark.executor.extraJavaOptions", opens);
     conf.put("spark.executor.cores", "1");
     conf.put("spark.executor.memory", "1g");

@@ -33,6 +33,16 @@ final class ListCommand extends StoreCommand implements Callable<Integer> {
       out.println(String.format("%-40s %-11s %-20s %-32s %s", r.trainingJobName(), r.trainingJobStatus(),
           r.secondaryStatus(), AwsTime.format(r.creationTime()), r.kiln() == null ? "" : r.kiln().algorithm()));
     }
+    List<com.fasterxml.jackson.databind.JsonNode> tuning = TuningJobs.list(store(common)).stream().limit(max).toList();
+    if (!tuning.isEmpty()) {
+      out.println();
+      out.println(String.format("%-40s %-11s %-32s %s", "TUNING JOB", "STATUS", "CREATED", "TRIALS"));
+      for (var t : tuning) {
+        out.println(String.format("%-40s %-11s %-32s %s", t.path("HyperParameterTuningJobName").asText(),
+            t.path("HyperParameterTuningJobStatus").asText(), t.path("CreationTime").asText(),
+            t.path("Kiln").path("Trials").size()));
+      }
+    }
     return 0;
   }
 }

@@ -3,10 +3,10 @@ package io.kiln.cli;
 import org.apache.spark.sql.SparkSession;
 
 /** The SparkSession a command runs on: the one spark-submit made, or a new one from Kiln's settings. */
-final class Sessions {
+public final class Sessions {
   private Sessions() {}
 
-  static SparkSession start(KilnSettings settings) {
+  public static SparkSession start(KilnSettings settings) {
     return SparkSession.builder().config(settings.sparkConf()).getOrCreate();
   }
 }

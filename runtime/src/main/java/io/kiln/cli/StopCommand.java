@@ -23,6 +23,12 @@ final class StopCommand extends StoreCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobStore store = store(common);
+    if (store.load(name).isEmpty() && TuningJobs.exists(store, name)) {
+      TuningJobs.requestStop(store, name, "kiln stop");
+      command.commandLine().getOut().println("Stop requested for tuning job " + name
+          + "; its driver stops the running trials (see 'kiln describe-tuning " + name + "')");
+      return 0;
+    }
     JobRecord r = load(store, name);
     if (r.trainingJobStatus().terminal()) {
       command.commandLine().getOut().println(name + " already ended: " + r.trainingJobStatus());

@@ -6,8 +6,8 @@ import io.kiln.spi.KilnException;
 import java.time.Instant;
 
 /** What the read-side commands share: the job store, opened without starting Spark. */
-abstract class StoreCommand {
-  JobStore store(CommonOptions common) {
+public abstract class StoreCommand {
+  protected JobStore store(CommonOptions common) {
     KilnSettings s = common.settings();
     return new JobStore(s.jobRoot(), s.hadoopConf());
   }

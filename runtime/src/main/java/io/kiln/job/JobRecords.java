@@ -13,8 +13,28 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds a new job's record from its spec, echoing the request as DescribeTrainingJob does. */
-final class JobRecords {
+public final class JobRecords {
   private JobRecords() {}
+
+  /**
+   * The request echo DescribeTrainingJob returns (AlgorithmSpecification, InputDataConfig,
+   * OutputDataConfig, ResourceConfig, StoppingCondition, CheckpointConfig), also a tuning job's
+   * TrainingJobDefinition.
+   */
+  public static ObjectNode describeEcho(TrainingJobSpec spec) {
+    JobRecord r = created(spec, Instant.EPOCH, "", "", "", 1, 1);
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.set("AlgorithmSpecification", r.algorithmSpecification());
+    o.set("InputDataConfig", r.inputDataConfig());
+    o.set("OutputDataConfig", r.outputDataConfig());
+    o.set("ResourceConfig", r.resourceConfig());
+    o.set("StoppingCondition", r.stoppingCondition());
+    if (r.checkpointConfig() != null) {
+      o.set("CheckpointConfig", r.checkpointConfig());
+    }
+    o.put("EnableManagedSpotTraining", spec.managedSpot());
+    return o;
+  }
 
   static JobRecord created(TrainingJobSpec spec, Instant now, String master, String appId, String host,
       long heartbeatSeconds, long lapseSeconds) {

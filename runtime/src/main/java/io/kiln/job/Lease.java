@@ -17,13 +17,13 @@ import org.apache.hadoop.fs.FileStatus;
  * epoch N, and the smallest owner wins; S3 lists what was written before, so every claimant sees the
  * same claims and picks the same winner.
  */
-final class Lease {
+public final class Lease {
   static final long SETTLE_MILLIS = 2_000;
 
   private Lease() {}
 
   /** Claims {@code epoch} for {@code owner}; true when this owner won. */
-  static boolean claim(Store store, String jobDirectory, int epoch, String owner) {
+  public static boolean claim(Store store, String jobDirectory, int epoch, String owner) {
     String dir = jobDirectory + "lease/";
     byte[] body = owner.getBytes(StandardCharsets.UTF_8);
     if (!Uris.isObjectStore(dir)) {

@@ -58,7 +58,7 @@ public final class Preflight {
   }
 
   /** Task slots the cluster has now for the default resource profile. */
-  static int slots(SparkContext sc) {
+  public static int slots(SparkContext sc) {
     return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 

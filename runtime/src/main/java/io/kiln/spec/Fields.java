@@ -15,9 +15,10 @@ import java.util.function.Function;
 
 /**
  * Checked access to one object of a spec tree. Every error names the field by its path
- * ({@code channels[0].contentType}), the value, and what would be accepted.
+ * ({@code channels[0].contentType}), the value, and what would be accepted. Public so that other
+ * modules' specs (tuning) read their fields the same way.
  */
-final class Fields {
+public final class Fields {
   private final JsonNode node;
   private final String path;
   private final String source;
@@ -28,16 +29,21 @@ final class Fields {
     this.source = source;
   }
 
-  static Fields root(JsonNode node, String source) {
+  public static Fields root(JsonNode node, String source) {
     return new Fields(node, "", source);
   }
 
-  String path(String field) {
+  public String path(String field) {
     return path.isEmpty() ? field : path + "." + field;
   }
 
+  /** This object's own path ({@code channels[0]}); empty at the top level. */
+  public String path() {
+    return path;
+  }
+
   /** Refuses any field not in {@code allowed}, suggesting the closest allowed name. */
-  Fields allowOnly(Collection<String> allowed) {
+  public Fields allowOnly(Collection<String> allowed) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!allowed.contains(name)) {
@@ -48,12 +54,12 @@ final class Fields {
     return this;
   }
 
-  boolean has(String field) {
+  public boolean has(String field) {
     JsonNode v = node.get(field);
     return v != null && !v.isNull();
   }
 
-  Optional<String> text(String field) {
+  public Optional<String> text(String field) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
       return Optional.empty();
@@ -64,11 +70,11 @@ final class Fields {
     return Optional.of(v.asText());
   }
 
-  String requireText(String field) {
+  public String requireText(String field) {
     return text(field).orElseThrow(() -> error("missing required field '" + path(field) + "'"));
   }
 
-  Optional<Long> integer(String field, long min, long max) {
+  public Optional<Long> integer(String field, long min, long max) {
     return text(field).map(v -> {
       long parsed;
       try {
@@ -83,7 +89,23 @@ final class Fields {
     });
   }
 
-  Optional<Boolean> bool(String field) {
+  /** A finite decimal number, as written or in exponent notation. */
+  public Optional<Double> decimal(String field) {
+    return text(field).map(v -> {
+      double parsed;
+      try {
+        parsed = Double.parseDouble(v.trim());
+      } catch (NumberFormatException e) {
+        throw error("field '" + path(field) + "' is '" + v + "'; expected a number");
+      }
+      if (!Double.isFinite(parsed)) {
+        throw error("field '" + path(field) + "' is '" + v + "'; expected a finite number");
+      }
+      return parsed;
+    });
+  }
+
+  public Optional<Boolean> bool(String field) {
     return text(field).map(v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
@@ -91,7 +113,7 @@ final class Fields {
     });
   }
 
-  <E extends Enum<E>> Optional<E> enumValue(String field, Class<E> type) {
+  public <E extends Enum<E>> Optional<E> enumValue(String field, Class<E> type) {
     return text(field).map(v -> {
       for (E e : type.getEnumConstants()) {
         if (e.name().equals(v)) {
@@ -107,7 +129,7 @@ final class Fields {
     });
   }
 
-  Optional<Fields> object(String field) {
+  public Optional<Fields> object(String field) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
       return Optional.empty();
@@ -118,7 +140,7 @@ final class Fields {
     return Optional.of(new Fields(v, path(field), source));
   }
 
-  List<Fields> objects(String field) {
+  public List<Fields> objects(String field) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
       return List.of();
@@ -138,8 +160,29 @@ final class Fields {
     return out;
   }
 
+  /** A list of single values, kept as written; empty when the field is absent. */
+  public List<String> texts(String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw error("field '" + path(field) + "' must be a list, not " + describe(v));
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode item = v.get(i);
+      if (!item.isTextual()) {
+        throw error("'" + path(field) + "[" + i + "]' must be a single value, not "
+            + (item.isNull() ? "empty" : describe(item)));
+      }
+      out.add(item.asText());
+    }
+    return out;
+  }
+
   /** A map of strings; values that are numbers or booleans keep the text as written. */
-  Map<String, String> stringMap(String field) {
+  public Map<String, String> stringMap(String field) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
       return Map.of();
@@ -162,21 +205,21 @@ final class Fields {
     return out;
   }
 
-  <T> List<T> list(String field, Function<Fields, T> each) {
+  public <T> List<T> list(String field, Function<Fields, T> each) {
     return objects(field).stream().map(each).toList();
   }
 
-  Set<String> fieldNames() {
+  public Set<String> fieldNames() {
     Set<String> names = new java.util.LinkedHashSet<>();
     node.fieldNames().forEachRemaining(names::add);
     return names;
   }
 
-  JsonNode node() {
+  public JsonNode node() {
     return node;
   }
 
-  KilnException error(String message) {
+  public KilnException error(String message) {
     return KilnException.user("Invalid spec " + source + ": " + message);
   }
 

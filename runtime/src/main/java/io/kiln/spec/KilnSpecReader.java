@@ -5,9 +5,12 @@ import io.kiln.spi.KilnException;
 import java.util.List;
 
 /** Reads Kiln's own job spec (camelCase, JSON or YAML); see {@code conf/kiln-job.schema.json}. */
-final class KilnSpecReader {
-  static final List<String> TOP_LEVEL = List.of("name", "algorithm", "hyperparameters", "channels", "outputPath",
-      "resources", "stoppingCondition", "checkpoint", "managedSpot", "environment", "metricDefinitions", "retry");
+public final class KilnSpecReader {
+  public static final List<String> TOP_LEVEL = List.of("name", "algorithm", "hyperparameters", "channels",
+      "outputPath", "resources", "stoppingCondition", "checkpoint", "managedSpot", "environment", "metricDefinitions",
+      "retry");
+  /** The fields of a training job written inside another spec, which names it (a tuning job's trainingJob). */
+  public static final List<String> UNNAMED = TOP_LEVEL.subList(1, TOP_LEVEL.size());
 
   /** SageMaker's TrainingInputMode, kept for the record; Kiln reads channels the same way in each. */
   enum InputMode {
@@ -25,10 +28,24 @@ final class KilnSpecReader {
       throw root.error("field 'name' is '" + name + "'; use 1 to 63 letters, digits and hyphens, starting and "
           + "ending with a letter or digit (SageMaker's TrainingJobName rule)");
     }
+    return job(root, name);
+  }
+
+  /**
+   * Reads a training job written without a name inside another spec, e.g. a tuning job's
+   * {@code trainingJob}, and gives it {@code name}; the fields and rules are otherwise those of a
+   * training spec.
+   */
+  public static TrainingJobSpec readUnnamed(Fields root, String name) {
+    root.allowOnly(UNNAMED);
+    return job(root, name);
+  }
+
+  private static TrainingJobSpec job(Fields root, String name) {
     AlgorithmSpec algorithm = algorithm(root);
     List<ChannelSpec> channels = root.list("channels", KilnSpecReader::channel);
     if (channels.isEmpty()) {
-      throw root.error("missing required field 'channels': give at least one channel, e.g. "
+      throw root.error("missing required field '" + root.path("channels") + "': give at least one channel, e.g. "
           + "channels: [{name: train, uri: s3://bucket/train/, contentType: text/csv}]");
     }
     String outputPath = root.requireText("outputPath");
@@ -52,7 +69,8 @@ final class KilnSpecReader {
 
   private static AlgorithmSpec algorithm(Fields root) {
     if (!root.has("algorithm")) {
-      throw root.error("missing required field 'algorithm': name a built-in algorithm, e.g. algorithm: xgboost");
+      throw root.error("missing required field '" + root.path("algorithm")
+          + "': name a built-in algorithm, e.g. algorithm: xgboost");
     }
     if (root.node().get("algorithm").isObject()) {
       Fields a = root.object("algorithm").orElseThrow();
@@ -114,7 +132,7 @@ final class KilnSpecReader {
   }
 
   /** Re-throws a value's own validation error with the spec's name in front. */
-  static <T> T wrap(Fields at, java.util.function.Supplier<T> build) {
+  public static <T> T wrap(Fields at, java.util.function.Supplier<T> build) {
     try {
       return build.get();
     } catch (KilnException e) {

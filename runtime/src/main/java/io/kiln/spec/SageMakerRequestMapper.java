@@ -14,15 +14,18 @@ import java.util.Set;
  * The request is first checked against the service's request shape; what applies is mapped, and
  * AWS-only fields (RoleArn, VpcConfig, KMS keys, tags, debugger and profiler settings ...) are
  * listed once in the spec's notices as ignored.
+ *
+ * <p>The training job definition of a CreateHyperParameterTuningJob request is mapped by the same
+ * rules ({@link #mapTrainingJobDefinition}).
  */
 public final class SageMakerRequestMapper {
 
-  /** Top-level members that only mean something on AWS. */
+  /** Top-level members (of a request or a tuning job's definition) that only mean something on AWS. */
   private static final Set<String> AWS_ONLY = Set.of("RoleArn", "VpcConfig", "Tags", "EnableNetworkIsolation",
       "EnableInterContainerTrafficEncryption", "DebugHookConfig", "DebugRuleConfigurations",
       "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig", "ProfilerRuleConfigurations",
       "RemoteDebugConfig", "InfraCheckConfig", "SessionChainingConfig", "ServerlessJobConfig", "MlflowConfig",
-      "ModelPackageConfig");
+      "ModelPackageConfig", "HyperParameterTuningResourceConfig");
 
   private SageMakerRequestMapper() {}
 
@@ -30,12 +33,32 @@ public final class SageMakerRequestMapper {
     SageMakerShapes.get().validate(request, "CreateTrainingJobRequest", source);
     Fields root = Fields.root(request, source);
     List<String> ignored = new ArrayList<>();
+    TrainingJobSpec job = job(root, root.requireText("TrainingJobName"), "HyperParameters", ignored);
+    return ignored.isEmpty() ? job
+        : job.withNotices(List.of("Ignoring AWS-only fields of the SageMaker request: " + String.join(", ", ignored)));
+  }
+
+  /**
+   * Maps the HyperParameterTrainingJobDefinition of a CreateHyperParameterTuningJob request, already
+   * checked against its shape, onto the training job every trial starts from, named {@code name}.
+   * Its StaticHyperParameters become the job's hyperparameters; the tuning members (DefinitionName,
+   * TuningObjective, HyperParameterRanges) are the caller's to read. AWS-only fields are added to
+   * {@code ignored} under their path in the request; the returned job has no notices.
+   */
+  public static TrainingJobSpec mapTrainingJobDefinition(Fields definition, String name, List<String> ignored) {
+    List<String> own = new ArrayList<>();
+    TrainingJobSpec job = job(definition, name, "StaticHyperParameters", own);
+    own.forEach(field -> ignored.add(definition.path(field)));
+    return job;
+  }
+
+  /** The job described by {@code root}, a CreateTrainingJob request or a tuning job's definition, without notices. */
+  private static TrainingJobSpec job(Fields root, String name, String hyperparametersField, List<String> ignored) {
     for (String field : root.fieldNames()) {
       if (AWS_ONLY.contains(field) && root.has(field)) {
         ignored.add(field);
       }
     }
-    String name = root.requireText("TrainingJobName");
     AlgorithmSpec algorithm = algorithm(root, ignored);
     List<ChannelSpec> channels = new ArrayList<>();
     for (Fields c : root.objects("InputDataConfig")) {
@@ -65,11 +88,9 @@ public final class SageMakerRequestMapper {
         .map(a -> a.list("MetricDefinitions", m -> KilnSpecReader.wrap(m,
             () -> new MetricDefinition(m.requireText("Name"), m.requireText("Regex")))))
         .orElse(List.of());
-    List<String> notices = ignored.isEmpty() ? List.of()
-        : List.of("Ignoring AWS-only fields of the SageMaker request: " + String.join(", ", ignored));
-    return KilnSpecReader.wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap("HyperParameters"),
+    return KilnSpecReader.wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap(hyperparametersField),
         channels, outputPath, resources, stopping, checkpoint, root.bool("EnableManagedSpotTraining").orElse(false),
-        root.stringMap("Environment"), metrics, retries, notices));
+        root.stringMap("Environment"), metrics, retries, List.of()));
   }
 
   private static AlgorithmSpec algorithm(Fields root, List<String> ignored) {

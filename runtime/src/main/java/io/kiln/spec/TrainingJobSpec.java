@@ -105,6 +105,12 @@ public record TrainingJobSpec(
         stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
   }
 
+  /** The same job with other notices. */
+  public TrainingJobSpec withNotices(List<String> newNotices) {
+    return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, newNotices);
+  }
+
   /** The same job with another checkpoint location. */
   public TrainingJobSpec withCheckpoint(CheckpointSpec newCheckpoint) {
     return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * Hyperband (Li et al., JMLR 2018): brackets of successive halving over a resource (rounds for
@@ -81,8 +80,7 @@ public final class HyperbandSearch implements SearchStrategy {
     }
     Slot slot = plan.get(k);
     if (slot.rung() == 0) {
-      Random random = new Random(seed * 1_000_003L + k);
-      return Optional.of(new Suggestion(space.sample(random), slot.resource(), 0));
+      return Optional.of(new Suggestion(space.sample(Seeds.forCall(seed, k, 0x4879)), slot.resource(), 0));
     }
     List<TrialView> below = new ArrayList<>();
     for (int i = 0; i < k; i++) {
@@ -98,7 +96,7 @@ public final class HyperbandSearch implements SearchStrategy {
         .thenComparingInt(TrialView::number));
     if (slot.index() >= below.size() || !below.get(slot.index()).hasLoss()) {
       // the rung below has too few trials with an objective (failures): promote nothing more
-      return Optional.of(new Suggestion(space.sample(new Random(seed * 1_000_003L + k)), slot.resource(), 0));
+      return Optional.of(new Suggestion(space.sample(Seeds.forCall(seed, k, 0x4879)), slot.resource(), 0));
     }
     TrialView parent = below.get(slot.index());
     return Optional.of(new Suggestion(parent.hyperparameters(), slot.resource(), parent.number()));

@@ -1,0 +1,69 @@
+package io.kiln.tuning.cli;
+
+import io.kiln.cli.CommonOptions;
+import io.kiln.cli.KilnSettings;
+import io.kiln.job.Json;
+import io.kiln.spi.ErrorType;
+import io.kiln.spi.KilnException;
+import io.kiln.tuning.driver.TuningRecord;
+import io.kiln.tuning.driver.TuningStore;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kiln describe-tuning NAME [--json]}: the DescribeHyperParameterTuningJob shape with --json. */
+@Command(name = "describe-tuning", mixinStandardHelpOptions = true, description = "Show a tuning job.")
+final class DescribeTuningCommand implements Callable<Integer> {
+  @Mixin
+  CommonOptions common;
+
+  @Parameters(index = "0", paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--json", description = "Print the DescribeHyperParameterTuningJob response shape")
+  boolean json;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec command;
+
+  static TuningRecord load(CommonOptions common, String name) {
+    KilnSettings s = common.settings();
+    TuningStore store = new TuningStore(s.jobRoot(), s.hadoopConf());
+    return store.load(name).map(r -> r.asSeenAt(Instant.now())).orElseThrow(() -> new KilnException(
+        ErrorType.INTERNAL, "ResourceNotFound: no tuning job named '" + name + "' in " + store.root()));
+  }
+
+  @Override
+  public Integer call() {
+    TuningRecord r = load(common, name);
+    PrintWriter out = command.commandLine().getOut();
+    if (json) {
+      out.println(Json.write(r));
+      return 0;
+    }
+    out.println("HyperParameterTuningJobName:   " + r.name());
+    out.println("HyperParameterTuningJobStatus: " + r.status());
+    if (r.failureReason() != null) {
+      out.println("FailureReason:                 " + r.failureReason());
+    }
+    out.println("Strategy:                      " + r.config().path("Strategy").asText() + ", objective "
+        + r.config().path("HyperParameterTuningJobObjective").path("Type").asText() + " "
+        + r.config().path("HyperParameterTuningJobObjective").path("MetricName").asText());
+    out.println("TrainingJobStatusCounters:     " + r.trainingJobStatusCounters());
+    out.println("ObjectiveStatusCounters:       " + r.objectiveStatusCounters());
+    if (r.bestTrainingJob() != null) {
+      out.println("BestTrainingJob:               " + r.bestTrainingJob().path("TrainingJobName").asText() + " = "
+          + r.bestTrainingJob().path("FinalHyperParameterTuningJobObjectiveMetric").path("Value").asText() + " "
+          + r.bestTrainingJob().path("TunedHyperParameters"));
+    }
+    if (r.kiln() != null && r.kiln().completionReason() != null) {
+      out.println("Completion:                    " + r.kiln().completionReason());
+    }
+    return 0;
+  }
+}

@@ -56,6 +56,7 @@ public final class ControlServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final java.util.Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   public ControlServer(String host, Handler handler) throws IOException {
@@ -79,6 +80,7 @@ public final class ControlServer implements AutoCloseable {
     while (!closed) {
       try {
         Socket s = socket.accept();
+        open.add(s);
         connections.execute(() -> serve(s));
       } catch (IOException e) {
         if (!closed) {
@@ -127,6 +129,8 @@ public final class ControlServer implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.warn("Control server: handler failed", e);
+    } finally {
+      open.remove(s);
     }
   }
 
@@ -137,6 +141,15 @@ public final class ControlServer implements AutoCloseable {
       socket.close();
     } catch (IOException ignored) {
       // closing anyway
+    }
+    // a worker blocked on its next report must see the end now, not after its read timeout: a
+    // task of a failed stage that lingers holds a barrier slot the next job needs
+    for (Socket s : open) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
     }
     connections.shutdownNow();
   }

@@ -150,9 +150,10 @@ class ManagedSpotLocalTest {
     CompletableFuture<Object> second = CompletableFuture.supplyAsync(() -> attempt("spot-orphan"));
     List<Object> outcomes = List.of(first.get(120, TimeUnit.SECONDS), second.get(120, TimeUnit.SECONDS));
     assertThat(outcomes).filteredOn(o -> o instanceof JobResult).hasSize(1);
+    // the loser either lost the lease or, arriving later, found the winner's fresh heartbeat
     assertThat(outcomes).filteredOn(o -> o instanceof KilnException).hasSize(1)
         .first().extracting(o -> ((KilnException) o).getMessage()).asString()
-        .contains("was taken over by another driver");
+        .containsAnyOf("was taken over by another driver", "still has a live driver");
     JobResult result = (JobResult) outcomes.stream().filter(o -> o instanceof JobResult).findFirst().orElseThrow();
     assertThat(result.status()).isEqualTo(TrainingJobStatus.Completed);
     JobRecord rec = runner.store().load("spot-orphan").orElseThrow();

@@ -49,6 +49,7 @@ public final class SpotBenchmark {
     List<Double> checkpointed = new ArrayList<>();
     List<String> checkpointCounts = new ArrayList<>();
     long stamp = System.currentTimeMillis();
+    time(runner, spec("warmup-" + stamp, work, rounds, null)); // executors, JIT and caches warm, not counted
     for (int rep = 0; rep < reps; rep++) {
       plain.add(time(runner, spec("plain-" + stamp + "-" + rep, work, rounds, null)));
       String name = "ckpt-" + stamp + "-" + rep;

@@ -18,11 +18,12 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  * Saves and restores XGBoost's training state: the booster (XGBoost JSON, the same bytes as the
  * artifact's {@code xgboost-model}) and the loop's own state (round, early-stopping best).
  *
- * <p>Only rank 0 saves. The booster is serialised on the training thread (milliseconds) and uploaded
- * by one background thread, so a checkpoint costs training little; a new checkpoint is due when the
- * previous upload has finished and enough rounds have passed. Without an interval from the user,
- * the interval adapts so that serialising costs at most {@value #OVERHEAD} of the time spent in
- * rounds. Emergency and final checkpoints are written synchronously.
+ * <p>Only rank 0 saves. The booster is serialised on the training thread and uploaded by one
+ * background thread; a new checkpoint is due when the previous upload has finished and enough
+ * rounds have passed. Without an interval from the user, the interval adapts so that a checkpoint's
+ * whole cost (serialising plus the upload's wall time, which competes with training for the
+ * machine) is at most {@value #OVERHEAD} of the time spent in the rounds between checkpoints.
+ * Emergency and final checkpoints are written synchronously.
  */
 final class Checkpointer implements AutoCloseable {
   static final String MODEL = "xgboost-model";
@@ -45,6 +46,7 @@ final class Checkpointer implements AutoCloseable {
   private int interval;
   private long roundNanos;
   private int roundsTimed;
+  private volatile long lastUploadNanos;
 
   Checkpointer(WorkerContext ctx) {
     this.ctx = ctx;
@@ -117,11 +119,13 @@ final class Checkpointer implements AutoCloseable {
     long start = System.nanoTime();
     Map<String, byte[]> files = files(booster, state);
     long serialise = System.nanoTime() - start;
-    adapt(serialise);
+    adapt(serialise + lastUploadNanos);
     lastSavedRound = state.round();
     inFlight = uploader.submit(() -> {
+      long t0 = System.nanoTime();
       store.save(state.round(), files);
-      ctx.log("Checkpoint saved after round " + state.round());
+      lastUploadNanos = System.nanoTime() - t0;
+      ctx.log("Checkpoint saved after round " + state.round() + " (next in " + interval + " rounds)");
     });
   }
 
@@ -139,12 +143,12 @@ final class Checkpointer implements AutoCloseable {
     ctx.log(why + " checkpoint saved after round " + state.round());
   }
 
-  private void adapt(long serialiseNanos) {
+  private void adapt(long checkpointNanos) {
     if (fixedInterval > 0 || roundsTimed == 0) {
       return;
     }
     double perRound = (double) roundNanos / roundsTimed;
-    interval = (int) Math.max(1, Math.ceil(serialiseNanos / (OVERHEAD * perRound)));
+    interval = (int) Math.max(1, Math.ceil(checkpointNanos / (OVERHEAD * perRound)));
   }
 
   private static Map<String, byte[]> files(Booster booster, State state) throws XGBoostError {

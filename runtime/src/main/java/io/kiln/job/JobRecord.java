@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -120,10 +119,7 @@ public record JobRecord(
     if (trainingJobStatus.terminal() || kiln == null || kiln.heartbeatTime() == null) {
       return false;
     }
-    long interval = kiln.heartbeatIntervalSeconds() == null ? 10 : kiln.heartbeatIntervalSeconds();
-    Duration lapse = Duration.ofSeconds(kiln.heartbeatLapseSeconds() != null ? kiln.heartbeatLapseSeconds()
-        : Math.max(30, 3 * interval));
-    return kiln.heartbeatTime().plus(lapse).isBefore(now);
+    return Heartbeat.lapsed(kiln.heartbeatTime(), kiln.heartbeatLapseSeconds(), kiln.heartbeatIntervalSeconds(), now);
   }
 
   /**

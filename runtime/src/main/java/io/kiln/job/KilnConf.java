@@ -37,8 +37,7 @@ public final class KilnConf {
   }
 
   public long heartbeatLapseSeconds() {
-    long lapse = conf.getLong(HEARTBEAT_LAPSE, HEARTBEAT_LAPSE_DEFAULT);
-    return lapse > 0 ? lapse : Math.max(30, 3 * heartbeatIntervalSeconds());
+    return Heartbeat.lapseSeconds(conf.getLong(HEARTBEAT_LAPSE, HEARTBEAT_LAPSE_DEFAULT), heartbeatIntervalSeconds());
   }
 
   public long slotWaitSeconds() {

@@ -29,7 +29,7 @@ import java.util.Set;
  * file holding the rounds done and the rows seen.
  *
  * <p>Hyperparameters: rounds (required), sleep_ms, offset, fail_at_round (throws a user error
- * there), fail_once_at_round (throws an algorithm error there in the first attempt only),
+ * there), fail_once_at_round (rank 0 throws an algorithm error there in the first attempt only),
  * checkpoint_every (with a checkpoint location: rank 0 saves every this many rounds; each attempt
  * restores the newest checkpoint).
  */
@@ -144,7 +144,9 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         if (round == p.failAtRound()) {
           throw KilnException.user("counting failed at round " + round + " as asked");
         }
-        if (round == p.failOnceAtRound() && ctx.attempt() == 0) {
+        // rank 0 alone fails: it has saved every checkpoint before this round, whereas another rank
+        // may run ahead of rank 0 and would end the attempt before those checkpoints exist
+        if (round == p.failOnceAtRound() && ctx.attempt() == 0 && ctx.rank() == 0) {
           throw new KilnException(io.kiln.spi.ErrorType.ALGORITHM, "counting failed once at round " + round);
         }
         Thread.sleep(p.sleepMs());

@@ -1,6 +1,7 @@
 package io.kiln.tuning.cli;
 
 import io.kiln.cli.CommonOptions;
+import io.kiln.cli.Kiln;
 import io.kiln.cli.KilnSettings;
 import io.kiln.cli.Sessions;
 import io.kiln.job.TrainingJobStatus;
@@ -53,7 +54,7 @@ final class TuneCommand implements Callable<Integer> {
         spec = TuningSpecReader.readTuningJob(specFile);
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
-        return 2;
+        return Kiln.EXIT_USAGE;
       }
     }
     KilnSettings settings = common.settings();
@@ -80,7 +81,7 @@ final class TuneCommand implements Callable<Integer> {
         r = spec != null ? runner.run(spec, listener) : runner.resume(resume, listener);
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
-        return 2;
+        return Kiln.EXIT_USAGE;
       }
       String best = r.bestTrainingJob() == null ? "no best trial"
           : "best trial " + r.bestTrainingJob() + " (objective " + r.bestObjective() + ")";

@@ -1,6 +1,11 @@
 package io.kiln.tuning.driver;
 
-/** SageMaker's HyperParameterTuningJobStatus. */
+import io.kiln.job.TrainingJobStatus;
+
+/**
+ * SageMaker's HyperParameterTuningJobStatus. Its values are those of TrainingJobStatus, and so
+ * are its terminal states and exit codes.
+ */
 public enum TuningJobStatus {
   InProgress,
   Completed,
@@ -9,15 +14,15 @@ public enum TuningJobStatus {
   Stopped;
 
   public boolean terminal() {
-    return this == Completed || this == Failed || this == Stopped;
+    return asTrainingStatus().terminal();
   }
 
   /** The exit code of {@code kiln tune}: 0 Completed, 1 Failed, 3 Stopped. */
   public int exitCode() {
-    return switch (this) {
-      case Completed -> 0;
-      case Stopped, Stopping -> 3;
-      default -> 1;
-    };
+    return asTrainingStatus().exitCode();
+  }
+
+  private TrainingJobStatus asTrainingStatus() {
+    return TrainingJobStatus.valueOf(name());
   }
 }

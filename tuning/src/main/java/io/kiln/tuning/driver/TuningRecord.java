@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
+import io.kiln.job.Heartbeat;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +67,7 @@ public record TuningRecord(
     if (status.terminal() || kiln == null || kiln.heartbeatTime() == null) {
       return false;
     }
-    long lapse = kiln.heartbeatLapseSeconds() != null ? kiln.heartbeatLapseSeconds()
-        : Math.max(30, 3 * (kiln.heartbeatIntervalSeconds() == null ? 10 : kiln.heartbeatIntervalSeconds()));
-    return kiln.heartbeatTime().plus(Duration.ofSeconds(lapse)).isBefore(now);
+    return Heartbeat.lapsed(kiln.heartbeatTime(), kiln.heartbeatLapseSeconds(), kiln.heartbeatIntervalSeconds(), now);
   }
 
   /** The record as a reader should see it now: a lost driver shows as Failed, nothing is written. */

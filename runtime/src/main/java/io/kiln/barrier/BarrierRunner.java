@@ -23,6 +23,7 @@ import scala.runtime.AbstractFunction1;
  * task per worker. Spark starts the tasks together or not at all, and a failed task fails them all.
  */
 public final class BarrierRunner {
+  private static final long EXECUTOR_LOSS_GRACE_NANOS = 3_000_000_000L;
   private final SparkContext sc;
   private volatile FailureListener current;
 
@@ -69,6 +70,7 @@ public final class BarrierRunner {
       // SparkException is checked, though Scala's collect() does not declare it
       try {
         sc.listenerBus().waitUntilEmpty(10_000);
+        awaitExecutorLossNews(failures);
       } catch (java.util.concurrent.TimeoutException timeout) {
         // classify with what the listener has seen so far
       }
@@ -81,6 +83,28 @@ public final class BarrierRunner {
       } else {
         sc.setLocalProperty("spark.jobGroup.id", previousGroup);
       }
+    }
+  }
+
+  /**
+   * A failure that is not Kiln's own error, on remote executors, may be the first sign of an
+   * executor that was killed: a peer's connection reset can abort the stage before the driver hears
+   * that the executor is gone. Wait briefly for that news so the failure counts as lost capacity.
+   */
+  private void awaitExecutorLossNews(FailureListener failures) throws java.util.concurrent.TimeoutException {
+    if (failures.executorLost() != null || !failures.ranOnRemoteExecutors()
+        || (failures.firstError() != null && KilnException.find(failures.firstError()).isPresent())) {
+      return;
+    }
+    long deadline = System.nanoTime() + EXECUTOR_LOSS_GRACE_NANOS;
+    while (failures.executorLost() == null && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      sc.listenerBus().waitUntilEmpty(10_000);
     }
   }
 

@@ -69,6 +69,27 @@ final class FailureListener extends SparkListener {
     }
   }
 
+  /**
+   * An executor that ran this group's tasks left the application. When it was SIGKILLed, another
+   * rank's task may fail first (its peer's connection reset) and abort the stage before any task
+   * ends with ExecutorLostFailure; this is how such a failure is still seen as lost capacity.
+   */
+  @Override
+  public void onExecutorRemoved(org.apache.spark.scheduler.SparkListenerExecutorRemoved removed) {
+    if (executors.contains(removed.executorId())) {
+      synchronized (this) {
+        if (executorLost == null) {
+          executorLost = "Executor " + removed.executorId() + " was removed: " + removed.reason();
+        }
+      }
+    }
+  }
+
+  /** Whether this group ran tasks on executors other than the driver's own (not local mode). */
+  boolean ranOnRemoteExecutors() {
+    return executors.stream().anyMatch(id -> !"driver".equals(id));
+  }
+
   synchronized Throwable firstError() {
     return firstError;
   }

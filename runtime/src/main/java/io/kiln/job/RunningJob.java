@@ -28,6 +28,7 @@ final class RunningJob {
   private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
   private JobRecord record;
   private boolean dirty;
+  private final Object saveLock = new Object();
   private volatile SecondaryStatus stopReason;
   private volatile String stopMessage;
   private volatile boolean checkpointRequested;
@@ -63,28 +64,54 @@ final class RunningJob {
 
   Instant transition(SecondaryStatus status, String message, Instant now) {
     synchronized (this) {
-      List<JobRecord.StatusTransition> ts = new ArrayList<>(record.secondaryStatusTransitions());
-      if (!ts.isEmpty()) {
-        JobRecord.StatusTransition last = ts.get(ts.size() - 1);
-        if (last.endTime() == null) {
-          ts.set(ts.size() - 1, new JobRecord.StatusTransition(last.status(), last.startTime(), now,
-              last.statusMessage()));
-        }
-      }
-      if (!status.primary().terminal()) {
-        ts.add(new JobRecord.StatusTransition(status, now, null, message));
-      } else {
-        ts.add(new JobRecord.StatusTransition(status, now, now, message));
-      }
-      TrainingJobStatus primary = status.primary();
-      record = record.toBuilder().secondaryStatus(status).trainingJobStatus(primary).transitions(ts)
-          .lastModifiedTime(now).build();
-      dirty = true;
+      appendTransition(status, message, now);
     }
+    announce(status, message);
+    return now;
+  }
+
+  /**
+   * Asks training to stop at the next round boundary and records the Stopping transition in the
+   * same step, so no later transition (Uploading, Stopped) can be recorded before it. The first
+   * reason asked wins; returns false when a stop was already under way.
+   */
+  boolean stopWith(SecondaryStatus reason, String message, String stoppingMessage) {
+    synchronized (this) {
+      if (stopReason != null || record.trainingJobStatus().terminal()) {
+        return false;
+      }
+      appendTransition(SecondaryStatus.Stopping, stoppingMessage, Instant.now());
+      stopReason = reason;
+      stopMessage = message;
+    }
+    announce(SecondaryStatus.Stopping, stoppingMessage);
+    return true;
+  }
+
+  private void appendTransition(SecondaryStatus status, String message, Instant now) {
+    List<JobRecord.StatusTransition> ts = new ArrayList<>(record.secondaryStatusTransitions());
+    if (!ts.isEmpty()) {
+      JobRecord.StatusTransition last = ts.get(ts.size() - 1);
+      if (last.endTime() == null) {
+        ts.set(ts.size() - 1, new JobRecord.StatusTransition(last.status(), last.startTime(), now,
+            last.statusMessage()));
+      }
+    }
+    if (!status.primary().terminal()) {
+      ts.add(new JobRecord.StatusTransition(status, now, null, message));
+    } else {
+      ts.add(new JobRecord.StatusTransition(status, now, now, message));
+    }
+    TrainingJobStatus primary = status.primary();
+    record = record.toBuilder().secondaryStatus(status).trainingJobStatus(primary).transitions(ts)
+        .lastModifiedTime(now).build();
+    dirty = true;
+  }
+
+  private void announce(SecondaryStatus status, String message) {
     log("[" + status + "] " + message);
     listener.onTransition(status, message);
     save();
-    return now;
   }
 
   void log(String line) {
@@ -217,18 +244,22 @@ final class RunningJob {
 
   /** Writes the record and the log if anything changed since the last save. */
   void save() {
-    JobRecord snapshot;
-    String logText;
-    synchronized (this) {
-      if (!dirty || fenced) {
-        return;
+    // writes happen in snapshot order: the heartbeat thread cannot write an older record over the
+    // runner's newer one (never call save() while holding this object's monitor)
+    synchronized (saveLock) {
+      JobRecord snapshot;
+      String logText;
+      synchronized (this) {
+        if (!dirty || fenced) {
+          return;
+        }
+        snapshot = record;
+        logText = log.toString();
+        dirty = false;
       }
-      snapshot = record;
-      logText = log.toString();
-      dirty = false;
+      store.save(snapshot);
+      store.writeLog(snapshot.trainingJobName(), logText);
     }
-    store.save(snapshot);
-    store.writeLog(snapshot.trainingJobName(), logText);
   }
 
   static String format(double v) {

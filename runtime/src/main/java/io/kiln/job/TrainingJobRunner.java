@@ -192,9 +192,7 @@ public final class TrainingJobRunner {
     if (job == null) {
       return false;
     }
-    if (job.requestStop(SecondaryStatus.Stopped, reason)) {
-      job.transition(SecondaryStatus.Stopping, "Stopping the training job (" + reason + ")");
-    }
+    job.stopWith(SecondaryStatus.Stopped, reason, "Stopping the training job (" + reason + ")");
     return true;
   }
 
@@ -349,7 +347,13 @@ public final class TrainingJobRunner {
       }
       return fail(job, KilnException.internal("Internal error: " + e, e), 1, billing);
     } finally {
-      heartbeat.shutdownNow();
+      heartbeat.shutdown();
+      try {
+        // a beat under way finishes before the last save, so nothing follows the final status
+        heartbeat.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       deleteQuietly(modelDirectory);
       job.save();
     }
@@ -559,9 +563,8 @@ public final class TrainingJobRunner {
       }
       if (job.stopReason() == null) {
         store.stopRequest(spec.name()).ifPresent(req -> {
-          if (job.requestStop(SecondaryStatus.Stopped, "Stopped by request: " + req.reason())) {
-            job.transition(SecondaryStatus.Stopping, "Stopping the training job (" + req.reason() + ")");
-          }
+          job.stopWith(SecondaryStatus.Stopped, "Stopped by request: " + req.reason(),
+              "Stopping the training job (" + req.reason() + ")");
         });
       }
       Instant start = job.record().trainingStartTime();
@@ -569,17 +572,14 @@ public final class TrainingJobRunner {
       // run time: time waiting for capacity does not count (MaxWaitTimeInSeconds bounds that)
       if (job.stopReason() == null && start != null
           && Duration.between(start, now).getSeconds() - job.waitedSeconds(now) >= limit) {
-        if (job.requestStop(SecondaryStatus.MaxRuntimeExceeded,
-            "Training job reached MaxRuntimeInSeconds (" + limit + " s)")) {
-          job.transition(SecondaryStatus.Stopping, "Stopping: MaxRuntimeInSeconds (" + limit + " s) reached");
-        }
+        job.stopWith(SecondaryStatus.MaxRuntimeExceeded, "Training job reached MaxRuntimeInSeconds (" + limit + " s)",
+            "Stopping: MaxRuntimeInSeconds (" + limit + " s) reached");
       }
       if (job.stopReason() == null && spec.managedSpot()) {
         long maxWait = spec.stoppingCondition().maxWaitSeconds();
-        if (Duration.between(job.record().creationTime(), now).getSeconds() >= maxWait
-            && job.requestStop(SecondaryStatus.MaxWaitTimeExceeded,
-                "Training job reached MaxWaitTimeInSeconds (" + maxWait + " s)")) {
-          job.transition(SecondaryStatus.Stopping, "Stopping: MaxWaitTimeInSeconds (" + maxWait + " s) reached");
+        if (Duration.between(job.record().creationTime(), now).getSeconds() >= maxWait) {
+          job.stopWith(SecondaryStatus.MaxWaitTimeExceeded, "Training job reached MaxWaitTimeInSeconds (" + maxWait
+              + " s)", "Stopping: MaxWaitTimeInSeconds (" + maxWait + " s) reached");
         }
       }
       job.heartbeat(now);

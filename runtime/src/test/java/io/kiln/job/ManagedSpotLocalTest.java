@@ -130,7 +130,7 @@ class ManagedSpotLocalTest {
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.kiln.cli.Kiln", "train", specFile.toString(),
         "--master", "local[2]", "--job-root", jobRoot, "--conf", "spark.kiln.heartbeat.interval-seconds=1",
-        "--conf", "spark.kiln.heartbeat.lapse-seconds=3", "--conf", "spark.ui.enabled=false"));
+        "--conf", "spark.kiln.heartbeat.lapse-seconds=8", "--conf", "spark.ui.enabled=false"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("orphan-driver.log").toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -143,7 +143,12 @@ class ManagedSpotLocalTest {
       driver.destroyForcibly();
       driver.waitFor(30, TimeUnit.SECONDS);
     }
-    Thread.sleep(4_000); // let the heartbeat lapse
+    // the killed driver's heartbeat lapses (8 s: a loaded machine may delay a live driver's beats)
+    long lapseDeadline = System.currentTimeMillis() + 60_000;
+    while (!"Lost".equals(runner.store().load("spot-orphan").orElseThrow().asSeenAt(Instant.now()).kiln().driverState())
+        && System.currentTimeMillis() < lapseDeadline) {
+      Thread.sleep(200);
+    }
     assertThat(runner.store().load("spot-orphan").orElseThrow().asSeenAt(Instant.now()).kiln().driverState())
         .isEqualTo("Lost");
     CompletableFuture<Object> first = CompletableFuture.supplyAsync(() -> attempt("spot-orphan"));

@@ -127,14 +127,16 @@ class TrainingJobLifecycleTest {
   @Test
   void heartbeatAdvancesWhileTheJobRuns() throws Exception {
     CompletableFuture<JobResult> running = CompletableFuture.supplyAsync(
-        () -> runner.run(spec("life-beat", "{\"rounds\": \"400\", \"sleep_ms\": \"10\"}", "")));
+        () -> runner.run(spec("life-beat", "{\"rounds\": \"100000\", \"sleep_ms\": \"10\"}", "")));
     awaitRounds("life-beat", 1);
     Instant first = runner.store().load("life-beat").orElseThrow().kiln().heartbeatTime();
     Thread.sleep(2500);
     JobRecord later = runner.store().load("life-beat").orElseThrow();
+    assertThat(later.trainingJobStatus()).isEqualTo(TrainingJobStatus.InProgress);
     assertThat(later.kiln().heartbeatTime()).isAfter(first);
     assertThat(later.asSeenAt(Instant.now()).kiln().driverState()).isEqualTo("Alive");
-    assertThat(running.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Completed);
+    runner.store().requestStop("life-beat", "test");
+    assertThat(running.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
   }
 
   @Test

@@ -123,9 +123,10 @@ public final class LocalCluster implements AutoCloseable {
     conf.put("spark.executor.memory", "1g");
     conf.put("spark.cores.max", "64");
     conf.put("spark.decommission.enabled", "true");
-    conf.put("spark.executor.decommission.killInterval", "10s");
-    // a decommissioned executor exits after this long, as a reclaimed spot node would go away
-    conf.put("spark.executor.decommission.forceKillTimeout", "10s");
+    // long enough that a loaded machine still gets to the emergency checkpoint; the fault tests
+    // end a reclaimed node themselves (killWorker), as a spot instance goes away after its notice
+    conf.put("spark.executor.decommission.killInterval", "60s");
+    conf.put("spark.executor.decommission.forceKillTimeout", "60s");
     conf.put("spark.storage.decommission.enabled", "false");
     conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
     conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3");

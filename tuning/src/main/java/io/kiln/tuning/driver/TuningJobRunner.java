@@ -167,6 +167,10 @@ public final class TuningJobRunner {
           if (held != null && gang.tryAcquire(workers)) {
             Trial trial = t.launch(held, resourceParameter(spec));
             held = null;
+            if (trial == null) {
+              gang.release(workers);
+              continue;
+            }
             prepareCheckpoint(t, trial);
             pool.execute(() -> runTrial(t, trial, gang, workers, false));
             continue;
@@ -459,7 +463,11 @@ public final class TuningJobRunner {
       return spec.objective().type() == Objective.Type.Minimize ? objective : -objective;
     }
 
+    /** Adds the trial, or returns null when the tuning job began stopping since the caller looked. */
     synchronized Trial launch(Suggestion s, String resourceParameter) {
+      if (stopStatus != null) {
+        return null;
+      }
       int number = trials.size() + 1;
       String name = spec.trialName(number);
       Map<String, String> hp = new LinkedHashMap<>(spec.trainingJob().hyperparameters());
@@ -640,10 +648,14 @@ public final class TuningJobRunner {
       List<Trial> running;
       synchronized (this) {
         running = trials.stream().filter(x -> x.state == TrialState.RUNNING && !x.stopRequested).toList();
-        running.forEach(x -> x.stopRequested = true);
       }
       for (Trial x : running) {
-        runner.requestStop(x.name, "the tuning job is stopping: " + stopReason);
+        // a trial launched but not yet running in the trainer is asked again on the next pass
+        if (runner.requestStop(x.name, "the tuning job is stopping: " + stopReason)) {
+          synchronized (this) {
+            x.stopRequested = true;
+          }
+        }
       }
     }
 

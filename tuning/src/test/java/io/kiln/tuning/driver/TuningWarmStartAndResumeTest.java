@@ -106,7 +106,7 @@ class TuningWarmStartAndResumeTest {
   void aTuningJobWhoseDriverWasKilledIsTakenOverAndItsRunningTrialsContinue() throws Exception {
     Path specFile = dir.resolve("orphan-tune.json");
     Files.writeString(specFile, spec("tune-orphan", "Random", 1.0, 4, "",
-        "{\"rounds\": \"120\", \"sleep_ms\": \"25\", \"checkpoint_every\": \"10\"}"));
+        "{\"rounds\": \"300\", \"sleep_ms\": \"25\", \"checkpoint_every\": \"10\"}"));
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g"));
     for (String opens : List.of("java.lang", "java.lang.invoke", "java.nio", "sun.nio.ch", "java.util", "java.io",
@@ -116,7 +116,7 @@ class TuningWarmStartAndResumeTest {
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.kiln.cli.Kiln", "tune", specFile.toString(),
         "--master", "local[2]", "--job-root", jobRoot, "--conf", "spark.kiln.heartbeat.interval-seconds=1",
-        "--conf", "spark.kiln.heartbeat.lapse-seconds=3", "--conf", "spark.ui.enabled=false"));
+        "--conf", "spark.kiln.heartbeat.lapse-seconds=8", "--conf", "spark.ui.enabled=false"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("orphan-tune-driver.log").toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -137,14 +137,25 @@ class TuningWarmStartAndResumeTest {
         Thread.sleep(100);
       }
       inFlight = tuner.store().load("tune-orphan").orElseThrow().kiln().trials().get(1).trainingJobName();
-      Thread.sleep(1500); // let the in-flight trial save a checkpoint
+      // the in-flight trial must have a checkpoint to continue from: the child writes its log each beat
+      while (!tuner.trainer().store().readLog(inFlight).orElse("").contains("Checkpoint saved after round")) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("the in-flight trial saved no checkpoint");
+        }
+        Thread.sleep(100);
+      }
       assertThatThrownBy(() -> tuner.resume("tune-orphan", TuningListener.NONE))
           .isInstanceOf(KilnException.class).hasMessageContaining("still has a live driver");
     } finally {
       driver.destroyForcibly();
       driver.waitFor(30, TimeUnit.SECONDS);
     }
-    Thread.sleep(4_000);
+    // the killed driver's heartbeat lapses (8 s) and readers then see the tuning job Failed
+    long lapseDeadline = System.currentTimeMillis() + 60_000;
+    while (tuner.store().load("tune-orphan").orElseThrow().asSeenAt(Instant.now()).status()
+        != TuningJobStatus.Failed && System.currentTimeMillis() < lapseDeadline) {
+      Thread.sleep(200);
+    }
     assertThat(tuner.store().load("tune-orphan").orElseThrow().asSeenAt(Instant.now()).status())
         .isEqualTo(TuningJobStatus.Failed);
     TuningResult r = tuner.resume("tune-orphan", TuningListener.NONE);

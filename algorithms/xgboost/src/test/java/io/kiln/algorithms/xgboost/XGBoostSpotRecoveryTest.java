@@ -2,6 +2,7 @@ package io.kiln.algorithms.xgboost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kiln.job.JobListener;
 import io.kiln.job.JobRecord;
 import io.kiln.job.JobResult;
 import io.kiln.job.SecondaryStatus;
@@ -95,17 +96,19 @@ class XGBoostSpotRecoveryTest {
     JobResult uninterrupted = runner.run(spec("spot-ref"));
     assertThat(uninterrupted.failureReason()).isNull();
 
-    CompletableFuture<JobResult> running = CompletableFuture.supplyAsync(() -> runner.run(spec("spot-kill")));
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
-      var r = runner.store().load("spot-kill");
-      if (r.isPresent() && r.get().kiln().roundsCompleted() != null && r.get().kiln().roundsCompleted() >= 60) {
-        break;
+    // the driver's listener kills worker 0's executor the moment round 60 is reported, mid-training
+    java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+    JobListener killAtRound60 = new JobListener() {
+      @Override
+      public void onRound(int round, int plannedRounds, java.util.Map<String, Double> metrics) {
+        if (round >= 60 && killed.compareAndSet(false, true)) {
+          cluster.killExecutors(0);
+        }
       }
-      Thread.sleep(100);
-    }
-    cluster.killExecutors(0);
-    JobResult interrupted = running.get(300, TimeUnit.SECONDS);
+    };
+    JobResult interrupted = CompletableFuture.supplyAsync(() -> runner.run(spec("spot-kill"), killAtRound60))
+        .get(300, TimeUnit.SECONDS);
+    assertThat(killed).isTrue();
     assertThat(interrupted.failureReason()).isNull();
     assertThat(interrupted.status()).isEqualTo(TrainingJobStatus.Completed);
     JobRecord record = runner.store().load("spot-kill").orElseThrow();

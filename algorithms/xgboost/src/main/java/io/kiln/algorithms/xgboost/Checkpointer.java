@@ -19,16 +19,14 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  * artifact's {@code xgboost-model}) and the loop's own state (round, early-stopping best).
  *
  * <p>Only rank 0 saves. The booster is serialised on the training thread and uploaded by one
- * background thread; a new checkpoint is due when the previous upload has finished and enough
- * rounds have passed. Without an interval from the user, the interval adapts so that a checkpoint's
- * whole cost (serialising plus the upload's wall time, which competes with training for the
- * machine) is at most {@value #OVERHEAD} of the time spent in the rounds between checkpoints.
- * Emergency and final checkpoints are written synchronously.
+ * background thread; a new checkpoint is due when the previous upload has finished and the
+ * {@link CheckpointSchedule} says so (the user's interval in rounds, or adaptive: a checkpoint's
+ * whole cost at most 3 % of the training time between checkpoints). Emergency and final
+ * checkpoints are written synchronously.
  */
 final class Checkpointer implements AutoCloseable {
   static final String MODEL = "xgboost-model";
   static final String STATE = "state.json";
-  static final double OVERHEAD = 0.03;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** The loop state that is not in the booster. */
@@ -39,25 +37,23 @@ final class Checkpointer implements AutoCloseable {
 
   private final CheckpointStore store;
   private final WorkerContext ctx;
-  private final int fixedInterval;
+  private final CheckpointSchedule schedule;
   private final ExecutorService uploader;
+  private final Future<Optional<CheckpointStore.Checkpoint>> found;
   private Future<?> inFlight;
   private int lastSavedRound = -1;
-  private int interval;
-  private long roundNanos;
-  private int roundsTimed;
-  private volatile long lastUploadNanos;
 
   Checkpointer(WorkerContext ctx) {
     this.ctx = ctx;
     this.store = ctx.checkpoints();
-    this.fixedInterval = ctx.checkpointInterval();
-    this.interval = fixedInterval > 0 ? fixedInterval : 10;
+    this.schedule = new CheckpointSchedule(ctx.checkpointInterval());
     this.uploader = store != null && ctx.rank() == 0 ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "kiln-checkpoint-upload");
       t.setDaemon(true);
       return t;
     }) : null;
+    // rank 0 looks for the newest checkpoint while the worker reads its data
+    this.found = uploader != null ? uploader.submit(store::latest) : null;
   }
 
   boolean enabled() {
@@ -73,8 +69,10 @@ final class Checkpointer implements AutoCloseable {
       return Optional.empty();
     }
     int round = -1;
+    Optional<CheckpointStore.Checkpoint> newest = Optional.empty();
     if (ctx.rank() == 0) {
-      round = store.latest().map(CheckpointStore.Checkpoint::round).orElse(-1);
+      newest = newest();
+      round = newest.map(CheckpointStore.Checkpoint::round).orElse(-1);
     }
     if (ctx.workers() > 1) {
       round = Integer.parseInt(ctx.allGather(Integer.toString(round)).get(0));
@@ -83,11 +81,25 @@ final class Checkpointer implements AutoCloseable {
       return Optional.empty();
     }
     int wanted = round;
-    CheckpointStore.Checkpoint c = store.latestAtOrBefore(wanted)
-        .filter(x -> x.round() == wanted)
+    CheckpointStore.Checkpoint c = newest.filter(x -> x.round() == wanted)
+        .or(() -> store.latestAtOrBefore(wanted).filter(x -> x.round() == wanted))
         .orElseThrow(() -> new IllegalStateException("checkpoint of round " + wanted + " is no longer readable"));
     lastSavedRound = c.round();
     return Optional.of(new Restored(XGBoost.loadModel(c.files().get(MODEL)), state(c)));
+  }
+
+  private Optional<CheckpointStore.Checkpoint> newest() {
+    try {
+      return found.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while looking for a checkpoint", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("cannot look for a checkpoint: " + e.getCause(), e.getCause());
+    }
   }
 
   static State state(CheckpointStore.Checkpoint c) {
@@ -99,10 +111,9 @@ final class Checkpointer implements AutoCloseable {
     }
   }
 
-  /** Records how long a round took, for the adaptive interval. */
+  /** Records how long a round took, for the schedule. */
   void timed(long nanos) {
-    roundNanos += nanos;
-    roundsTimed++;
+    schedule.round(nanos);
   }
 
   /** Saves in the background if a checkpoint is due after {@code state.round()} rounds. */
@@ -113,19 +124,21 @@ final class Checkpointer implements AutoCloseable {
     if (inFlight != null && !inFlight.isDone()) {
       return;
     }
-    if (state.round() - Math.max(0, lastSavedRound) < interval) {
+    if (!schedule.due()) {
       return;
     }
+    schedule.started();
     long start = System.nanoTime();
     Map<String, byte[]> files = files(booster, state);
     long serialise = System.nanoTime() - start;
-    adapt(serialise + lastUploadNanos);
     lastSavedRound = state.round();
     inFlight = uploader.submit(() -> {
       long t0 = System.nanoTime();
       store.save(state.round(), files);
-      lastUploadNanos = System.nanoTime() - t0;
-      ctx.log("Checkpoint saved after round " + state.round() + " (next in " + interval + " rounds)");
+      long upload = System.nanoTime() - t0;
+      schedule.measured(serialise + upload);
+      ctx.log(String.format(java.util.Locale.ROOT, "Checkpoint saved after round %d (serialised in %d ms, stored in %d ms;"
+          + " %s)", state.round(), serialise / 1_000_000, upload / 1_000_000, schedule.describeNext()));
     });
   }
 
@@ -138,17 +151,12 @@ final class Checkpointer implements AutoCloseable {
     if (lastSavedRound == state.round()) {
       return;
     }
+    schedule.started();
+    long start = System.nanoTime();
     store.save(state.round(), files(booster, state));
+    schedule.measured(System.nanoTime() - start);
     lastSavedRound = state.round();
     ctx.log(why + " checkpoint saved after round " + state.round());
-  }
-
-  private void adapt(long checkpointNanos) {
-    if (fixedInterval > 0 || roundsTimed == 0) {
-      return;
-    }
-    double perRound = (double) roundNanos / roundsTimed;
-    interval = (int) Math.max(1, Math.ceil(checkpointNanos / (OVERHEAD * perRound)));
   }
 
   private static Map<String, byte[]> files(Booster booster, State state) throws XGBoostError {
@@ -168,10 +176,6 @@ final class Checkpointer implements AutoCloseable {
       }
       inFlight = null;
     }
-  }
-
-  int interval() {
-    return interval;
   }
 
   @Override

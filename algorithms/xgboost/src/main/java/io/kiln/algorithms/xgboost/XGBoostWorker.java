@@ -61,6 +61,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     }
     List<DMatrix> matrices = new ArrayList<>();
     Booster booster = null;
+    Checkpointer checkpoints = new Checkpointer(ctx);
     try {
       ReadOptions options = new ReadOptions(hp.csvWeights());
       LabeledData trainData = ctx.read("train", options);
@@ -92,7 +93,6 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       for (int i = 0; i < matrices.size(); i++) {
         watches.put(names.get(i), matrices.get(i));
       }
-      Checkpointer checkpoints = new Checkpointer(ctx);
       Optional<Checkpointer.Restored> restored = checkpoints.restore();
       booster = XGBoost.train(train, params, 0, watches, null, null, null, 0,
           restored.map(Checkpointer.Restored::booster).orElse(null));
@@ -161,6 +161,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       }
       return new Result(model, round, metrics, stopped);
     } finally {
+      checkpoints.close();
       if (booster != null) {
         booster.dispose();
       }

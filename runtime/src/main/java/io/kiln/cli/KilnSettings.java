@@ -21,6 +21,8 @@ import org.apache.spark.SparkConf;
  * spark-submit already put in the JVM's system properties.
  */
 public final class KilnSettings {
+  /** How long a killed task may ignore the kill before Spark ends its executor. */
+  public static final String TASK_KILL_TIMEOUT = "30s";
   private final Map<String, String> values;
 
   private KilnSettings(Map<String, String> values) {
@@ -102,6 +104,11 @@ public final class KilnSettings {
     SparkConf conf = new SparkConf(false);
     values.forEach(conf::set);
     conf.setIfMissing("spark.app.name", "kiln");
+    // a barrier task whose peer executor died can sit in a native collective (XGBoost's allreduce)
+    // that ignores Spark's kill: its executor is ended after this long, so the slot comes back for
+    // the next attempt instead of being held for good
+    conf.setIfMissing("spark.task.reaper.enabled", "true");
+    conf.setIfMissing("spark.task.reaper.killTimeout", TASK_KILL_TIMEOUT);
     return conf;
   }
 

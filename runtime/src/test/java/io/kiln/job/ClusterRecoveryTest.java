@@ -229,6 +229,38 @@ class ClusterRecoveryTest {
     assertThat(restoredRound("cluster-fewer")).isBetween(10, 119);
   }
 
+  @Test
+  @Order(6)
+  void aTaskStuckAfterItsPeerDiedHasItsExecutorEndedSoTheNextAttemptGetsItsSlot() throws Exception {
+    assertThat(ensureWorkers(2)).as("exactly two slots: the next attempt needs the stuck task's").isEqualTo(2);
+    CompletableFuture<JobResult> job = start(spec("cluster-stuck",
+        "{\"rounds\": \"120\", \"sleep_ms\": \"40\", \"checkpoint_every\": \"10\", \"stuck_at_round\": \"15\"}",
+        ", \"resources\": {\"workers\": 2}"));
+    awaitLog("cluster-stuck", "rank 1 is stuck at round 15", 120);
+    String log = runner.store().readLog("cluster-stuck").orElseThrow();
+    int rank0 = workerOf(log, 0);
+    int stuck = workerOf(log, 1);
+    assertThat(stuck).isNotEqualTo(rank0);
+    List<ProcessHandle> stuckExecutor = cluster.executors(stuck);
+    assertThat(stuckExecutor).hasSize(1);
+    // rank 0's executor dies; rank 1's task ignores Spark's kill and holds the other slot until the
+    // task reaper ends its executor (spark.task.reaper.killTimeout)
+    cluster.killExecutors(rank0);
+    JobResult r = job.get(240, TimeUnit.SECONDS);
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(stuckExecutor.get(0).isAlive()).as("the stuck task's executor was ended").isFalse();
+    assertThat(statuses("cluster-stuck")).containsSubsequence(SecondaryStatus.Training, SecondaryStatus.Interrupted,
+        SecondaryStatus.Training, SecondaryStatus.Completed);
+    assertThat(model(r)).contains("rounds=120");
+  }
+
+  static int workerOf(String log, int rank) {
+    Matcher m = Pattern.compile("rank " + rank + " runs on executor (\\S+)").matcher(log);
+    assertThat(m.find()).as("rank " + rank + " logged its executor").isTrue();
+    return cluster.workerOfExecutor(m.group(1)).orElseThrow();
+  }
+
   /** Starts workers until {@code n} are alive and the application has an executor on each. */
   static int ensureWorkers(int n) throws InterruptedException {
     int alive = (int) java.util.stream.IntStream.range(0, cluster.workerCount()).filter(cluster::workerAlive).count();

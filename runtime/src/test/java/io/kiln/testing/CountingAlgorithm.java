@@ -31,13 +31,14 @@ import java.util.Set;
  * <p>Hyperparameters: rounds (required), sleep_ms, offset, fail_at_round (throws a user error
  * there), fail_once_at_round (rank 0 throws an algorithm error there in the first attempt only),
  * checkpoint_every (with a checkpoint location: rank 0 saves every this many rounds; each attempt
- * restores the newest checkpoint).
+ * restores the newest checkpoint), stuck_at_round (in the first attempt rank 1 blocks there for
+ * good, ignoring kills, as a native collective waiting for a dead peer does; cluster tests only).
  */
 public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Params> {
 
   /** The validated hyperparameters. */
   public record Params(int rounds, long sleepMs, double offset, int failAtRound, int failOnceAtRound,
-      int checkpointEvery) implements Serializable {}
+      int checkpointEvery, int stuckAtRound) implements Serializable {}
 
   /** What each worker returns. */
   public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound)
@@ -67,7 +68,8 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   @Override
   public Params hyperparameters(Map<String, String> raw) {
     for (String k : raw.keySet()) {
-      if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every")
+      if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every",
+          "stuck_at_round")
           .contains(k) && !k.startsWith("_")) {
         throw KilnException.user("Hyperparameter " + k + " is not a counting hyperparameter");
       }
@@ -87,7 +89,8 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     return new Params(rounds, Long.parseLong(raw.getOrDefault("sleep_ms", "0")),
         Double.parseDouble(raw.getOrDefault("offset", "0")), Integer.parseInt(raw.getOrDefault("fail_at_round", "-1")),
         Integer.parseInt(raw.getOrDefault("fail_once_at_round", "-1")),
-        Integer.parseInt(raw.getOrDefault("checkpoint_every", "0")));
+        Integer.parseInt(raw.getOrDefault("checkpoint_every", "0")),
+        Integer.parseInt(raw.getOrDefault("stuck_at_round", "-1")));
   }
 
   @Override
@@ -123,6 +126,18 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     return 1.0 / (round + 1) + offset;
   }
 
+  /** As a native collective waiting for a dead peer: ignores interrupts until its JVM ends. */
+  @SuppressWarnings("InfiniteLoopStatement")
+  static void stuckForGood() {
+    while (true) {
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException ignored) {
+        // a kill does not reach native code either
+      }
+    }
+  }
+
   private record Worker(Params p) implements WorkerFunction<Result> {
     @Override
     public Result run(WorkerContext ctx) throws Exception {
@@ -137,6 +152,9 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
           ctx.log("Resumed from the checkpoint after round " + round);
         }
       }
+      if (p.stuckAtRound() >= 0 && ctx.attempt() == 0) {
+        ctx.log("rank " + ctx.rank() + " runs on executor " + org.apache.spark.SparkEnv.get().executorId());
+      }
       int restored = round;
       boolean stopped = false;
       double last = Double.NaN;
@@ -148,6 +166,10 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         // may run ahead of rank 0 and would end the attempt before those checkpoints exist
         if (round == p.failOnceAtRound() && ctx.attempt() == 0 && ctx.rank() == 0) {
           throw new KilnException(io.kiln.spi.ErrorType.ALGORITHM, "counting failed once at round " + round);
+        }
+        if (round == p.stuckAtRound() && ctx.attempt() == 0 && ctx.rank() == 1) {
+          ctx.log("rank 1 is stuck at round " + round + ", ignoring kills");
+          stuckForGood();
         }
         Thread.sleep(p.sleepMs());
         last = loss(round, p.offset());

@@ -122,6 +122,9 @@ public final class LocalCluster implements AutoCloseable {
     conf.put("spark.executor.cores", "1");
     conf.put("spark.executor.memory", "1g");
     conf.put("spark.cores.max", "64");
+    // as Kiln's own sessions: a task stuck in a native collective after its peer died is ended
+    conf.put("spark.task.reaper.enabled", "true");
+    conf.put("spark.task.reaper.killTimeout", io.kiln.cli.KilnSettings.TASK_KILL_TIMEOUT);
     conf.put("spark.decommission.enabled", "true");
     // long enough that a loaded machine still gets to the emergency checkpoint; the fault tests
     // end a reclaimed node themselves (killWorker), as a spot instance goes away after its notice

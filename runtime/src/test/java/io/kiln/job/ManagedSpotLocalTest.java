@@ -9,13 +9,12 @@ import io.kiln.spec.SpecReader;
 import io.kiln.spi.KilnException;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.S3Files;
+import io.kiln.testing.OrphanDriver;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -121,20 +120,7 @@ class ManagedSpotLocalTest {
     Path specFile = dir.resolve("orphan.json");
     Files.writeString(specFile, spec("spot-orphan",
         "{\"rounds\": \"400\", \"sleep_ms\": \"30\", \"checkpoint_every\": \"10\"}", ""));
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g"));
-    for (String opens : List.of("java.lang", "java.lang.invoke", "java.nio", "sun.nio.ch", "java.util", "java.io",
-        "java.net", "java.lang.reflect", "java.util.concurrent", "sun.util.calendar", "sun.nio.cs",
-        "sun.security.action")) {
-      cmd.add("--add-opens=java.base/" + opens + "=ALL-UNNAMED");
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.kiln.cli.Kiln", "train", specFile.toString(),
-        "--master", "local[2]", "--job-root", jobRoot, "--conf", "spark.kiln.heartbeat.interval-seconds=1",
-        "--conf", "spark.kiln.heartbeat.lapse-seconds=8", "--conf", "spark.ui.enabled=false"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("orphan-driver.log").toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process driver = pb.start();
+    Process driver = OrphanDriver.start("train", specFile, jobRoot, dir.resolve("orphan-driver.log"));
     try {
       TrainingJobLifecycleTest.awaitRounds(runner, "spot-orphan", 60);
       assertThatThrownBy(() -> runner.resume("spot-orphan", JobListener.NONE))

@@ -1,12 +1,15 @@
 package io.kiln.spec;
 
+import static io.kiln.testing.JsonSchemas.integerBranch;
+import static io.kiln.testing.JsonSchemas.names;
+import static io.kiln.testing.JsonSchemas.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kiln.spi.DataDistribution;
+import io.kiln.testing.JsonSchemas;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,10 +54,7 @@ class KilnJobSchemaTest {
 
   @Test
   void everyFieldHasADescription() {
-    List<String> undocumented = new ArrayList<>();
-    collectUndocumented(schema, "", undocumented);
-
-    assertThat(undocumented).isEmpty();
+    assertThat(JsonSchemas.undocumented(schema)).isEmpty();
   }
 
   @Test
@@ -93,51 +93,5 @@ class KilnJobSchemaTest {
       }
     }
     throw new AssertionError("no object branch for " + field);
-  }
-
-  private static JsonNode integerBranch(JsonNode property) {
-    for (JsonNode branch : property.path("anyOf")) {
-      if (branch.path("type").asText().equals("integer")) {
-        return branch;
-      }
-    }
-    throw new AssertionError("no integer branch in " + property);
-  }
-
-  private static void collectUndocumented(JsonNode node, String path, List<String> out) {
-    if (!node.isObject()) {
-      return;
-    }
-    JsonNode properties = node.path("properties");
-    properties.fieldNames().forEachRemaining(name -> {
-      JsonNode p = properties.get(name);
-      if (!p.hasNonNull("description") || p.get("description").asText().isBlank()) {
-        out.add(path + name);
-      }
-      collectUndocumented(p, path + name + ".", out);
-    });
-    for (String combinator : List.of("anyOf", "oneOf")) {
-      for (JsonNode branch : node.path(combinator)) {
-        collectUndocumented(branch, path, out);
-      }
-    }
-    collectUndocumented(node.path("items"), path + "[].", out);
-    node.path("$defs").properties().forEach(def -> collectUndocumented(def.getValue(), def.getKey() + ".", out));
-  }
-
-  private static List<String> names(JsonNode object) {
-    List<String> names = new ArrayList<>();
-    object.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
-  private static List<String> texts(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(v -> {
-      if (!v.isNull()) {
-        out.add(v.asText());
-      }
-    });
-    return out;
   }
 }

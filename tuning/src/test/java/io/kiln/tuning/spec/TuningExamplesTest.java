@@ -1,18 +1,21 @@
 package io.kiln.tuning.spec;
 
+import static io.kiln.testing.JsonSchemas.integerBranch;
+import static io.kiln.testing.JsonSchemas.names;
+import static io.kiln.testing.JsonSchemas.texts;
 import static io.kiln.tuning.spec.TuningSpecs.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kiln.spec.KilnSpecReader;
+import io.kiln.testing.JsonSchemas;
 import io.kiln.tuning.space.ParameterRange;
 import io.kiln.tuning.space.ScalingType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -155,10 +158,7 @@ class TuningExamplesTest {
 
   @Test
   void everySchemaFieldHasADescription() {
-    List<String> undocumented = new ArrayList<>();
-    collectUndocumented(schema("kiln-tuning.schema.json"), "", undocumented);
-
-    assertThat(undocumented).isEmpty();
+    assertThat(JsonSchemas.undocumented(schema("kiln-tuning.schema.json"))).isEmpty();
   }
 
   private static JsonNode schema(String file) {
@@ -176,53 +176,5 @@ class TuningExamplesTest {
       }
     }
     throw new AssertionError("no object branch in " + property);
-  }
-
-  private static JsonNode integerBranch(JsonNode property) {
-    for (JsonNode branch : property.path("anyOf")) {
-      if (branch.path("type").asText().equals("integer")) {
-        return branch;
-      }
-    }
-    throw new AssertionError("no integer branch in " + property);
-  }
-
-  private static void collectUndocumented(JsonNode node, String path, List<String> out) {
-    if (!node.isObject()) {
-      return;
-    }
-    JsonNode properties = node.path("properties");
-    properties.fieldNames().forEachRemaining(name -> {
-      JsonNode p = properties.get(name);
-      if (!p.hasNonNull("description") || p.get("description").asText().isBlank()) {
-        out.add(path + name);
-      }
-      collectUndocumented(p, path + name + ".", out);
-    });
-    for (String combinator : List.of("anyOf", "oneOf")) {
-      for (JsonNode branch : node.path(combinator)) {
-        collectUndocumented(branch, path, out);
-      }
-    }
-    collectUndocumented(node.path("items"), path + "[].", out);
-    for (Map.Entry<String, JsonNode> def : node.path("$defs").properties()) {
-      collectUndocumented(def.getValue(), def.getKey() + ".", out);
-    }
-  }
-
-  private static List<String> names(JsonNode object) {
-    List<String> names = new ArrayList<>();
-    object.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
-  private static List<String> texts(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(v -> {
-      if (!v.isNull()) {
-        out.add(v.asText());
-      }
-    });
-    return out;
   }
 }

@@ -161,12 +161,17 @@ public final class BarrierRunner {
       WorkerPlan plan = plans.next();
       BarrierTaskContext task = BarrierTaskContext.get();
       T value;
-      try {
-        value = function.run(new BarrierWorkerContext(plan, task));
-      } catch (KilnException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new KilnException(ErrorType.ALGORITHM, "Worker " + plan.rank() + " failed: " + e, e);
+      try (WorkerOutputs outputs = new WorkerOutputs(plan.jobName(), plan.rank())) {
+        BarrierWorkerContext context = new BarrierWorkerContext(plan, task, outputs);
+        try {
+          value = function.run(context);
+        } catch (KilnException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new KilnException(ErrorType.ALGORITHM, "Worker " + plan.rank() + " failed: " + e, e);
+        } finally {
+          context.close();
+        }
       } finally {
         plan.control().close();
       }

@@ -1,26 +1,40 @@
 package io.kiln.barrier;
 
+import io.kiln.channel.ChannelDownload;
+import io.kiln.channel.ChannelLines;
 import io.kiln.channel.ChannelReader;
+import io.kiln.channel.HadoopChannelObject;
+import io.kiln.channel.ObjectRef;
+import io.kiln.spi.ChannelObject;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.LabeledData;
+import io.kiln.spi.LineHandler;
 import io.kiln.spi.ReadOptions;
+import io.kiln.spi.ReduceOp;
+import io.kiln.spi.Rendezvous;
 import io.kiln.spi.WorkerContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.resource.ResourceInformation;
 
 /** The {@link WorkerContext} of a worker running as a task of a Spark barrier stage. */
 final class BarrierWorkerContext implements WorkerContext {
   private final WorkerPlan plan;
   private final BarrierTaskContext task;
+  private final WorkerOutputs outputs;
+  private Collectives collectives;
 
-  BarrierWorkerContext(WorkerPlan plan, BarrierTaskContext task) {
+  BarrierWorkerContext(WorkerPlan plan, BarrierTaskContext task, WorkerOutputs outputs) {
     this.plan = plan;
     this.task = task;
+    this.outputs = outputs;
   }
 
   @Override
@@ -53,20 +67,31 @@ final class BarrierWorkerContext implements WorkerContext {
     return plan.channels().containsKey(channel);
   }
 
-  @Override
-  public LabeledData read(String channel, ReadOptions options) {
+  private WorkerPlan.ChannelShare share(String channel) {
     WorkerPlan.ChannelShare share = plan.channels().get(channel);
     if (share == null) {
-      throw new IllegalArgumentException("no channel " + channel);
+      throw new IllegalArgumentException("no channel " + channel + "; the job has " + plan.channels().keySet());
     }
+    return share;
+  }
+
+  @Override
+  public LabeledData read(String channel, ReadOptions options) {
+    WorkerPlan.ChannelShare share = share(channel);
+    if (share.contentType().split() != ContentType.Split.ROWS) {
+      throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
+          + ", not a row format; read it with lines(), objects() or download()");
+    }
+    int labelSize = options.labelSize() != null ? options.labelSize() : share.labelSize();
+    ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize);
     LabeledData data = new ChannelReader(plan.hadoopConf().get()).read(channel, share.contentType(), share.splits(),
-        options);
+        resolved);
     // agree on the feature count with the other workers
     int mine = data.rows() == 0 ? -1 : data.columns();
     List<String> all = allGather(Integer.toString(mine));
     int[] counts = all.stream().mapToInt(Integer::parseInt).toArray();
     int columns = Arrays.stream(counts).max().orElse(-1);
-    if (share.contentType() != ContentType.LIBSVM) {
+    if (!share.contentType().equals(ContentType.LIBSVM)) {
       for (int w = 0; w < counts.length; w++) {
         if (counts[w] >= 0 && counts[w] != columns) {
           throw KilnException.user("Channel '" + channel + "' has rows with different numbers of features: worker "
@@ -83,6 +108,71 @@ final class BarrierWorkerContext implements WorkerContext {
     }
     return new LabeledData(data.rows(), Math.max(columns, 0), data.labels(), data.weights(), data.dense(),
         data.rowOffsets(), data.indices(), data.values());
+  }
+
+  @Override
+  public void lines(String channel, LineHandler handler) {
+    WorkerPlan.ChannelShare share = share(channel);
+    if (share.contentType().equals(ContentType.PARQUET) || share.contentType().split() == ContentType.Split.OBJECTS) {
+      throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
+          + ", not text lines; read it with " + (share.contentType().equals(ContentType.PARQUET) ? "read()"
+              : "objects() or download()"));
+    }
+    new ChannelLines(plan.hadoopConf().get()).read(channel, share.splits(), handler);
+  }
+
+  @Override
+  public List<ChannelObject> objects(String channel) {
+    WorkerPlan.ChannelShare share = share(channel);
+    return wrap(share.objects(), share.gzip());
+  }
+
+  @Override
+  public List<ChannelObject> allObjects(String channel) {
+    WorkerPlan.ChannelShare share = share(channel);
+    return wrap(share.allObjects(), share.gzip());
+  }
+
+  private List<ChannelObject> wrap(List<ObjectRef> refs, boolean gzip) {
+    List<ChannelObject> out = new ArrayList<>();
+    for (ObjectRef r : refs) {
+      out.add(new HadoopChannelObject(r, gzip || r.uri().toLowerCase(java.util.Locale.ROOT).endsWith(".gz"),
+          plan.hadoopConf().get()));
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public Path download(String channel, Path directory) {
+    return ChannelDownload.copy(channel, objects(channel), directory);
+  }
+
+  @Override
+  public Map<String, String> environment() {
+    return plan.environment();
+  }
+
+  @Override
+  public List<String> gpus() {
+    ResourceInformation gpu = task.resourcesJMap().get("gpu");
+    return gpu == null ? List.of() : List.of(gpu.addresses());
+  }
+
+  private Collectives collectives() {
+    if (collectives == null) {
+      collectives = new Collectives(plan.rank(), plan.workers(), task);
+    }
+    return collectives;
+  }
+
+  @Override
+  public Rendezvous rendezvous() {
+    return collectives().rendezvous();
+  }
+
+  @Override
+  public void allReduce(float[] values, ReduceOp op) {
+    collectives().allReduce(values, op);
   }
 
   @Override
@@ -106,7 +196,29 @@ final class BarrierWorkerContext implements WorkerContext {
   }
 
   @Override
+  public Path modelDirectory() {
+    return outputs.modelDirectory();
+  }
+
+  @Override
+  public Path outputDataDirectory() {
+    return outputs.outputDataDirectory();
+  }
+
+  @Override
+  public Path failureFile() {
+    return outputs.failureFile();
+  }
+
+  @Override
   public void log(String line) {
     plan.control().log(plan.rank(), line);
+  }
+
+  /** Ends the collectives' connections. */
+  void close() {
+    if (collectives != null) {
+      collectives.close();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.kiln.barrier;
 
 import io.kiln.channel.InputSplit;
+import io.kiln.channel.ObjectRef;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
 import java.io.Serializable;
@@ -20,6 +21,9 @@ import java.util.Map;
  * @param checkpoints the job's checkpoint store, or null
  * @param checkpointInterval rounds between checkpoints the user asked for, 0 for the default
  * @param hadoopConf the storage settings
+ * @param environment the job's environment variables
+ * @param outputStagingUri where rank 0 uploads the archives of its model and output directories
+ *     (a directory URI on the job's output filesystem, unique to the attempt)
  */
 public record WorkerPlan(
     int rank,
@@ -31,8 +35,20 @@ public record WorkerPlan(
     ControlClient control,
     CheckpointStore checkpoints,
     int checkpointInterval,
-    HadoopConf hadoopConf) implements Serializable {
+    HadoopConf hadoopConf,
+    Map<String, String> environment,
+    String outputStagingUri) implements Serializable {
 
-  /** One channel's splits for one worker. */
-  public record ChannelShare(ContentType contentType, List<InputSplit> splits) implements Serializable {}
+  /**
+   * One channel as one worker reads it.
+   *
+   * @param contentType the format
+   * @param labelSize the channel's label_size (0 or 1)
+   * @param gzip whether the channel's objects are gzip-compressed
+   * @param splits this worker's byte or row ranges (row and line formats; empty for object formats)
+   * @param objects this worker's whole objects
+   * @param allObjects every object of the channel
+   */
+  public record ChannelShare(ContentType contentType, int labelSize, boolean gzip, List<InputSplit> splits,
+      List<ObjectRef> objects, List<ObjectRef> allObjects) implements Serializable {}
 }

@@ -36,6 +36,11 @@ public final class ChannelLister {
   }
 
   public ChannelData list(ChannelSpec channel, ContentType contentType) {
+    return list(channel, contentType, java.util.Map.of());
+  }
+
+  /** Lists a channel whose ContentType was written with {@code parameters} ({@code label_size}). */
+  public ChannelData list(ChannelSpec channel, ContentType contentType, java.util.Map<String, String> parameters) {
     String hadoopUri = Uris.toHadoopUri(channel.uri(), conf);
     List<DataObject> objects;
     try {
@@ -53,7 +58,8 @@ public final class ChannelLister {
           + " object(s) under " + channel.uri() + " hold 0 bytes");
     }
     boolean gzip = channel.compression() == ChannelSpec.Compression.Gzip;
-    return new ChannelData(channel.name(), channel.uri(), contentType, channel.distribution(), gzip, objects);
+    return new ChannelData(channel.name(), channel.uri(), contentType, channel.distribution(), gzip, objects,
+        parameters);
   }
 
   List<DataObject> listPrefix(String uri) throws IOException {

@@ -1,6 +1,7 @@
 package io.kiln.channel;
 
 import io.kiln.spi.ContentType;
+import io.kiln.spi.KilnException;
 import io.kiln.spi.LabeledData;
 import io.kiln.spi.ReadOptions;
 import java.util.List;
@@ -19,31 +20,38 @@ public final class ChannelReader {
    * index seen plus one), which callers agree on across workers.
    */
   public LabeledData read(String channel, ContentType type, List<InputSplit> splits, ReadOptions options) {
-    boolean dense = type != ContentType.LIBSVM;
-    boolean weighted = type == ContentType.LIBSVM || options.weightColumn();
+    boolean labelled = options.labelSize() == null || options.labelSize() == 1;
+    boolean dense = !type.equals(ContentType.LIBSVM);
+    boolean weighted = type.equals(ContentType.LIBSVM) || options.weightColumn();
     LabeledDataBuilder out = new LabeledDataBuilder(dense, weighted);
-    switch (type) {
-      case CSV -> {
-        TextSplitReader reader = new TextSplitReader(conf);
-        CsvParser parser = new CsvParser(out, options.weightColumn());
-        for (InputSplit s : splits) {
-          reader.read(s, channel, parser);
-        }
+    if (type.equals(ContentType.CSV)) {
+      TextSplitReader reader = new TextSplitReader(conf);
+      CsvParser parser = new CsvParser(out, options.weightColumn(), labelled);
+      for (InputSplit s : splits) {
+        reader.read(s, channel, parser);
       }
-      case LIBSVM -> {
-        TextSplitReader reader = new TextSplitReader(conf);
-        LibSvmParser parser = new LibSvmParser(out);
-        for (InputSplit s : splits) {
-          reader.read(s, channel, parser);
-        }
+    } else if (type.equals(ContentType.LIBSVM)) {
+      if (!labelled) {
+        throw KilnException.user("Channel '" + channel + "' is text/libsvm, whose rows always start with a label; "
+            + "use text/csv;label_size=0 for rows without labels");
       }
-      case PARQUET -> {
-        for (InputSplit s : splits) {
-          ParquetRows.read(s, channel, out, conf);
-        }
+      TextSplitReader reader = new TextSplitReader(conf);
+      LibSvmParser parser = new LibSvmParser(out);
+      for (InputSplit s : splits) {
+        reader.read(s, channel, parser);
       }
-      default -> throw new IllegalStateException("no reader for " + type);
+    } else if (type.equals(ContentType.PARQUET)) {
+      for (InputSplit s : splits) {
+        ParquetRows.read(s, channel, out, conf, labelled);
+      }
+    } else {
+      throw new IllegalArgumentException("channel " + channel + " is " + type + ", which has no row reader");
     }
-    return out.build(out.maxIndex() + 1);
+    LabeledData data = out.build(out.maxIndex() + 1);
+    if (labelled) {
+      return data;
+    }
+    return new LabeledData(data.rows(), data.columns(), null, data.weights(), data.dense(), data.rowOffsets(),
+        data.indices(), data.values());
   }
 }

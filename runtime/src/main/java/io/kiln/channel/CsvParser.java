@@ -7,12 +7,19 @@ package io.kiln.channel;
 final class CsvParser implements TextSplitReader.LineHandler {
   private final LabeledDataBuilder out;
   private final boolean weighted;
+  private final boolean labelled;
   private int expectedCells = -1;
   private int firstRowCells = -1;
 
   CsvParser(LabeledDataBuilder out, boolean weighted) {
+    this(out, weighted, true);
+  }
+
+  /** A parser for rows with the label first ({@code labelled}) or rows of features only (label_size=0). */
+  CsvParser(LabeledDataBuilder out, boolean weighted, boolean labelled) {
     this.out = out;
     this.weighted = weighted;
+    this.labelled = labelled;
   }
 
   @Override
@@ -26,7 +33,7 @@ final class CsvParser implements TextSplitReader.LineHandler {
         cells++;
       }
     }
-    int leading = weighted ? 2 : 1;
+    int leading = !labelled ? 0 : weighted ? 2 : 1;
     if (expectedCells < 0) {
       if (cells <= leading) {
         throw new TextSplitReader.LineError("found " + cells + " value(s); a row needs the label"
@@ -37,7 +44,11 @@ final class CsvParser implements TextSplitReader.LineHandler {
       out.setColumns(cells - leading);
     } else if (cells != expectedCells) {
       throw new TextSplitReader.LineError("found " + cells + " values, but rows before it have " + firstRowCells
-          + " (label" + (weighted ? ", weight" : "") + " and " + (firstRowCells - leading) + " features)");
+          + (labelled ? " (label" + (weighted ? ", weight" : "") + " and " + (firstRowCells - leading) + " features)"
+              : ""));
+    }
+    if (!labelled) {
+      out.startRow(0f, 1f);
     }
     int cell = 0;
     int start = from;
@@ -53,7 +64,7 @@ final class CsvParser implements TextSplitReader.LineHandler {
         while (e > s && (b[e - 1] == ' ' || b[e - 1] == '\t')) {
           e--;
         }
-        if (cell == 0) {
+        if (cell == 0 && labelled) {
           if (s == e) {
             throw new TextSplitReader.LineError("the label (column 1) is empty");
           }
@@ -62,7 +73,7 @@ final class CsvParser implements TextSplitReader.LineHandler {
           weight = s == e ? 1f : number(b, s, e, cell);
           out.startRow(label, weight);
         } else {
-          if (cell == leading && !weighted) {
+          if (cell == leading && !weighted && labelled) {
             out.startRow(label, 1f);
           }
           out.value(s == e ? Float.NaN : number(b, s, e, cell));

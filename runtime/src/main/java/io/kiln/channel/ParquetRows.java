@@ -35,13 +35,20 @@ final class ParquetRows {
   }
 
   static void read(InputSplit split, String channel, LabeledDataBuilder out, Configuration conf) {
+    read(split, channel, out, conf, true);
+  }
+
+  /** Reads a split; without a label ({@code labelled} false) every column is a feature. */
+  static void read(InputSplit split, String channel, LabeledDataBuilder out, Configuration conf, boolean labelled) {
+    int lead = labelled ? 1 : 0;
     Path path = new Path(split.uri());
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
       List<Type> fields = schema.getFields();
-      if (fields.size() < 2) {
+      if (fields.size() < 1 + lead) {
         throw KilnException.user("Channel '" + channel + "': " + split.uri() + " has " + fields.size()
-            + " column(s); Parquet channels need the label first and at least one feature column");
+            + " column(s); Parquet channels need " + (labelled ? "the label first and " : "")
+            + "at least one feature column");
       }
       for (Type f : fields) {
         if (!f.isPrimitive() || f.isRepetition(Type.Repetition.REPEATED) || !numeric(f.asPrimitiveType())) {
@@ -50,9 +57,9 @@ final class ParquetRows {
         }
       }
       if (out.columns() < 0) {
-        out.setColumns(fields.size() - 1);
-      } else if (out.columns() != fields.size() - 1) {
-        throw KilnException.user("Channel '" + channel + "': " + split.uri() + " has " + (fields.size() - 1)
+        out.setColumns(fields.size() - lead);
+      } else if (out.columns() != fields.size() - lead) {
+        throw KilnException.user("Channel '" + channel + "': " + split.uri() + " has " + (fields.size() - lead)
             + " feature columns, but files before it have " + out.columns());
       }
       long rowBase = 0;
@@ -75,12 +82,12 @@ final class ParquetRows {
           if (row < split.start() || row >= split.end()) {
             continue;
           }
-          if (g.getFieldRepetitionCount(0) == 0) {
+          if (labelled && g.getFieldRepetitionCount(0) == 0) {
             throw KilnException.user("Channel '" + channel + "': " + split.uri() + " row " + (row + 1)
                 + " has no label (the first column is null)");
           }
-          out.startRow(value(g, 0, fields.get(0).asPrimitiveType()), 1f);
-          for (int c = 1; c < fields.size(); c++) {
+          out.startRow(labelled ? value(g, 0, fields.get(0).asPrimitiveType()) : 0f, 1f);
+          for (int c = lead; c < fields.size(); c++) {
             out.value(g.getFieldRepetitionCount(c) == 0 ? Float.NaN : value(g, c, fields.get(c).asPrimitiveType()));
           }
         }

@@ -5,6 +5,9 @@ import io.kiln.barrier.ControlServer;
 import io.kiln.barrier.HadoopConf;
 import io.kiln.barrier.WorkerPlan;
 import io.kiln.channel.InputSplit;
+import io.kiln.channel.ObjectKeys;
+import io.kiln.channel.ObjectRef;
+import io.kiln.storage.Uris;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.TrainingContext;
@@ -32,11 +35,14 @@ final class RunnerContext implements TrainingContext {
   private final CheckpointStore checkpoints;
   private final int attempt;
   private final String pool;
+  private final String outputStagingUri;
+  private final String modelStagingUri;
   final BarrierRunner barrier;
 
   RunnerContext(SparkSession spark, RunningJob job, int workers, Map<String, ChannelData> channels,
       Map<String, List<List<InputSplit>>> splits, int threads, Path modelDirectory, ControlServer control,
-      HadoopConf hadoopConf, CheckpointStore checkpoints, int attempt, String pool) {
+      HadoopConf hadoopConf, CheckpointStore checkpoints, int attempt, String pool, String outputStagingUri,
+      String modelStagingUri) {
     this.spark = spark;
     this.job = job;
     this.workers = workers;
@@ -49,6 +55,8 @@ final class RunnerContext implements TrainingContext {
     this.checkpoints = checkpoints;
     this.attempt = attempt;
     this.pool = pool;
+    this.outputStagingUri = outputStagingUri;
+    this.modelStagingUri = modelStagingUri;
     this.barrier = new BarrierRunner(spark.sparkContext());
   }
 
@@ -83,6 +91,16 @@ final class RunnerContext implements TrainingContext {
   }
 
   @Override
+  public String modelStagingUri() {
+    return modelStagingUri;
+  }
+
+  @Override
+  public Map<String, String> environment() {
+    return job.spec().environment();
+  }
+
+  @Override
   public Optional<CheckpointStore> checkpoints() {
     return Optional.ofNullable(checkpoints);
   }
@@ -95,14 +113,22 @@ final class RunnerContext implements TrainingContext {
   @Override
   public <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function) {
     List<WorkerPlan> plans = new ArrayList<>();
+    Map<String, List<ObjectRef>> objects = new LinkedHashMap<>();
+    Map<String, List<List<ObjectRef>>> dealt = new LinkedHashMap<>();
+    for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+      List<ObjectRef> all = ObjectKeys.of(e.getValue(), Uris.toHadoopUri(e.getValue().uri(), hadoopConf.get()));
+      objects.put(e.getKey(), all);
+      dealt.put(e.getKey(), ObjectKeys.deal(all, workers));
+    }
     for (int rank = 0; rank < workers; rank++) {
       Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
       for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
-        shares.put(e.getKey(), new WorkerPlan.ChannelShare(e.getValue().contentType(),
-            splits.get(e.getKey()).get(rank)));
+        ChannelData c = e.getValue();
+        shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), c.labelSize(), c.gzip(),
+            splits.get(e.getKey()).get(rank), dealt.get(e.getKey()).get(rank), objects.get(e.getKey())));
       }
       plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
-          checkpointInterval().orElse(0), hadoopConf));
+          checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
     }
     String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
     if (pool != null) {

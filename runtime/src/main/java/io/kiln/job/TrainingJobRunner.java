@@ -15,6 +15,7 @@ import io.kiln.spi.ChannelData;
 import io.kiln.spi.ChannelRequirement;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
+import io.kiln.spi.MediaType;
 import io.kiln.spi.Directive;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
@@ -221,11 +222,13 @@ public final class TrainingJobRunner {
     try {
       Algorithm<?> algorithm;
       Object hyperparameters;
-      Map<String, ContentType> contentTypes;
+      Map<String, MediaType> contentTypes;
+      Map<String, ContentType> formats;
       try {
         algorithm = algorithms.resolve(spec.algorithm());
         hyperparameters = algorithm.hyperparameters(spec.hyperparameters());
-        contentTypes = contentTypes(spec, algorithm);
+        contentTypes = ChannelFormats.mediaTypes(spec, algorithm);
+        formats = ChannelFormats.formats(spec, algorithm, contentTypes);
         Uris.requireSupported(spec.outputPath(), "outputPath");
       } catch (KilnException e) {
         return fail(job, e, EXIT_BAD_SPEC, billing);
@@ -268,7 +271,8 @@ public final class TrainingJobRunner {
         }
         Map<String, ChannelData> channels = new LinkedHashMap<>();
         Map<String, List<List<InputSplit>>> splits = new LinkedHashMap<>();
-        listAndPlan(job, contentTypes, workers, spark.sparkContext().hadoopConfiguration(), channels, splits);
+        listAndPlan(job, contentTypes, formats, workers, spark.sparkContext().hadoopConfiguration(), channels,
+            splits);
         if (stopped(job)) {
           return finishFromCheckpoint(job, algorithm, checkpoints, artifact, billing);
         }
@@ -277,8 +281,11 @@ public final class TrainingJobRunner {
         int thisAttempt = attempt++;
         job.update(r -> r.toBuilder().kiln(r.kilnBuilder().attempts(thisAttempt + 1).build()).build());
         try (ControlServer control = new ControlServer(conf.controlHost(), handler(job))) {
+          String staging = Uris.join(spec.outputPath(), spec.name(), "output", ".kiln-staging",
+              "attempt-" + thisAttempt);
           RunnerContext context = new RunnerContext(spark, job, workers, channels, splits, threads, modelDirectory,
-              control, new HadoopConf(spark.sparkContext().hadoopConfiguration()), checkpoints, thisAttempt, pool);
+              control, new HadoopConf(spark.sparkContext().hadoopConfiguration()), checkpoints, thisAttempt, pool,
+              Uris.join(staging, "worker"), Uris.join(staging, "model"));
           try (DecommissionWatcher watcher = new DecommissionWatcher(spark.sparkContext(), context.barrier, job)) {
             outcome = train(algorithm, context, hyperparameters);
           }
@@ -359,14 +366,19 @@ public final class TrainingJobRunner {
     }
   }
 
-  private void listAndPlan(RunningJob job, Map<String, ContentType> contentTypes, int workers, Configuration hadoop,
-      Map<String, ChannelData> channels, Map<String, List<List<InputSplit>>> splits) {
+  private void listAndPlan(RunningJob job, Map<String, MediaType> contentTypes, Map<String, ContentType> formats,
+      int workers, Configuration hadoop, Map<String, ChannelData> channels,
+      Map<String, List<List<InputSplit>>> splits) {
     ChannelLister lister = new ChannelLister(hadoop);
     SplitPlanner planner = new SplitPlanner(hadoop);
     for (ChannelSpec c : job.spec().channels()) {
-      ChannelData data = lister.list(c, contentTypes.get(c.name()));
+      ChannelData data = lister.list(c, formats.get(c.name()), contentTypes.get(c.name()).parameters());
       channels.put(c.name(), data);
-      splits.put(c.name(), planner.plan(data, workers));
+      if (data.contentType().split() == ContentType.Split.OBJECTS) {
+        splits.put(c.name(), java.util.Collections.nCopies(workers, List.of()));
+      } else {
+        splits.put(c.name(), planner.plan(data, workers));
+      }
       job.log("Channel " + c.name() + ": " + data.objects().size() + " object(s), " + data.totalBytes() + " bytes, "
           + data.contentType().mime() + ", " + data.distribution());
     }
@@ -489,39 +501,6 @@ public final class TrainingJobRunner {
       Uris.requireSupported(spec.checkpoint().uri(), "checkpoint location");
       probe.checkWritable(spec.checkpoint().uri(), "checkpoint location");
     }
-  }
-
-  private static Map<String, ContentType> contentTypes(TrainingJobSpec spec, Algorithm<?> algorithm) {
-    Map<String, ChannelRequirement> known = new LinkedHashMap<>();
-    algorithm.channels().forEach(r -> known.put(r.name(), r));
-    for (ChannelRequirement r : algorithm.channels()) {
-      if (r.required() && spec.channel(r.name()).isEmpty()) {
-        throw KilnException.user("Job '" + spec.name() + "' has no '" + r.name() + "' channel, which "
-            + algorithm.name() + " requires");
-      }
-    }
-    Map<String, ContentType> out = new LinkedHashMap<>();
-    for (ChannelSpec c : spec.channels()) {
-      ChannelRequirement r = known.get(c.name());
-      if (r == null) {
-        throw KilnException.user("Channel '" + c.name() + "' is not one " + algorithm.name() + " reads"
-            + Names.suggestion(c.name(), known.keySet()) + "; it reads " + String.join(", ", known.keySet()));
-      }
-      ContentType type = r.defaultContentType();
-      if (c.contentType() != null) {
-        type = ContentType.parse(c.contentType()).orElseThrow(() -> KilnException.user("Channel '" + c.name()
-            + "' has content type '" + c.contentType() + "', which Kiln cannot read; use one of "
-            + ContentType.accepted()));
-        if (!r.contentTypes().contains(type)) {
-          ContentType t = type;
-          throw KilnException.user("Channel '" + c.name() + "' has content type " + t.mime() + ", which "
-              + algorithm.name() + " does not read; it reads " + String.join(", ",
-                  r.contentTypes().stream().map(ContentType::mime).toList()));
-        }
-      }
-      out.put(c.name(), type);
-    }
-    return out;
   }
 
   private static ControlServer.Handler handler(RunningJob job) {

@@ -33,8 +33,24 @@ public interface TrainingContext {
     return Optional.ofNullable(channels().get(name));
   }
 
-  /** A local directory on the driver; whatever is in it when training ends becomes model.tar.gz. */
+  /**
+   * A local directory on the driver; whatever is in it when training ends becomes model.tar.gz
+   * (unless rank 0's worker-side {@link WorkerContext#modelDirectory()} or the
+   * {@link #modelStagingUri()} holds a model: see there).
+   */
   Path modelDirectory();
+
+  /**
+   * A directory URI on the job's output filesystem for a driver-side estimator that writes its model
+   * from the executors (e.g. Spark ML's {@code model.write().save(uri)}). When training ends with
+   * files under it, they become model.tar.gz (streamed from the filesystem, never through driver
+   * memory) and the directory is removed. Worker-side models take precedence, then this, then
+   * {@link #modelDirectory()}.
+   */
+  String modelStagingUri();
+
+  /** The job's environment variables (the spec's {@code environment}). */
+  Map<String, String> environment();
 
   /** Where this job's checkpoints live; empty when the job has no checkpoint location. */
   Optional<CheckpointStore> checkpoints();

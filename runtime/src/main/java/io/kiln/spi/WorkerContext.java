@@ -1,9 +1,28 @@
 package io.kiln.spi;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** What worker code sees: its rank, its share of each channel, and the line to the driver. */
+/**
+ * What worker code sees: its rank, its share of each channel, the job's facts, the line to the
+ * driver and collectives with the other workers.
+ *
+ * <p>A channel is read at the level the algorithm needs:
+ * <ul>
+ *   <li>{@link #read}: rows of a runtime format (CSV, LIBSVM, Parquet) as one in-memory matrix,
+ *       with or without a label column;
+ *   <li>{@link #lines}: the text lines of the worker's share, streamed;
+ *   <li>{@link #objects}: the worker's whole objects, each opened on demand;
+ *   <li>{@link #download}: the worker's objects copied into a local directory (SageMaker's File
+ *       mode).
+ * </ul>
+ * Every row or line of a channel goes to exactly one worker, and which one depends only on the
+ * channel's objects and the worker count. Reading a channel again (another epoch) does not list its
+ * prefix again: the objects were listed once, on the driver.
+ *
+ * <p>Methods marked <em>collective</em> must be called by every worker, in the same order.
+ */
 public interface WorkerContext {
 
   int rank();
@@ -22,10 +41,69 @@ public interface WorkerContext {
   boolean hasChannel(String channel);
 
   /**
-   * Reads this worker's share of a channel. Every row of the channel goes to exactly one worker, and
-   * which one depends only on the channel's objects and the worker count.
+   * Reads this worker's rows of a runtime-format channel (CSV, LIBSVM, Parquet) into memory. With
+   * label size 0 (from {@code options} or the channel's {@code text/csv;label_size=0}) every column
+   * is a feature and {@link LabeledData#labels()} is null. <em>Collective</em>: the workers agree
+   * on the feature count.
+   *
+   * @throws KilnException USER naming the object and line of a bad row, or when workers read rows
+   *     of different widths; IllegalArgumentException for a channel that is not a row format
    */
   LabeledData read(String channel, ReadOptions options);
+
+  /**
+   * Streams this worker's lines of a text channel (any content type that is not Parquet) to
+   * {@code handler}, in object and line order. Each call reads the share again (an epoch), without
+   * listing. A gzip object is read whole by one worker.
+   *
+   * @throws KilnException USER when the handler throws {@link BadRecordException} (naming the
+   *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails
+   */
+  void lines(String channel, LineHandler handler);
+
+  /**
+   * This worker's whole objects of a channel, in key order. An object goes to exactly one worker:
+   * with ShardedByS3Key object {@code i} (in key order) goes to worker {@code i mod workers}; with
+   * FullyReplicated the objects are dealt out the same way, so each is read once. See
+   * {@link #allObjects} for a channel every worker reads whole.
+   */
+  List<ChannelObject> objects(String channel);
+
+  /** Every object of a channel, in key order, for channels every worker needs whole (a model, a .lst file). */
+  List<ChannelObject> allObjects(String channel);
+
+  /**
+   * Copies this worker's objects ({@link #objects}) into {@code directory}, each at its
+   * {@link ChannelObject#key()}, decompressing a Gzip channel's objects (SageMaker's File mode:
+   * {@code /opt/ml/input/data/<channel>/}). Creates the directory when missing.
+   *
+   * @return {@code directory}
+   * @throws KilnException INTERNAL when storage or the local disk fails
+   */
+  Path download(String channel, Path directory);
+
+  /** The job's environment variables (the spec's {@code environment}, SageMaker's Environment). */
+  Map<String, String> environment();
+
+  /**
+   * The GPU addresses Spark assigned to this task (its resource profile's {@code gpu}
+   * resource), e.g. {@code ["0"]}; empty when the task has none.
+   */
+  List<String> gpus();
+
+  /**
+   * Every worker's host and a free port on it, agreed through the barrier. <em>Collective</em>.
+   */
+  Rendezvous rendezvous();
+
+  /**
+   * Combines {@code values} element by element across all workers with {@code op} and leaves the
+   * result in {@code values} on every worker (a ring all-reduce between the workers, not through the
+   * driver). Every worker passes an array of the same length. <em>Collective</em>.
+   *
+   * @throws KilnException USER for arrays of different lengths, INTERNAL when a peer is unreachable
+   */
+  void allReduce(float[] values, ReduceOp op);
 
   /**
    * Reports one round's metrics to the driver and returns what to do next. Every worker gets the
@@ -33,7 +111,7 @@ public interface WorkerContext {
    */
   Directive report(int round, Map<String, Double> metrics);
 
-  /** Exchanges one message with every worker; returns all messages by rank. */
+  /** Exchanges one message with every worker; returns all messages by rank. <em>Collective</em>. */
   List<String> allGather(String message);
 
   /** The job's checkpoint store, usable from worker code; null when the job has none. */
@@ -41,6 +119,26 @@ public interface WorkerContext {
 
   /** Rounds between checkpoints the user asked for, or 0 for the algorithm's own default. */
   int checkpointInterval();
+
+  /**
+   * A local directory for the model (SageMaker's {@code /opt/ml/model}). What rank 0 leaves in it
+   * when the worker function returns becomes the job's {@code model.tar.gz}, uploaded from the
+   * worker; other ranks' directories are discarded.
+   */
+  Path modelDirectory();
+
+  /**
+   * A local directory for other output (SageMaker's {@code /opt/ml/output/data}). What rank 0
+   * leaves in it becomes {@code output.tar.gz} next to the model.
+   */
+  Path outputDataDirectory();
+
+  /**
+   * SageMaker's {@code /opt/ml/output/failure}: text a worker writes here before failing becomes
+   * the job's FailureReason (its first line; {@code ClientError:} at its start makes it a user
+   * error).
+   */
+  Path failureFile();
 
   /** Writes a line to the job's log on the driver. */
   void log(String line);

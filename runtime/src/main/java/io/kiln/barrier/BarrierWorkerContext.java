@@ -6,7 +6,8 @@ import io.kiln.channel.ChannelReader;
 import io.kiln.channel.HadoopChannelObject;
 import io.kiln.channel.ObjectRef;
 import io.kiln.spi.ChannelObject;
-import io.kiln.spi.CheckpointStore;
+import io.kiln.checkpoint.CheckpointService;
+import io.kiln.spi.Checkpointing;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
@@ -30,6 +31,7 @@ final class BarrierWorkerContext implements WorkerContext {
   private final BarrierTaskContext task;
   private final WorkerOutputs outputs;
   private Collectives collectives;
+  private CheckpointService checkpointing;
 
   BarrierWorkerContext(WorkerPlan plan, BarrierTaskContext task, WorkerOutputs outputs) {
     this.plan = plan;
@@ -186,13 +188,17 @@ final class BarrierWorkerContext implements WorkerContext {
   }
 
   @Override
-  public CheckpointStore checkpoints() {
-    return plan.checkpoints();
+  public Checkpointing checkpointing() {
+    if (checkpointing == null) {
+      checkpointing = new CheckpointService(plan.checkpoints(), plan.checkpointIdentity(), plan.rank(),
+          plan.workers(), this::allGather, this::log, plan.checkpointInterval());
+    }
+    return checkpointing;
   }
 
   @Override
-  public int checkpointInterval() {
-    return plan.checkpointInterval();
+  public Directive poll() {
+    return plan.control().poll(plan.attempt(), plan.rank());
   }
 
   @Override
@@ -215,10 +221,16 @@ final class BarrierWorkerContext implements WorkerContext {
     plan.control().log(plan.rank(), line);
   }
 
-  /** Ends the collectives' connections. */
+  /** Waits for a checkpoint upload under way and ends the collectives' connections. */
   void close() {
-    if (collectives != null) {
-      collectives.close();
+    try {
+      if (checkpointing != null) {
+        checkpointing.close();
+      }
+    } finally {
+      if (collectives != null) {
+        collectives.close();
+      }
     }
   }
 }

@@ -46,6 +46,13 @@ public final class ControlClient implements Serializable, AutoCloseable {
     return Directive.valueOf(resp.path("directive").asText("CONTINUE"));
   }
 
+  /** Asks what to do now, without reporting a round ({@link io.kiln.spi.WorkerContext#poll()}). */
+  public synchronized Directive poll(int attempt, int rank) {
+    JsonNode resp = call(MAPPER.createObjectNode().put("type", "poll").put("token", token).put("attempt", attempt)
+        .put("rank", rank));
+    return Directive.valueOf(resp.path("directive").asText("CONTINUE"));
+  }
+
   public synchronized void log(int rank, String line) {
     call(MAPPER.createObjectNode().put("type", "log").put("token", token).put("rank", rank).put("line", line));
   }

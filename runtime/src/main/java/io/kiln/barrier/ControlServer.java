@@ -45,6 +45,9 @@ public final class ControlServer implements AutoCloseable {
 
     /** A log line from a worker. */
     void onLog(int rank, String line);
+
+    /** What worker {@code rank} should do now, asked outside any round ({@code WorkerContext.poll}). */
+    Directive poll(int attempt, int rank);
   }
 
   private final ServerSocket socket;
@@ -69,6 +72,16 @@ public final class ControlServer implements AutoCloseable {
     Thread accept = new Thread(this::acceptLoop, "kiln-control-accept");
     accept.setDaemon(true);
     accept.start();
+  }
+
+  /**
+   * A round reported on the driver itself (a driver-side training loop): the same handling and the
+   * same once-per-round decision as a worker's report.
+   */
+  public Directive reportLocal(int attempt, int round, Map<String, Double> metrics) {
+    handler.onRound(attempt, round, metrics);
+    long key = ((long) attempt << 32) | (round & 0xffffffffL);
+    return decided.computeIfAbsent(key, k -> handler.decide(attempt, round));
   }
 
   /** What a task needs to reach this server. */
@@ -114,6 +127,8 @@ public final class ControlServer implements AutoCloseable {
             long key = ((long) attempt << 32) | (round & 0xffffffffL);
             resp.put("directive", decided.computeIfAbsent(key, k -> handler.decide(attempt, round)).name());
           }
+          case "poll" -> resp.put("directive",
+              handler.poll(req.path("attempt").asInt(), req.path("rank").asInt()).name());
           case "log" -> {
             handler.onLog(req.path("rank").asInt(), req.path("line").asText());
             resp.put("ok", true);

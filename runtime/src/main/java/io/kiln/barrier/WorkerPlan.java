@@ -2,6 +2,7 @@ package io.kiln.barrier;
 
 import io.kiln.channel.InputSplit;
 import io.kiln.channel.ObjectRef;
+import io.kiln.spi.CheckpointIdentity;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
 import java.io.Serializable;
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param control the line to the driver
  * @param checkpoints the job's checkpoint store, or null
  * @param checkpointInterval rounds between checkpoints the user asked for, 0 for the default
+ * @param checkpointIdentity the job, as its checkpoints record it
  * @param hadoopConf the storage settings
  * @param environment the job's environment variables
  * @param outputStagingUri where rank 0 uploads the archives of its model and output directories
@@ -35,6 +37,7 @@ public record WorkerPlan(
     ControlClient control,
     CheckpointStore checkpoints,
     int checkpointInterval,
+    CheckpointIdentity checkpointIdentity,
     HadoopConf hadoopConf,
     Map<String, String> environment,
     String outputStagingUri) implements Serializable {

@@ -3,41 +3,50 @@ package io.kiln.checkpoint;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.kiln.barrier.HadoopConf;
 import io.kiln.job.Json;
+import io.kiln.spi.CheckpointIdentity;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.KilnException;
 import io.kiln.storage.Store;
 import io.kiln.storage.Uris;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints on any Hadoop filesystem (S3 through s3a, HDFS, local), one directory per saved
- * round: {@code <uri>/kiln-checkpoint-0000000040/} holding the state's files and, written last,
- * {@code MANIFEST.json} listing every file with its size and SHA-256.
+ * round: {@code <uri>/kiln-checkpoint-0000000040/files/...} holding the state's files and, written
+ * last, {@code <uri>/kiln-checkpoint-0000000040/MANIFEST.json} listing every file with its size and
+ * SHA-256 and the job that wrote it ({@link CheckpointIdentity}).
  *
- * <p>A checkpoint without a manifest is partial (its writer died); one whose files do not match the
- * manifest is corrupt. Neither is ever restored: {@link #latest()} skips them with a warning and
- * returns the newest good one. After each save the newest {@code keep} complete checkpoints are
- * kept and older directories removed.
+ * <p>Files stream from the local disk to the store and back, hashed on the way, so a checkpoint
+ * larger than the JVM's heap is fine. A checkpoint without a manifest is partial (its writer died);
+ * one whose files do not match the manifest is corrupt. Neither is ever restored. After each save
+ * the newest {@code keep} complete checkpoints are kept and older directories removed.
  */
 public final class HadoopCheckpointStore implements CheckpointStore {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(HadoopCheckpointStore.class);
   static final String PREFIX = "kiln-checkpoint-";
   static final String MANIFEST = "MANIFEST.json";
+  static final String FILES = "files/";
+  private static final int FORMAT = 2;
   /** Test hook: while this file exists, a save pauses after its files and before its manifest. */
   public static final String PAUSE_FILE = "spark.kiln.checkpoint.test.pause-before-manifest-file";
 
@@ -66,94 +75,149 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     return store;
   }
 
-  /** A manifest: what a complete checkpoint holds. */
+  /** A manifest: what a complete checkpoint holds and who wrote it. */
   record Manifest(
       @JsonProperty("Format") int format,
       @JsonProperty("Round") int round,
       @JsonProperty("Created") Instant created,
+      @JsonProperty("Writer") Writer writer,
       @JsonProperty("Files") List<FileEntry> files) {}
 
-  /** One file of a checkpoint. */
+  /** The job that wrote a checkpoint. */
+  record Writer(
+      @JsonProperty("Algorithm") String algorithm,
+      @JsonProperty("HyperParameters") java.util.Map<String, String> hyperparameters,
+      @JsonProperty("DataFingerprint") String dataFingerprint) {}
+
+  /** One file of a checkpoint: its path relative to the checkpoint's {@code files/}. */
   record FileEntry(@JsonProperty("Name") String name, @JsonProperty("Size") long size,
       @JsonProperty("Sha256") String sha256) {}
 
   @Override
-  public void save(int round, Map<String, byte[]> files) {
+  public void save(int round, java.nio.file.Path directory, CheckpointIdentity writer) {
     String dir = directory(round);
     List<FileEntry> entries = new ArrayList<>();
-    for (Map.Entry<String, byte[]> f : new TreeMap<>(files).entrySet()) {
-      if (f.getKey().contains("/") || f.getKey().equals(MANIFEST) || f.getKey().startsWith(".")) {
-        throw new IllegalArgumentException("bad checkpoint file name " + f.getKey());
-      }
-      store().write(dir + f.getKey(), f.getValue());
-      entries.add(new FileEntry(f.getKey(), f.getValue().length, sha256(f.getValue())));
+    List<java.nio.file.Path> files;
+    try (Stream<java.nio.file.Path> s = Files.walk(directory)) {
+      files = s.filter(Files::isRegularFile).sorted().toList();
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot read the checkpoint directory " + directory + ": " + e.getMessage(), e);
+    }
+    // a directory left by a writer that died at this round is partial: start it afresh
+    store().delete(dir, true);
+    for (java.nio.file.Path f : files) {
+      String name = directory.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+      MessageDigest digest = sha256();
+      long[] size = {0};
+      store().write(dir + FILES + name, out -> {
+        try (InputStream in = Files.newInputStream(f)) {
+          OutputStream hashing = new DigestOutputStream(out, digest);
+          size[0] = in.transferTo(hashing);
+          hashing.flush();
+        }
+      });
+      entries.add(new FileEntry(name, size[0], HexFormat.of().formatHex(digest.digest())));
     }
     pauseIfAsked();
+    Writer w = writer == null ? null
+        : new Writer(writer.algorithm(), writer.hyperparameters(), writer.dataFingerprint());
     // the manifest is what makes the checkpoint visible: written last, in one piece
-    store().writeText(dir + MANIFEST, Json.write(new Manifest(1, round, Instant.now(), entries)));
+    store().writeText(dir + MANIFEST, Json.write(new Manifest(FORMAT, round, Instant.now(), w, entries)));
     retain();
   }
 
   @Override
-  public Optional<Checkpoint> latest() {
-    return latestAtOrBefore(Integer.MAX_VALUE);
+  public List<Info> list() {
+    List<Info> out = new ArrayList<>();
+    for (int r : rounds()) {
+      manifest(r).ifPresent(m -> out.add(info(m)));
+    }
+    return out;
+  }
+
+  private static Info info(Manifest m) {
+    CheckpointIdentity writer = m.writer() == null ? null
+        : new CheckpointIdentity(m.writer().algorithm(), m.writer().hyperparameters() == null
+            ? java.util.Map.of() : m.writer().hyperparameters(), String.valueOf(m.writer().dataFingerprint()));
+    return new Info(m.round(), m.created(), writer, m.files().stream().mapToLong(FileEntry::size).sum());
   }
 
   @Override
-  public Optional<Checkpoint> latestAtOrBefore(int round) {
-    for (int r : rounds()) {
-      if (r > round) {
-        continue;
-      }
-      Optional<Checkpoint> c = load(r);
-      if (c.isPresent()) {
-        return c;
-      }
+  public boolean restore(Info checkpoint, java.nio.file.Path directory) {
+    String dir = directory(checkpoint.round());
+    Optional<Manifest> manifest = manifest(checkpoint.round());
+    if (manifest.isEmpty()) {
+      return false;
     }
-    return Optional.empty();
+    java.nio.file.Path root = directory.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(root);
+      for (FileEntry f : manifest.get().files()) {
+        java.nio.file.Path target = root.resolve(f.name()).normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+          LOG.warn("Skipping checkpoint {}: file name {} leaves its directory", dir, f.name());
+          clear(root);
+          return false;
+        }
+        Files.createDirectories(target.getParent());
+        Path source = store().path(dir + FILES + f.name());
+        MessageDigest digest = sha256();
+        long size;
+        try (InputStream in = new DigestInputStream(store().fileSystem(source).open(source), digest)) {
+          size = Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.FileNotFoundException e) {
+          LOG.warn("Skipping checkpoint {}: {} is missing", dir, f.name());
+          clear(root);
+          return false;
+        }
+        if (size != f.size() || !HexFormat.of().formatHex(digest.digest()).equals(f.sha256())) {
+          LOG.warn("Skipping checkpoint {}: {} does not match its checksum (corrupt)", dir, f.name());
+          clear(root);
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot restore checkpoint " + dir + ": " + e.getMessage(), e);
+    }
   }
 
-  /** The checkpoint of {@code round} if it is complete and every file matches its checksum. */
-  Optional<Checkpoint> load(int round) {
+  private static void clear(java.nio.file.Path root) throws IOException {
+    try (Stream<java.nio.file.Path> s = Files.walk(root)) {
+      for (java.nio.file.Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        if (!p.equals(root)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** The manifest of {@code round}'s checkpoint when it is there and readable. */
+  Optional<Manifest> manifest(int round) {
     String dir = directory(round);
-    Optional<String> manifestText;
+    Optional<String> text;
     try {
-      manifestText = store().readText(dir + MANIFEST);
+      text = store().readText(dir + MANIFEST);
     } catch (KilnException e) {
       LOG.warn("Skipping checkpoint {}: cannot read its manifest ({})", dir, e.getMessage());
       return Optional.empty();
     }
-    if (manifestText.isEmpty()) {
-      LOG.warn("Skipping checkpoint {}: it has no manifest (its writer did not finish)", dir);
+    if (text.isEmpty()) {
+      LOG.debug("Checkpoint {} has no manifest (its writer did not finish)", dir);
       return Optional.empty();
     }
-    Manifest manifest;
+    Manifest m;
     try {
-      manifest = Json.MAPPER.readValue(manifestText.get(), Manifest.class);
-    } catch (java.io.IOException e) {
+      m = Json.MAPPER.readValue(text.get(), Manifest.class);
+    } catch (IOException e) {
       LOG.warn("Skipping checkpoint {}: its manifest is not valid JSON", dir);
       return Optional.empty();
     }
-    if (manifest.round() != round || manifest.files() == null) {
-      LOG.warn("Skipping checkpoint {}: its manifest is for round {}", dir, manifest.round());
+    if (m.format() != FORMAT || m.round() != round || m.files() == null) {
+      LOG.warn("Skipping checkpoint {}: its manifest is of format {} for round {}", dir, m.format(), m.round());
       return Optional.empty();
     }
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (FileEntry f : manifest.files()) {
-      Optional<byte[]> bytes;
-      try {
-        bytes = store().read(dir + f.name());
-      } catch (KilnException e) {
-        LOG.warn("Skipping checkpoint {}: cannot read {} ({})", dir, f.name(), e.getMessage());
-        return Optional.empty();
-      }
-      if (bytes.isEmpty() || bytes.get().length != f.size() || !sha256(bytes.get()).equals(f.sha256())) {
-        LOG.warn("Skipping checkpoint {}: {} is missing or does not match its checksum (corrupt)", dir, f.name());
-        return Optional.empty();
-      }
-      files.put(f.name(), bytes.get());
-    }
-    return Optional.of(new Checkpoint(round, files));
+    return Optional.of(m);
   }
 
   /** Rounds that have a checkpoint directory, newest first (complete or not). */
@@ -195,12 +259,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       return;
     }
     java.nio.file.Path p = java.nio.file.Paths.get(pause);
-    while (java.nio.file.Files.exists(p)) {
+    while (Files.exists(p)) {
       try {
-        java.nio.file.Files.writeString(p.resolveSibling(p.getFileName() + ".paused"), "paused",
-            StandardCharsets.UTF_8);
+        Files.writeString(p.resolveSibling(p.getFileName() + ".paused"), "paused", StandardCharsets.UTF_8);
         Thread.sleep(100);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         return;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -209,9 +272,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
   }
 
-  static String sha256(byte[] bytes) {
+  private static MessageDigest sha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -30,6 +30,27 @@ public final class Algorithms {
     return all.stream().map(Algorithm::name).sorted().toList();
   }
 
+  /**
+   * Refuses an objective metric that {@code job}'s algorithm cannot emit with the job's
+   * hyperparameters and channels (a tuning job's objective, checked when its request is read).
+   *
+   * @param field how the user wrote the field, for the message
+   * @throws KilnException USER naming the metric and the ones the algorithm can emit
+   */
+  public void checkObjective(io.kiln.spec.TrainingJobSpec job, String metric, String field) {
+    Algorithm<?> algorithm = resolve(job.algorithm());
+    java.util.Set<String> channels = new java.util.LinkedHashSet<>();
+    job.channels().forEach(c -> channels.add(c.name()));
+    List<String> emitted = algorithm.metrics(job.hyperparameters(), channels).stream()
+        .map(io.kiln.spi.MetricDescriptor::name).toList();
+    if (!emitted.contains(metric)) {
+      throw KilnException.user(field + " '" + metric + "' is not a metric " + algorithm.name() + " emits with the "
+          + "job's channels (" + String.join(", ", channels) + ")"
+          + (Names.suggestion(metric, emitted).isEmpty() ? "." : Names.suggestion(metric, emitted))
+          + " It emits: " + String.join(", ", emitted));
+    }
+  }
+
   /** The algorithm a job names, by its Kiln name or its SageMaker image repository. */
   public Algorithm<?> resolve(AlgorithmSpec spec) {
     String wanted = spec.name().toLowerCase(Locale.ROOT);

@@ -16,8 +16,28 @@ public final class Preflight {
   /** Cluster facts the runner uses: slots found and threads each worker gets. */
   public record Cluster(int slots, int threadsPerWorker, boolean local) {}
 
+  /** Checks a job whose algorithm trains in a barrier stage ({@link #check(SparkContext, TrainingJobSpec, long, boolean)}). */
   public static Cluster check(SparkContext sc, TrainingJobSpec spec, long slotWaitSeconds) {
+    return check(sc, spec, slotWaitSeconds, true);
+  }
+
+  /**
+   * Checks the cluster for {@code spec}. With {@code barrier} (the algorithm trains in one barrier
+   * stage of a task per worker) it refuses dynamic allocation and Spark Connect sessions and waits
+   * up to {@code slotWaitSeconds} for a task slot per worker; without, it only works out the
+   * threads per worker.
+   *
+   * @throws KilnException USER naming the setting to change or the slots missing
+   */
+  public static Cluster check(SparkContext sc, TrainingJobSpec spec, long slotWaitSeconds, boolean barrier) {
     SparkConf conf = sc.getConf();
+    if (!barrier) {
+      int slots = slots(sc);
+      int threads = sc.isLocal() ? Math.max(1, Runtime.getRuntime().availableProcessors())
+          : conf.getInt("spark.executor.cores", 1);
+      Integer asked = spec.resources().coresPerWorker();
+      return new Cluster(slots, Math.max(1, asked == null ? threads : Math.min(asked, threads)), sc.isLocal());
+    }
     if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
       throw KilnException.user("Cannot start job '" + spec.name() + "': Spark barrier execution, which Kiln trains "
           + "in, cannot run with spark.dynamicAllocation.enabled=true (EMR turns it on by default). Set "

@@ -8,7 +8,11 @@ import io.kiln.channel.InputSplit;
 import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
 import io.kiln.storage.Uris;
+import io.kiln.checkpoint.CheckpointService;
 import io.kiln.spi.ChannelData;
+import io.kiln.spi.CheckpointIdentity;
+import io.kiln.spi.Checkpointing;
+import io.kiln.spi.Directive;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.TrainingContext;
 import io.kiln.spi.WorkerFunction;
@@ -37,12 +41,14 @@ final class RunnerContext implements TrainingContext {
   private final String pool;
   private final String outputStagingUri;
   private final String modelStagingUri;
+  private final CheckpointIdentity identity;
+  private CheckpointService checkpointing;
   final BarrierRunner barrier;
 
   RunnerContext(SparkSession spark, RunningJob job, int workers, Map<String, ChannelData> channels,
       Map<String, List<List<InputSplit>>> splits, int threads, Path modelDirectory, ControlServer control,
       HadoopConf hadoopConf, CheckpointStore checkpoints, int attempt, String pool, String outputStagingUri,
-      String modelStagingUri) {
+      String modelStagingUri, CheckpointIdentity identity) {
     this.spark = spark;
     this.job = job;
     this.workers = workers;
@@ -57,6 +63,7 @@ final class RunnerContext implements TrainingContext {
     this.pool = pool;
     this.outputStagingUri = outputStagingUri;
     this.modelStagingUri = modelStagingUri;
+    this.identity = identity;
     this.barrier = new BarrierRunner(spark.sparkContext());
   }
 
@@ -105,9 +112,29 @@ final class RunnerContext implements TrainingContext {
     return Optional.ofNullable(checkpoints);
   }
 
+  /** Rounds between checkpoints the user asked for, 0 for the adaptive schedule. */
+  private int checkpointInterval() {
+    return job.spec().checkpointSpec().map(c -> c.intervalRounds()).orElse(0);
+  }
+
   @Override
-  public Optional<Integer> checkpointInterval() {
-    return job.spec().checkpointSpec().map(c -> c.intervalRounds());
+  public Checkpointing checkpointing() {
+    if (checkpointing == null) {
+      checkpointing = new CheckpointService(checkpoints, identity, 0, 1, null, this::log, checkpointInterval());
+    }
+    return checkpointing;
+  }
+
+  @Override
+  public Directive report(int step, Map<String, Double> metrics) {
+    return control.reportLocal(attempt, step, metrics);
+  }
+
+  /** Waits for a driver-side checkpoint upload under way and removes local copies. */
+  void close() {
+    if (checkpointing != null) {
+      checkpointing.close();
+    }
   }
 
   @Override
@@ -128,7 +155,7 @@ final class RunnerContext implements TrainingContext {
             splits.get(e.getKey()).get(rank), dealt.get(e.getKey()).get(rank), objects.get(e.getKey())));
       }
       plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
-          checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
+          checkpointInterval(), identity, hadoopConf, job.spec().environment(), outputStagingUri));
     }
     String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
     if (pool != null) {

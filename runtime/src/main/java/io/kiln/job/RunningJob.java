@@ -26,12 +26,15 @@ final class RunningJob {
   private final JobListener listener;
   private final StringBuilder log = new StringBuilder();
   private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
+  private final Map<String, Integer> definedSteps = new java.util.HashMap<>();
   private JobRecord record;
   private boolean dirty;
   private final Object saveLock = new Object();
   private volatile SecondaryStatus stopReason;
   private volatile String stopMessage;
   private volatile boolean checkpointRequested;
+  private long checkpointRequestCount;
+  private final Map<Integer, Long> checkpointRequests = new java.util.HashMap<>();
   private volatile int plannedRounds;
   private volatile boolean fenced;
   private double waitedSeconds;
@@ -115,6 +118,14 @@ final class RunningJob {
   }
 
   void log(String line) {
+    log(line, true);
+  }
+
+  /**
+   * Writes a line to the job log; {@code stream}: a MetricDefinitions match in it is also a live
+   * metric step (false for Kiln's own per-round lines, whose metrics are streamed already).
+   */
+  private void log(String line, boolean stream) {
     String stamped = Instant.now() + " " + line;
     synchronized (this) {
       log.append(stamped).append('\n');
@@ -122,11 +133,20 @@ final class RunningJob {
     }
     LOG.info("{}: {}", spec.name(), line);
     if (!spec.metricDefinitions().isEmpty()) {
-      applyMetricDefinitions(line);
+      applyMetricDefinitions(line, stream);
     }
   }
 
+  /** Something the user should know that did not stop the job: in the log and the record's Notices. */
   void notice(String message) {
+    synchronized (this) {
+      List<String> notices = new ArrayList<>(record.kiln().notices() == null ? List.of() : record.kiln().notices());
+      if (!notices.contains(message)) {
+        notices.add(message);
+        record = record.toBuilder().kiln(record.kilnBuilder().notices(notices).build()).build();
+        dirty = true;
+      }
+    }
     log("NOTICE " + message);
     listener.onNotice(message);
   }
@@ -136,7 +156,7 @@ final class RunningJob {
     Instant now = Instant.now();
     StringBuilder line = new StringBuilder("[").append(round).append(']');
     metrics.forEach((k, v) -> line.append('\t').append(k.replace(':', '-')).append(':').append(format(v)));
-    log(line.toString());
+    log(line.toString(), false);
     synchronized (this) {
       JobRecord.KilnBuilder k = record.kilnBuilder()
           .addRound(new JobRecord.RoundMetrics(round, now, new LinkedHashMap<>(metrics)))
@@ -147,7 +167,13 @@ final class RunningJob {
     listener.onRound(round, plannedRounds, metrics);
   }
 
-  private void applyMetricDefinitions(String line) {
+  /**
+   * Applies the spec's MetricDefinitions to a log line, as SageMaker applies them to the training
+   * container's output: the last value of each metric is a final metric, and with {@code stream}
+   * every value is also a step of the live metric stream (the k-th value of a metric is its step
+   * k), seen by the record's metric history, the progress line and the tuner's early stopping.
+   */
+  private void applyMetricDefinitions(String line, boolean stream) {
     // SageMaker's regexes see tabs as CloudWatch shows them, '#011'
     String cloudWatch = line.replace("\t", "#011");
     for (MetricDefinition d : spec.metricDefinitions()) {
@@ -156,8 +182,20 @@ final class RunningJob {
         if (m.find() && m.groupCount() >= 1 && m.group(1) != null) {
           try {
             double v = Double.parseDouble(m.group(1).trim());
+            int step = -1;
             synchronized (this) {
               definedMetrics.put(d.name(), v);
+              if (stream) {
+                step = definedSteps.merge(d.name(), 1, Integer::sum) - 1;
+                Map<String, Double> one = new LinkedHashMap<>();
+                one.put(d.name(), v);
+                record = record.toBuilder().kiln(record.kilnBuilder()
+                    .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
+                dirty = true;
+              }
+            }
+            if (stream) {
+              listener.onRound(step, plannedRounds, Map.of(d.name(), v));
             }
           } catch (NumberFormatException ignored) {
             // not a number: SageMaker skips such matches too
@@ -213,13 +251,30 @@ final class RunningJob {
   }
 
   void requestCheckpoint() {
-    checkpointRequested = true;
+    synchronized (checkpointRequests) {
+      checkpointRequested = true;
+      checkpointRequestCount++;
+    }
   }
 
   boolean takeCheckpointRequest() {
-    boolean r = checkpointRequested;
-    checkpointRequested = false;
-    return r;
+    synchronized (checkpointRequests) {
+      boolean r = checkpointRequested;
+      checkpointRequested = false;
+      return r;
+    }
+  }
+
+  /**
+   * For a worker that polls: true once for each checkpoint request made since that worker last
+   * polled (requests are counted per job; each worker keeps its own place in the count).
+   */
+  boolean pollCheckpointRequest(int rank) {
+    synchronized (checkpointRequests) {
+      long seen = checkpointRequests.getOrDefault(rank, 0L);
+      checkpointRequests.put(rank, checkpointRequestCount);
+      return checkpointRequestCount > seen;
+    }
   }
 
   void heartbeat(Instant now) {

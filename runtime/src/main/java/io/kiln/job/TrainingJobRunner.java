@@ -13,6 +13,7 @@ import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.ChannelRequirement;
+import io.kiln.spi.CheckpointIdentity;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.MediaType;
@@ -233,14 +234,9 @@ public final class TrainingJobRunner {
       } catch (KilnException e) {
         return fail(job, e, EXIT_BAD_SPEC, billing);
       }
-      algorithm.resourceHyperparameter().map(spec.hyperparameters()::get).ifPresent(v -> {
-        try {
-          job.setPlannedRounds(Integer.parseInt(v.trim()));
-        } catch (NumberFormatException ignored) {
-          // validated by the algorithm already
-        }
-      });
-      Preflight.Cluster cluster = Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds());
+      plannedRounds(algorithm, hyperparameters).ifPresent(job::setPlannedRounds);
+      boolean barrier = needsBarrier(algorithm, hyperparameters);
+      Preflight.Cluster cluster = Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds(), barrier);
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       if (conf.storageProbe()) {
         probeStorage(spec, hadoop);
@@ -252,13 +248,15 @@ public final class TrainingJobRunner {
         job.transition(SecondaryStatus.Restarting, "A new driver took over the job; restarting training");
       }
       if (stopped(job)) {
-        return finishFromCheckpoint(job, algorithm, checkpoints, artifact, billing);
+        return finishFromCheckpoint(job, algorithm, checkpoints,
+            checkpoints == null ? null : identityOrNull(job, algorithm, contentTypes, formats), artifact, billing);
       }
       Instant trainingStart = job.record().trainingStartTime();
       modelDirectory = Files.createTempDirectory("kiln-model-" + spec.name() + "-");
       int workers = spec.resources().workers();
       int threads = cluster.threadsPerWorker();
       int retries = 0;
+      CheckpointIdentity identity = null;
       int attempt = job.record().kiln().attempts() == null ? 0 : job.record().kiln().attempts();
       String pool = null;
       TrainingOutcome outcome;
@@ -273,8 +271,13 @@ public final class TrainingJobRunner {
         Map<String, List<List<InputSplit>>> splits = new LinkedHashMap<>();
         listAndPlan(job, contentTypes, formats, workers, spark.sparkContext().hadoopConfiguration(), channels,
             splits);
+        CheckpointIdentity previous = identity;
+        identity = CheckpointIdentities.of(spec, algorithm.name(), algorithm.resourceHyperparameter(), channels);
+        if (checkpoints != null && previous == null) {
+          noticeForeignCheckpoints(job, checkpoints, identity);
+        }
         if (stopped(job)) {
-          return finishFromCheckpoint(job, algorithm, checkpoints, artifact, billing);
+          return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
         }
         Instant attemptStart = job.transition(SecondaryStatus.Training, "Training with " + workers + " worker(s) x "
             + threads + " thread(s)" + (attempt > 0 ? " (attempt " + (attempt + 1) + ")" : ""));
@@ -285,9 +288,11 @@ public final class TrainingJobRunner {
               "attempt-" + thisAttempt);
           RunnerContext context = new RunnerContext(spark, job, workers, channels, splits, threads, modelDirectory,
               control, new HadoopConf(spark.sparkContext().hadoopConfiguration()), checkpoints, thisAttempt, pool,
-              Uris.join(staging, "worker"), Uris.join(staging, "model"));
+              Uris.join(staging, "worker"), Uris.join(staging, "model"), identity);
           try (DecommissionWatcher watcher = new DecommissionWatcher(spark.sparkContext(), context.barrier, job)) {
             outcome = train(algorithm, context, hyperparameters);
+          } finally {
+            context.close();
           }
           billing.ran(workers, attemptStart, Instant.now());
           break;
@@ -306,14 +311,14 @@ public final class TrainingJobRunner {
                 + spec.maxRetryAttempts() + ") after: " + failureReason(e));
             continue;
           }
-          billing.interrupted(workers, restorePoint(job, checkpoints, attemptStart), at);
+          billing.interrupted(workers, restorePoint(job, checkpoints, identity, attemptStart), at);
           job.transition(SecondaryStatus.Interrupted, e.getMessage());
           if (stopped(job)) {
-            return finishFromCheckpoint(job, algorithm, checkpoints, artifact, billing);
+            return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
           }
-          Capacity capacity = awaitCapacity(job, workers, billing);
+          Capacity capacity = awaitCapacity(job, workers, billing, barrier);
           if (capacity.status == Capacity.Status.STOP) {
-            return finishFromCheckpoint(job, algorithm, checkpoints, artifact, billing);
+            return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
           }
           if (capacity.status == Capacity.Status.FEWER_WORKERS) {
             job.log("Capacity did not come back in time: continuing on " + capacity.workers + " worker(s) instead of "
@@ -384,12 +389,13 @@ public final class TrainingJobRunner {
     }
   }
 
-  /** When the work the next attempt keeps was done: the newest checkpoint's round, else the attempt start. */
-  private static Instant restorePoint(RunningJob job, CheckpointStore checkpoints, Instant attemptStart) {
+  /** When the work the next attempt keeps was done: the newest own checkpoint's round, else the attempt start. */
+  private static Instant restorePoint(RunningJob job, CheckpointStore checkpoints, CheckpointIdentity identity,
+      Instant attemptStart) {
     if (checkpoints == null) {
       return attemptStart;
     }
-    Optional<Integer> round = checkpoints.latest().map(CheckpointStore.Checkpoint::round);
+    Optional<Integer> round = own(checkpoints, identity).map(CheckpointStore.Info::round);
     if (round.isEmpty() || round.get() == 0) {
       return attemptStart;
     }
@@ -409,7 +415,7 @@ public final class TrainingJobRunner {
    * other jobs wait MaxPendingTimeInSeconds and then fail. A fallback in the spec (fewer workers,
    * another master) is used once the wait has lasted {@code spark.kiln.capacity.fallback-after-seconds}.
    */
-  private Capacity awaitCapacity(RunningJob job, int workers, Billing billing) {
+  private Capacity awaitCapacity(RunningJob job, int workers, Billing billing, boolean barrier) {
     TrainingJobSpec spec = job.spec();
     Instant start = Instant.now();
     Instant deadline;
@@ -459,7 +465,7 @@ public final class TrainingJobRunner {
             Optional<SparkSession> moved = masterSwitch.switchTo(fallbackMaster);
             if (moved.isPresent()) {
               spark = moved.get();
-              Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds());
+              Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds(), barrier);
               return new Capacity(Capacity.Status.OTHER_MASTER, workers, "Moved to the fallback master "
                   + fallbackMaster + "; restarting training from the newest checkpoint");
             }
@@ -483,6 +489,16 @@ public final class TrainingJobRunner {
       job.endWait(end);
       billing.waited(start, end);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <H> java.util.OptionalInt plannedRounds(Algorithm<H> algorithm, Object hyperparameters) {
+    return algorithm.plannedRounds((H) hyperparameters);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <H> boolean needsBarrier(Algorithm<H> algorithm, Object hyperparameters) {
+    return algorithm.needsBarrier((H) hyperparameters);
   }
 
   @SuppressWarnings("unchecked")
@@ -521,6 +537,14 @@ public final class TrainingJobRunner {
       @Override
       public void onLog(int rank, String line) {
         job.log("[worker " + rank + "] " + line);
+      }
+
+      @Override
+      public Directive poll(int attempt, int rank) {
+        if (job.stopReason() != null) {
+          return Directive.STOP;
+        }
+        return job.pollCheckpointRequest(rank) ? Directive.CHECKPOINT : Directive.CONTINUE;
       }
     };
   }
@@ -571,17 +595,55 @@ public final class TrainingJobRunner {
     return job.stopReason() != null;
   }
 
-  /** Ends a job that was stopped with no training running: the model is the newest checkpoint's. */
+  /** The job's checkpoint identity from a fresh listing of its channels, or null when they cannot be listed. */
+  private CheckpointIdentity identityOrNull(RunningJob job, Algorithm<?> algorithm, Map<String, MediaType> contentTypes,
+      Map<String, ContentType> formats) {
+    try {
+      ChannelLister lister = new ChannelLister(spark.sparkContext().hadoopConfiguration());
+      Map<String, ChannelData> channels = new LinkedHashMap<>();
+      for (ChannelSpec c : job.spec().channels()) {
+        channels.put(c.name(), lister.list(c, formats.get(c.name()), contentTypes.get(c.name()).parameters()));
+      }
+      return CheckpointIdentities.of(job.spec(), algorithm.name(), algorithm.resourceHyperparameter(), channels);
+    } catch (RuntimeException e) {
+      job.log("WARN cannot list the channels to find this job's checkpoints: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** The newest checkpoint {@code identity} wrote; with no identity (the data was never listed), none. */
+  private static Optional<CheckpointStore.Info> own(CheckpointStore checkpoints, CheckpointIdentity identity) {
+    if (identity == null) {
+      return Optional.empty();
+    }
+    return checkpoints.list().stream().filter(c -> identity.equals(c.writer())).findFirst();
+  }
+
+  /** Says once, in the log and the record's notices, that the checkpoint location holds another job's checkpoints. */
+  private static void noticeForeignCheckpoints(RunningJob job, CheckpointStore checkpoints,
+      CheckpointIdentity identity) {
+    for (CheckpointStore.Info c : checkpoints.list()) {
+      if (!identity.equals(c.writer())) {
+        job.notice("The checkpoint location holds a checkpoint (after round " + c.round() + ") that another job "
+            + "wrote (" + (c.writer() == null ? "it names no writer" : c.writer().differences(identity))
+            + "); it is not restored");
+        return;
+      }
+    }
+  }
+
+  /** Ends a job that was stopped with no training running: the model is the newest own checkpoint's. */
   private JobResult finishFromCheckpoint(RunningJob job, Algorithm<?> algorithm, CheckpointStore checkpoints,
-      String artifact, Billing billing) throws IOException {
+      CheckpointIdentity identity, String artifact, Billing billing) throws IOException {
     if (job.stopReason() != SecondaryStatus.Failed && job.record().secondaryStatus() != SecondaryStatus.Stopping) {
       job.transition(SecondaryStatus.Stopping, job.stopMessage());
     }
-    Optional<CheckpointStore.Checkpoint> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
+    Optional<CheckpointStore.Info> latest = checkpoints == null ? Optional.empty() : own(checkpoints, identity);
     if (latest.isPresent() && job.stopReason() != SecondaryStatus.Failed) {
       Path dir = Files.createTempDirectory("kiln-model-" + job.spec().name() + "-");
+      Path state = Files.createTempDirectory("kiln-checkpoint-" + job.spec().name() + "-");
       try {
-        if (algorithm.modelFromCheckpoint(latest.get(), dir)) {
+        if (checkpoints.restore(latest.get(), state) && algorithm.modelFromCheckpoint(state, dir)) {
           job.transition(SecondaryStatus.Uploading, "Uploading the model of the checkpoint after round "
               + latest.get().round());
           ModelArchive.write(dir, store.store(), artifact);
@@ -592,6 +654,7 @@ public final class TrainingJobRunner {
         }
       } finally {
         deleteQuietly(dir);
+        deleteQuietly(state);
       }
     }
     return finish(job, null, false, billing);

@@ -28,8 +28,30 @@ public interface Algorithm<H> {
   /** The input channels this algorithm reads; at least one is required. */
   List<ChannelRequirement> channels();
 
-  /** The metrics this algorithm emits, named as SageMaker names them ({@code validation:auc}). */
-  List<MetricDescriptor> metrics(Map<String, String> hyperparameters);
+  /**
+   * Every metric this algorithm can emit in a job with these hyperparameters (as written) and
+   * channels, named as SageMaker names them ({@code validation:auc}): what a tuning objective may
+   * name. For XGBoost, every metric it supports on each channel the job has (a tuning objective is
+   * added to the trial's eval metrics).
+   */
+  List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels);
+
+  /**
+   * Whether training with these validated hyperparameters runs as one barrier stage of {@code
+   * workers} tasks (every worker loop does), so the cluster must offer that many task slots at
+   * once; false for training that runs ordinary Spark jobs (or nothing) from the driver.
+   */
+  default boolean needsBarrier(H hyperparameters) {
+    return true;
+  }
+
+  /**
+   * The rounds (or epochs) training will run with these validated hyperparameters, for progress
+   * and planning; empty when not known in advance.
+   */
+  default java.util.OptionalInt plannedRounds(H hyperparameters) {
+    return java.util.OptionalInt.empty();
+  }
 
   /**
    * Checks every hyperparameter and returns the typed value. Throws a {@link KilnException} of
@@ -51,8 +73,11 @@ public interface Algorithm<H> {
   /**
    * Writes the model a checkpoint holds into {@code modelDirectory}, for a job that ends (stopped
    * while waiting for capacity) with no training running; returns false when it cannot.
+   *
+   * @param checkpointDirectory a local copy of the files the algorithm's {@link
+   *     Checkpointing.StateWriter} wrote
    */
-  default boolean modelFromCheckpoint(CheckpointStore.Checkpoint checkpoint, java.nio.file.Path modelDirectory) {
+  default boolean modelFromCheckpoint(java.nio.file.Path checkpointDirectory, java.nio.file.Path modelDirectory) {
     return false;
   }
 }

@@ -1,36 +1,53 @@
 package io.kiln.spi;
 
 import java.io.Serializable;
-import java.util.Map;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Where a job's checkpoints live. Usable on the driver and inside worker code (it is serializable
- * and opens its filesystem lazily).
+ * and opens its filesystem lazily). Algorithms normally use the {@link Checkpointing} service
+ * instead, which schedules, agrees and checks identities.
  *
- * <p>A checkpoint becomes visible only when complete: its manifest, written last, lists every file
- * with its checksum. {@link #latest()} never returns a partial or corrupt checkpoint.
+ * <p>A checkpoint is a directory of files, saved for one round. It becomes visible only when
+ * complete: its manifest, written last, lists every file with its size and SHA-256 and names the
+ * job that wrote it. {@link #list()} reads manifests only; {@link #restore} verifies every byte it
+ * copies, so a partial or corrupt checkpoint is never restored.
  */
 public interface CheckpointStore extends Serializable {
 
-  /** The newest complete checkpoint whose files match their checksums. */
-  Optional<Checkpoint> latest();
+  /** The complete checkpoints (a readable manifest), newest first. Reads manifests only. */
+  List<Info> list();
 
-  /** The newest complete, verified checkpoint at or below {@code round}. */
-  Optional<Checkpoint> latestAtOrBefore(int round);
-
-  /** Saves the files of the state after {@code round} rounds; keeps the newest few. */
-  void save(int round, Map<String, byte[]> files);
+  /** The newest complete checkpoint, whoever wrote it. */
+  default Optional<Info> latest() {
+    return list().stream().findFirst();
+  }
 
   /**
-   * A saved training state.
+   * Saves the files under {@code directory} (recursively; relative paths kept) as the state after
+   * {@code round} rounds, streamed from disk, then the manifest; keeps the newest few checkpoints.
+   *
+   * @throws KilnException INTERNAL when storage fails (nothing is visible then)
+   */
+  void save(int round, Path directory, CheckpointIdentity writer);
+
+  /**
+   * Copies a checkpoint's files into {@code directory} (created when missing), streamed, checking
+   * each file's size and SHA-256 against the manifest. Returns false, leaving no files, when the
+   * checkpoint is gone or corrupt.
+   */
+  boolean restore(Info checkpoint, Path directory);
+
+  /**
+   * A complete checkpoint, as its manifest describes it.
    *
    * @param round rounds (or epochs) completed in this state
-   * @param files the files, by name
+   * @param created when it was saved
+   * @param writer the job that wrote it; null for a checkpoint saved before Kiln recorded writers
+   * @param bytes the total size of its files
    */
-  record Checkpoint(int round, Map<String, byte[]> files) {
-    public Checkpoint {
-      files = Map.copyOf(files);
-    }
-  }
+  record Info(int round, Instant created, CheckpointIdentity writer, long bytes) implements Serializable {}
 }

@@ -55,8 +55,23 @@ public interface TrainingContext {
   /** Where this job's checkpoints live; empty when the job has no checkpoint location. */
   Optional<CheckpointStore> checkpoints();
 
-  /** Rounds between checkpoints the user asked for; empty means the algorithm's default. */
-  Optional<Integer> checkpointInterval();
+  /**
+   * The checkpoint service for a training loop that runs on the driver (an estimator that runs a
+   * Spark job per iteration): the driver is its rank 0. Worker loops use {@link
+   * WorkerContext#checkpointing()} instead.
+   */
+  Checkpointing checkpointing();
+
+  /**
+   * Reports one step (round, epoch, iteration) of a training loop that runs on the driver and
+   * returns what to do next, exactly as {@link WorkerContext#report} does for worker loops: the
+   * metrics reach the job record, the progress line and the tuner's early stopping, and a stop
+   * request comes back as {@link Directive#STOP}.
+   *
+   * @param step the step just completed, counted from 0
+   * @param metrics SageMaker-named metrics of that step
+   */
+  Directive report(int step, Map<String, Double> metrics);
 
   /**
    * Runs {@code function} on every worker together and returns each worker's result, by rank.

@@ -111,14 +111,23 @@ public interface WorkerContext {
    */
   Directive report(int round, Map<String, Double> metrics);
 
+  /**
+   * For worker code without a round loop (an external process that trains on its own): what the
+   * driver wants now, without reporting a round. {@link Directive#STOP} once a stop was requested;
+   * {@link Directive#CHECKPOINT} once per emergency checkpoint request (each worker sees each
+   * request once); else {@link Directive#CONTINUE}.
+   */
+  Directive poll();
+
   /** Exchanges one message with every worker; returns all messages by rank. <em>Collective</em>. */
   List<String> allGather(String message);
 
-  /** The job's checkpoint store, usable from worker code; null when the job has none. */
-  CheckpointStore checkpoints();
-
-  /** Rounds between checkpoints the user asked for, or 0 for the algorithm's own default. */
-  int checkpointInterval();
+  /**
+   * The runtime's checkpoint service for this worker: restore at the start (<em>collective</em>),
+   * then save as the schedule and the driver's directives say; a no-op service when the job has no
+   * checkpoint location.
+   */
+  Checkpointing checkpointing();
 
   /**
    * A local directory for the model (SageMaker's {@code /opt/ml/model}). What rank 0 leaves in it

@@ -23,6 +23,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("s3")
 class CheckpointStoreOnS3Test {
+  private static Path state(String model) throws java.io.IOException {
+    Path d = Files.createTempDirectory("kiln-state-");
+    Files.writeString(d.resolve("model"), model);
+    return d;
+  }
+
   @Test
   void aCheckpointInterruptedByAnS3RestartIsNeverRestored() throws Exception {
     S3Server s3 = S3Server.get();
@@ -41,10 +47,11 @@ class CheckpointStoreOnS3Test {
     HadoopCheckpointStore writer = new HadoopCheckpointStore("s3a://kiln-ckpt/job-1/", 3, new HadoopConf(pausing));
     HadoopCheckpointStore reader = new HadoopCheckpointStore("s3a://kiln-ckpt/job-1/", 3, new HadoopConf(conf));
 
-    writer.save(10, Map.of("model", "ten".getBytes(StandardCharsets.UTF_8)));
+    writer.save(10, state("ten"), HadoopCheckpointStoreTest.JOB);
     Files.writeString(pause, "hold");
+    Path twenty = state("twenty");
     CompletableFuture<Void> save = CompletableFuture.runAsync(
-        () -> writer.save(20, Map.of("model", "twenty".getBytes(StandardCharsets.UTF_8))));
+        () -> writer.save(20, twenty, HadoopCheckpointStoreTest.JOB));
     Path paused = pause.resolveSibling("pause.paused");
     long deadline = System.currentTimeMillis() + 60_000;
     while (!Files.exists(paused) && System.currentTimeMillis() < deadline) {
@@ -66,10 +73,12 @@ class CheckpointStoreOnS3Test {
     s3.restart();
     assertThat(failed).as("the manifest write fails while the server is down").isTrue();
     assertThat(reader.latest().orElseThrow().round()).isEqualTo(10);
-    assertThat(new String(reader.latest().orElseThrow().files().get("model"), StandardCharsets.UTF_8)).isEqualTo("ten");
+    Path restored = Files.createTempDirectory("kiln-restored-");
+    assertThat(reader.restore(reader.latest().orElseThrow(), restored)).isTrue();
+    assertThat(Files.readString(restored.resolve("model"), StandardCharsets.UTF_8)).isEqualTo("ten");
 
     // once the server is back, the next checkpoint completes and becomes the newest
-    writer.save(30, Map.of("model", "thirty".getBytes(StandardCharsets.UTF_8)));
+    writer.save(30, state("thirty"), HadoopCheckpointStoreTest.JOB);
     assertThat(reader.latest().orElseThrow().round()).isEqualTo(30);
   }
 }

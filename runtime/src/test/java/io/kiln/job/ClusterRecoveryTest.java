@@ -50,6 +50,8 @@ class ClusterRecoveryTest {
     cluster = LocalCluster.start(2);
     Map<String, String> conf = new LinkedHashMap<>(cluster.driverConf());
     conf.put("spark.kiln.capacity.fallback-after-seconds", "3");
+    // smaller than the 600 MiB checkpoint of the large-checkpoint test: checkpoints must stream
+    conf.put("spark.executor.memory", "512m");
     spark = TestSpark.start(null, conf);
     spark.sparkContext().addSparkListener(new SparkListener() {
       @Override
@@ -147,6 +149,23 @@ class ClusterRecoveryTest {
     assertThat(rec.kiln().billing().get("Interruptions").asInt()).isEqualTo(1);
     assertThat(rec.kiln().billing().get("ExecutorSecondsLostToInterruptions").asLong()).isGreaterThanOrEqualTo(0);
     assertThat(rec.kiln().billing().get("ExecutorSecondsUsed").asLong()).isPositive();
+  }
+
+  @Test
+  @Order(2)
+  void aCheckpointLargerThanTheExecutorHeapIsSavedAndRestoredAfterAnExecutorKill() throws Exception {
+    CompletableFuture<JobResult> job = start(spec("cluster-big-ckpt",
+        "{\"rounds\": \"60\", \"sleep_ms\": \"100\", \"checkpoint_every\": \"20\", \"checkpoint_mb\": \"600\"}",
+        ", \"resources\": {\"workers\": 2}"));
+    awaitLog("cluster-big-ckpt", "Checkpoint saved after round 20", 120);
+    cluster.killExecutors(0);
+    JobResult r = job.get(300, TimeUnit.SECONDS);
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(statuses("cluster-big-ckpt")).contains(SecondaryStatus.Interrupted);
+    // every byte of the 600 MiB file was checked when it was restored
+    assertThat(restoredRound("cluster-big-ckpt")).isIn(20, 40);
+    assertThat(model(r)).contains("rounds=60");
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
 import io.kiln.testing.CountingAlgorithm;
+import io.kiln.testing.DriverLoopAlgorithm;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
@@ -35,7 +36,7 @@ class TrainingJobLifecycleTest {
   static void start() {
     spark = TestSpark.start(null, Map.of());
     runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
-        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm())));
+        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm(), new DriverLoopAlgorithm())));
     dir = TestSpark.tempDir("kiln-lifecycle-");
     trainUri = SharedData.writeLocal(dir, "data/train.csv", SharedData.iris());
   }
@@ -166,7 +167,7 @@ class TrainingJobLifecycleTest {
     assertThat(result.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.failureReason()).isEqualTo("ClientError: Unknown algorithm 'countin'; did you mean 'counting'?"
-        + " Available built-in algorithms: counting");
+        + " Available built-in algorithms: counting, driver-loop");
     assertThat(runner.store().load("life-unknown").orElseThrow().failureReason()).isEqualTo(result.failureReason());
   }
 
@@ -206,6 +207,108 @@ class TrainingJobLifecycleTest {
       Thread.sleep(100);
     }
     throw new AssertionError(name + " did not reach " + rounds + " rounds: " + runner.store().readLog(name).orElse(""));
+  }
+
+  static TrainingJobSpec driverLoop(String name, String hyperparameters, String extra) {
+    return SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "driver-loop", "hyperparameters": %s,
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
+         "outputPath": "%s", "resources": {"workers": 2} %s}
+        """.formatted(name, hyperparameters, trainUri, dir.resolve("out").toUri(), extra), "test");
+  }
+
+  static String model(JobResult r) {
+    return new String(S3Files.untar(S3Files.read(spark.sparkContext().hadoopConfiguration(), r.modelArtifacts()))
+        .get("model.txt"));
+  }
+
+  @Test
+  void aDriverSideLoopReportsEveryStepAndAStopEndsItKeepingTheModelAndAFinalCheckpoint() throws Exception {
+    String checkpoint = dir.resolve("checkpoints/driver-stop").toUri().toString();
+    CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> runner.run(driverLoop("driver-stop",
+        "{\"steps\": \"100000\", \"sleep_ms\": \"20\"}", ", \"checkpoint\": {\"uri\": \"" + checkpoint + "\"}")));
+    awaitRounds("driver-stop", 5);
+    runner.store().requestStop("driver-stop", "test");
+    JobResult r = job.get(60, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
+    JobRecord rec = runner.store().load("driver-stop").orElseThrow();
+    int steps = rec.kiln().roundsCompleted();
+    assertThat(steps).isGreaterThanOrEqualTo(5);
+    assertThat(rec.kiln().metricHistory()).extracting(JobRecord.RoundMetrics::round)
+        .isEqualTo(java.util.stream.IntStream.range(0, steps).boxed().toList());
+    assertThat(rec.kiln().metricHistory().get(3).metrics()).containsEntry("train:objective", 0.25);
+    assertThat(model(r)).contains("steps=" + steps, "restored=0");
+    assertThat(new io.kiln.checkpoint.HadoopCheckpointStore(checkpoint, 3,
+        new io.kiln.barrier.HadoopConf(spark.sparkContext().hadoopConfiguration())).latest().orElseThrow().round())
+        .isEqualTo(steps);
+
+    // the same job again continues from that checkpoint, on the driver
+    JobResult again = runner.run(driverLoop("driver-again", "{\"steps\": \"" + (steps + 3) + "\", \"sleep_ms\": \"20\"}",
+        ", \"checkpoint\": {\"uri\": \"" + checkpoint + "\"}"));
+    assertThat(again.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(model(again)).contains("steps=" + (steps + 3), "restored=" + steps);
+    assertThat(runner.store().readLog("driver-again").orElseThrow())
+        .contains("Resumed from the checkpoint after round " + steps);
+  }
+
+  @Test
+  void workerCodeWithoutARoundLoopPollsForAStop() throws Exception {
+    CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> runner.run(driverLoop("poll-stop",
+        "{\"steps\": \"100000\", \"sleep_ms\": \"20\", \"mode\": \"poll\"}", "")));
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!runner.store().readLog("poll-stop").orElse("").contains("[Training]")) {
+      assertThat(System.currentTimeMillis()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    runner.store().requestStop("poll-stop", "test");
+    JobResult r = job.get(60, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
+    assertThat(model(r)).contains("rank 0: polls=", "rank 1: polls=").doesNotContain("stopped=false");
+  }
+
+  @Test
+  void metricDefinitionsFeedTheLiveMetricStream() throws Exception {
+    List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    JobListener listener = new JobListener() {
+      @Override
+      public void onRound(int round, int plannedRounds, Map<String, Double> metrics) {
+        if (metrics.containsKey("train:regex")) {
+          seen.add(round + "=" + metrics.get("train:regex"));
+        }
+      }
+    };
+    JobResult r = runner.run(driverLoop("regex-stream", "{\"steps\": \"4\"}",
+        ", \"metricDefinitions\": [{\"name\": \"train:regex\", \"regex\": \"objective ([0-9.]+)\"}]"), listener);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(seen).containsExactly("0=1.0", "1=0.5", "2=0.3333333333333333", "3=0.25");
+    JobRecord rec = runner.store().load("regex-stream").orElseThrow();
+    assertThat(rec.kiln().metricHistory().stream().filter(m -> m.metrics().containsKey("train:regex"))
+        .map(JobRecord.RoundMetrics::round)).containsExactly(0, 1, 2, 3);
+    assertThat(rec.kiln().roundsCompleted()).isEqualTo(4);
+    assertThat(rec.finalMetricDataList()).anySatisfy(m -> {
+      assertThat(m.metricName()).isEqualTo("train:regex");
+      assertThat(m.value()).isEqualTo(0.25);
+    });
+  }
+
+  @Test
+  void aCheckpointAnotherJobWroteIsNotRestoredAndTheRecordSaysSo() throws Exception {
+    String shared = dir.resolve("checkpoints/shared").toUri().toString();
+    String at = ", \"checkpoint\": {\"uri\": \"" + shared + "\"}";
+    JobResult first = runner.run(spec("ck-first", "{\"rounds\": \"50\", \"checkpoint_every\": \"10\"}", at));
+    assertThat(model(first)).contains("rounds=50");
+    // other hyperparameters, same location: today's SageMaker would hand it the 50-round state
+    JobResult other = runner.run(spec("ck-other",
+        "{\"rounds\": \"5\", \"checkpoint_every\": \"10\", \"offset\": \"1\"}", at));
+    assertThat(other.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(model(other)).contains("rounds=5", "restored=0");
+    JobRecord rec = runner.store().load("ck-other").orElseThrow();
+    assertThat(rec.kiln().notices()).anySatisfy(n -> assertThat(n).contains("another job wrote",
+        "hyperparameter offset is not set there, 1 in this job"));
+    assertThat(runner.store().readLog("ck-other").orElseThrow()).contains("NOTICE not restoring the checkpoint");
+    // more rounds of the first job's configuration is a continuation: it restores
+    JobResult longer = runner.run(spec("ck-longer", "{\"rounds\": \"60\", \"checkpoint_every\": \"10\"}", at));
+    assertThat(model(longer)).contains("rounds=60", "restored=50");
   }
 
   /** Waits until the cluster offers {@code slots} task slots. */

@@ -2,7 +2,7 @@ package io.kiln.testing;
 
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelRequirement;
-import io.kiln.spi.CheckpointStore;
+import io.kiln.spi.Checkpointing;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
@@ -32,13 +32,15 @@ import java.util.Set;
  * there), fail_once_at_round (rank 0 throws an algorithm error there in the first attempt only),
  * checkpoint_every (with a checkpoint location: rank 0 saves every this many rounds; each attempt
  * restores the newest checkpoint), stuck_at_round (in the first attempt rank 1 blocks there for
- * good, ignoring kills, as a native collective waiting for a dead peer does; cluster tests only).
+ * good, ignoring kills, as a native collective waiting for a dead peer does; cluster tests only),
+ * checkpoint_mb (each checkpoint also holds a file of this many MiB, written and verified in 1 MiB
+ * pieces, for checkpoints larger than an executor's heap).
  */
 public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Params> {
 
   /** The validated hyperparameters. */
   public record Params(int rounds, long sleepMs, double offset, int failAtRound, int failOnceAtRound,
-      int checkpointEvery, int stuckAtRound) implements Serializable {}
+      int checkpointEvery, int stuckAtRound, int checkpointMb) implements Serializable {}
 
   /** What each worker returns. */
   public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound)
@@ -61,7 +63,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   }
 
   @Override
-  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters) {
+  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
     return List.of(new MetricDescriptor("train:loss", false));
   }
 
@@ -69,7 +71,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   public Params hyperparameters(Map<String, String> raw) {
     for (String k : raw.keySet()) {
       if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every",
-          "stuck_at_round")
+          "stuck_at_round", "checkpoint_mb")
           .contains(k) && !k.startsWith("_")) {
         throw KilnException.user("Hyperparameter " + k + " is not a counting hyperparameter");
       }
@@ -90,12 +92,18 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         Double.parseDouble(raw.getOrDefault("offset", "0")), Integer.parseInt(raw.getOrDefault("fail_at_round", "-1")),
         Integer.parseInt(raw.getOrDefault("fail_once_at_round", "-1")),
         Integer.parseInt(raw.getOrDefault("checkpoint_every", "0")),
-        Integer.parseInt(raw.getOrDefault("stuck_at_round", "-1")));
+        Integer.parseInt(raw.getOrDefault("stuck_at_round", "-1")),
+        Integer.parseInt(raw.getOrDefault("checkpoint_mb", "0")));
   }
 
   @Override
   public Optional<String> resourceHyperparameter() {
     return Optional.of("rounds");
+  }
+
+  @Override
+  public java.util.OptionalInt plannedRounds(Params p) {
+    return java.util.OptionalInt.of(p.rounds());
   }
 
   @Override
@@ -113,12 +121,51 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   }
 
   @Override
-  public boolean modelFromCheckpoint(io.kiln.spi.CheckpointStore.Checkpoint checkpoint, java.nio.file.Path dir) {
+  public boolean modelFromCheckpoint(java.nio.file.Path checkpoint, java.nio.file.Path dir) {
     try {
-      Files.writeString(dir.resolve("model.txt"), "rounds=" + checkpoint.round() + "\nfrom-checkpoint=true\n");
+      String round = Files.readString(checkpoint.resolve("state")).trim();
+      Files.writeString(dir.resolve("model.txt"), "rounds=" + round + "\nfrom-checkpoint=true\n");
       return true;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static final int MIB = 1 << 20;
+
+  /** A file of {@code mb} MiB whose every byte is {@code round mod 251}, written a MiB at a time. */
+  static void writeBallast(java.nio.file.Path dir, int round, int mb) throws IOException {
+    if (mb <= 0) {
+      return;
+    }
+    byte[] piece = new byte[MIB];
+    java.util.Arrays.fill(piece, (byte) (round % 251));
+    try (var out = Files.newOutputStream(dir.resolve("ballast.bin"))) {
+      for (int i = 0; i < mb; i++) {
+        out.write(piece);
+      }
+    }
+  }
+
+  /** Checks every byte of a restored ballast file. */
+  static void checkBallast(java.nio.file.Path dir, int round, int mb) throws IOException {
+    if (mb <= 0) {
+      return;
+    }
+    java.nio.file.Path f = dir.resolve("ballast.bin");
+    if (Files.size(f) != (long) mb * MIB) {
+      throw new IllegalStateException("restored ballast has " + Files.size(f) + " bytes, not " + mb + " MiB");
+    }
+    byte[] piece = new byte[MIB];
+    try (var in = Files.newInputStream(f)) {
+      int n;
+      while ((n = in.readNBytes(piece, 0, MIB)) > 0) {
+        for (int i = 0; i < n; i++) {
+          if (piece[i] != (byte) (round % 251)) {
+            throw new IllegalStateException("restored ballast differs from what round " + round + " wrote");
+          }
+        }
+      }
     }
   }
 
@@ -142,14 +189,14 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     @Override
     public Result run(WorkerContext ctx) throws Exception {
       LabeledData data = ctx.read("train", ReadOptions.DEFAULT);
-      CheckpointStore store = p.checkpointEvery() > 0 ? ctx.checkpoints() : null;
+      Checkpointing checkpoints = p.checkpointEvery() > 0 ? ctx.checkpointing() : null;
       int round = 0;
-      if (store != null) {
+      if (checkpoints != null) {
         // every worker restores the round rank 0 found
-        int found = ctx.rank() == 0 ? store.latest().map(CheckpointStore.Checkpoint::round).orElse(0) : 0;
-        round = Integer.parseInt(ctx.allGather(Integer.toString(found)).get(0));
-        if (round > 0 && ctx.rank() == 0) {
-          ctx.log("Resumed from the checkpoint after round " + round);
+        Optional<Checkpointing.Restored> restored = checkpoints.restore();
+        if (restored.isPresent()) {
+          round = restored.get().round();
+          checkBallast(restored.get().directory(), round, p.checkpointMb());
         }
       }
       if (p.stuckAtRound() >= 0 && ctx.attempt() == 0) {
@@ -175,9 +222,17 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         last = loss(round, p.offset());
         Directive d = ctx.report(round, ctx.rank() == 0 ? Map.of("train:loss", last) : Map.of());
         round++;
-        if (store != null && ctx.rank() == 0 && (round % p.checkpointEvery() == 0 || d != Directive.CONTINUE)) {
-          store.save(round, Map.of("state", Integer.toString(round).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-          ctx.log((d == Directive.CHECKPOINT ? "Emergency checkpoint" : "Checkpoint") + " saved after round " + round);
+        if (checkpoints != null) {
+          int saved = round;
+          Checkpointing.StateWriter state = dir -> {
+            Files.writeString(dir.resolve("state"), Integer.toString(saved));
+            writeBallast(dir, saved, p.checkpointMb());
+          };
+          if (d != Directive.CONTINUE) {
+            checkpoints.afterRound(round, 0, d, state);
+          } else if (round % p.checkpointEvery() == 0) {
+            checkpoints.saveNow(round, state);
+          }
         }
         if (d == Directive.STOP) {
           stopped = round < p.rounds();

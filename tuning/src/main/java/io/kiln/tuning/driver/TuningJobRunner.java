@@ -93,6 +93,8 @@ public final class TuningJobRunner {
 
   /** Runs the tuning job to its end. Throws only when it cannot be created (the name is taken). */
   public TuningResult run(TuningJobSpec spec, TuningListener listener) {
+    algorithms.checkObjective(spec.trainingJob(), spec.objective().metricName(),
+        "objective.metric (HyperParameterTuningJobObjective.MetricName)");
     Tuning t = new Tuning(spec, Instant.now(), UUID.randomUUID().toString(), 0, listener);
     store.create(t.record());
     t.log("Created tuning job " + spec.name() + " (" + spec.strategy() + ", up to " + spec.maxTrainingJobs()
@@ -272,15 +274,37 @@ public final class TuningJobRunner {
     }
     Trial parent = t.trial(trial.parent);
     HadoopConf hc = new HadoopConf(trainer.spark().sparkContext().hadoopConfiguration());
-    Optional<CheckpointStore.Checkpoint> c = new HadoopCheckpointStore(parent.checkpointUri, 3, hc).latest();
-    if (c.isEmpty()) {
-      t.log("WARN trial " + trial.number + " continues trial " + trial.parent + ", which left no checkpoint: it "
-          + "trains from scratch");
-      return;
+    HadoopCheckpointStore from = new HadoopCheckpointStore(parent.checkpointUri, 3, hc);
+    Optional<CheckpointStore.Info> c = from.latest();
+    java.nio.file.Path copy = null;
+    try {
+      copy = java.nio.file.Files.createTempDirectory("kiln-trial-checkpoint-");
+      if (c.isEmpty() || !from.restore(c.get(), copy)) {
+        t.log("WARN trial " + trial.number + " continues trial " + trial.parent + ", which left no checkpoint: it "
+            + "trains from scratch");
+        return;
+      }
+      // the parent's identity: a continuation differs only in the resource hyperparameter, which it leaves out
+      new HadoopCheckpointStore(trial.checkpointUri, 3, hc).save(c.get().round(), copy, c.get().writer());
+    } catch (java.io.IOException e) {
+      throw io.kiln.spi.KilnException.internal("Cannot copy trial " + trial.parent + "'s checkpoint: " + e.getMessage(),
+          e);
+    } finally {
+      deleteQuietly(copy);
     }
-    new HadoopCheckpointStore(trial.checkpointUri, 3, hc).save(c.get().round(), c.get().files());
     t.log("Trial " + trial.number + " continues trial " + trial.parent + " from its checkpoint after round "
         + c.get().round());
+  }
+
+  private static void deleteQuietly(java.nio.file.Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // a temporary directory; the OS cleans what is left
+    }
   }
 
   private void runTrial(Tuning t, Trial trial, GangAdmission gang, int workers, boolean resume) {

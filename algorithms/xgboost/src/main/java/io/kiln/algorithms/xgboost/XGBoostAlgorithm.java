@@ -51,15 +51,22 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
   }
 
   @Override
-  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters) {
-    XGBoostHyperparameters hp = XGBoostHyperparameters.parse(hyperparameters);
+  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
     List<MetricDescriptor> out = new ArrayList<>();
     for (String set : List.of("train", "validation")) {
-      for (String m : hp.reportedMetrics()) {
+      if (!channels.contains(set)) {
+        continue;
+      }
+      for (String m : new java.util.TreeSet<>(XGBoostHyperparameters.METRICS)) {
         out.add(new MetricDescriptor(set + ":" + m, XGBoostHyperparameters.maximize(m)));
       }
     }
     return out;
+  }
+
+  @Override
+  public java.util.OptionalInt plannedRounds(XGBoostHyperparameters hp) {
+    return java.util.OptionalInt.of(hp.numRound());
   }
 
   @Override
@@ -73,13 +80,13 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
   }
 
   @Override
-  public boolean modelFromCheckpoint(io.kiln.spi.CheckpointStore.Checkpoint checkpoint, java.nio.file.Path modelDirectory) {
-    byte[] model = checkpoint.files().get(Checkpointer.MODEL);
-    if (model == null) {
+  public boolean modelFromCheckpoint(java.nio.file.Path checkpoint, java.nio.file.Path modelDirectory) {
+    java.nio.file.Path model = TrainingState.model(checkpoint);
+    if (!Files.isRegularFile(model)) {
       return false;
     }
     try {
-      Files.write(modelDirectory.resolve(MODEL_FILE), model);
+      Files.copy(model, modelDirectory.resolve(MODEL_FILE));
       return true;
     } catch (IOException e) {
       throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
@@ -101,8 +108,7 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
         }
         communicator.putAll(tracker.getWorkerArgs());
       }
-      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation,
-          context.checkpointInterval().orElse(0));
+      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation);
       List<XGBoostWorker.Result> results = context.runOnWorkers(worker);
       XGBoostWorker.Result r = results.get(0);
       Files.write(context.modelDirectory().resolve(MODEL_FILE), r.model());

@@ -1,6 +1,7 @@
 package io.kiln.algorithms.xgboost;
 
 import io.kiln.spec.Names;
+import io.kiln.spi.HyperparameterRule;
 import io.kiln.spi.KilnException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public record XGBoostHyperparameters(
   /** Metrics Kiln computes itself (XGBoost has none of these names). */
   static final Set<String> COMPUTED_METRICS = Set.of("accuracy", "f1", "mse", "r2");
 
-  private static final Map<String, ParameterRule> RULES = new LinkedHashMap<>();
+  private static final Map<String, HyperparameterRule> RULES = new LinkedHashMap<>();
   /** Hyperparameters SageMaker's container takes that are not booster parameters. */
   private static final Set<String> NOT_BOOSTER = Set.of("num_round", "early_stopping_rounds", "csv_weights",
       "save_model_on_termination", "use_dask_gpu_training", "eval_metric", "nthread");
@@ -65,62 +66,62 @@ public record XGBoostHyperparameters(
 
   static {
     double inf = Double.POSITIVE_INFINITY;
-    RULES.put("num_round", ParameterRule.integer(1, Integer.MAX_VALUE));
-    RULES.put("objective", ParameterRule.oneOf(OBJECTIVES.toArray(String[]::new)));
-    RULES.put("num_class", ParameterRule.integer(2, Integer.MAX_VALUE));
-    RULES.put("booster", ParameterRule.oneOf("gbtree", "gblinear", "dart"));
-    RULES.put("eta", ParameterRule.number(0, false, 1, false));
-    RULES.put("gamma", ParameterRule.number(0, false, inf, false));
-    RULES.put("max_depth", ParameterRule.integer(0, Integer.MAX_VALUE));
-    RULES.put("min_child_weight", ParameterRule.number(0, false, inf, false));
-    RULES.put("max_delta_step", ParameterRule.number(0, false, inf, false));
-    RULES.put("subsample", ParameterRule.number(0, true, 1, false));
-    RULES.put("sampling_method", ParameterRule.oneOf("uniform", "gradient_based"));
-    RULES.put("colsample_bytree", ParameterRule.number(0, true, 1, false));
-    RULES.put("colsample_bylevel", ParameterRule.number(0, true, 1, false));
-    RULES.put("colsample_bynode", ParameterRule.number(0, true, 1, false));
-    RULES.put("lambda", ParameterRule.number(0, false, inf, false));
-    RULES.put("alpha", ParameterRule.number(0, false, inf, false));
-    RULES.put("tree_method", ParameterRule.oneOf("auto", "exact", "approx", "hist", "gpu_hist"));
-    RULES.put("sketch_eps", ParameterRule.number(0, true, 1, true));
-    RULES.put("scale_pos_weight", ParameterRule.number(0, true, inf, false));
-    RULES.put("updater", ParameterRule.text());
-    RULES.put("refresh_leaf", ParameterRule.oneOf("0", "1"));
-    RULES.put("process_type", ParameterRule.oneOf("default", "update"));
-    RULES.put("grow_policy", ParameterRule.oneOf("depthwise", "lossguide"));
-    RULES.put("max_leaves", ParameterRule.integer(0, Integer.MAX_VALUE));
-    RULES.put("max_bin", ParameterRule.integer(2, Integer.MAX_VALUE));
-    RULES.put("num_parallel_tree", ParameterRule.integer(1, Integer.MAX_VALUE));
-    RULES.put("monotone_constraints", ParameterRule.text());
-    RULES.put("interaction_constraints", ParameterRule.text());
-    RULES.put("sample_type", ParameterRule.oneOf("uniform", "weighted"));
-    RULES.put("normalize_type", ParameterRule.oneOf("tree", "forest"));
-    RULES.put("rate_drop", ParameterRule.number(0, false, 1, false));
-    RULES.put("one_drop", ParameterRule.oneOf("0", "1"));
-    RULES.put("skip_drop", ParameterRule.number(0, false, 1, false));
-    RULES.put("lambda_bias", ParameterRule.number(0, false, 1, false));
-    RULES.put("feature_selector", ParameterRule.oneOf("cyclic", "shuffle", "random", "greedy", "thrifty"));
-    RULES.put("top_k", ParameterRule.integer(0, Integer.MAX_VALUE));
-    RULES.put("tweedie_variance_power", ParameterRule.number(1, true, 2, true));
-    RULES.put("huber_slope", ParameterRule.number(0, true, inf, false));
-    RULES.put("quantile_alpha", ParameterRule.text());
-    RULES.put("aft_loss_distribution", ParameterRule.oneOf("normal", "logistic", "extreme"));
-    RULES.put("aft_loss_distribution_scale", ParameterRule.number(0, true, inf, false));
-    RULES.put("base_score", ParameterRule.number(Double.NEGATIVE_INFINITY, true, inf, true));
-    RULES.put("eval_metric", ParameterRule.text());
-    RULES.put("seed", ParameterRule.integer(Integer.MIN_VALUE, Integer.MAX_VALUE));
-    RULES.put("seed_per_iteration", ParameterRule.oneOf("true", "false"));
-    RULES.put("csv_weights", ParameterRule.oneOf("0", "1"));
-    RULES.put("early_stopping_rounds", ParameterRule.integer(1, Integer.MAX_VALUE));
-    RULES.put("verbosity", ParameterRule.integer(0, 3));
-    RULES.put("nthread", ParameterRule.integer(1, 4096));
-    RULES.put("deterministic_histogram", ParameterRule.oneOf("true", "false"));
-    RULES.put("single_precision_histogram", ParameterRule.oneOf("true", "false"));
-    RULES.put("max_cat_to_onehot", ParameterRule.integer(1, Integer.MAX_VALUE));
-    RULES.put("max_cached_hist_node", ParameterRule.integer(1, Integer.MAX_VALUE));
-    RULES.put("save_model_on_termination", ParameterRule.oneOf("true", "false"));
-    RULES.put("use_dask_gpu_training", ParameterRule.oneOf("true", "false"));
-    RULES.put("device", ParameterRule.oneOf("cpu", "cuda", "gpu"));
+    RULES.put("num_round", HyperparameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("objective", HyperparameterRule.oneOf(OBJECTIVES.toArray(String[]::new)));
+    RULES.put("num_class", HyperparameterRule.integer(2, Integer.MAX_VALUE));
+    RULES.put("booster", HyperparameterRule.oneOf("gbtree", "gblinear", "dart"));
+    RULES.put("eta", HyperparameterRule.number(0, false, 1, false));
+    RULES.put("gamma", HyperparameterRule.number(0, false, inf, false));
+    RULES.put("max_depth", HyperparameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("min_child_weight", HyperparameterRule.number(0, false, inf, false));
+    RULES.put("max_delta_step", HyperparameterRule.number(0, false, inf, false));
+    RULES.put("subsample", HyperparameterRule.number(0, true, 1, false));
+    RULES.put("sampling_method", HyperparameterRule.oneOf("uniform", "gradient_based"));
+    RULES.put("colsample_bytree", HyperparameterRule.number(0, true, 1, false));
+    RULES.put("colsample_bylevel", HyperparameterRule.number(0, true, 1, false));
+    RULES.put("colsample_bynode", HyperparameterRule.number(0, true, 1, false));
+    RULES.put("lambda", HyperparameterRule.number(0, false, inf, false));
+    RULES.put("alpha", HyperparameterRule.number(0, false, inf, false));
+    RULES.put("tree_method", HyperparameterRule.oneOf("auto", "exact", "approx", "hist", "gpu_hist"));
+    RULES.put("sketch_eps", HyperparameterRule.number(0, true, 1, true));
+    RULES.put("scale_pos_weight", HyperparameterRule.number(0, true, inf, false));
+    RULES.put("updater", HyperparameterRule.text());
+    RULES.put("refresh_leaf", HyperparameterRule.oneOf("0", "1"));
+    RULES.put("process_type", HyperparameterRule.oneOf("default", "update"));
+    RULES.put("grow_policy", HyperparameterRule.oneOf("depthwise", "lossguide"));
+    RULES.put("max_leaves", HyperparameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("max_bin", HyperparameterRule.integer(2, Integer.MAX_VALUE));
+    RULES.put("num_parallel_tree", HyperparameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("monotone_constraints", HyperparameterRule.text());
+    RULES.put("interaction_constraints", HyperparameterRule.text());
+    RULES.put("sample_type", HyperparameterRule.oneOf("uniform", "weighted"));
+    RULES.put("normalize_type", HyperparameterRule.oneOf("tree", "forest"));
+    RULES.put("rate_drop", HyperparameterRule.number(0, false, 1, false));
+    RULES.put("one_drop", HyperparameterRule.oneOf("0", "1"));
+    RULES.put("skip_drop", HyperparameterRule.number(0, false, 1, false));
+    RULES.put("lambda_bias", HyperparameterRule.number(0, false, 1, false));
+    RULES.put("feature_selector", HyperparameterRule.oneOf("cyclic", "shuffle", "random", "greedy", "thrifty"));
+    RULES.put("top_k", HyperparameterRule.integer(0, Integer.MAX_VALUE));
+    RULES.put("tweedie_variance_power", HyperparameterRule.number(1, true, 2, true));
+    RULES.put("huber_slope", HyperparameterRule.number(0, true, inf, false));
+    RULES.put("quantile_alpha", HyperparameterRule.text());
+    RULES.put("aft_loss_distribution", HyperparameterRule.oneOf("normal", "logistic", "extreme"));
+    RULES.put("aft_loss_distribution_scale", HyperparameterRule.number(0, true, inf, false));
+    RULES.put("base_score", HyperparameterRule.number(Double.NEGATIVE_INFINITY, true, inf, true));
+    RULES.put("eval_metric", HyperparameterRule.text());
+    RULES.put("seed", HyperparameterRule.integer(Integer.MIN_VALUE, Integer.MAX_VALUE));
+    RULES.put("seed_per_iteration", HyperparameterRule.oneOf("true", "false"));
+    RULES.put("csv_weights", HyperparameterRule.oneOf("0", "1"));
+    RULES.put("early_stopping_rounds", HyperparameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("verbosity", HyperparameterRule.integer(0, 3));
+    RULES.put("nthread", HyperparameterRule.integer(1, 4096));
+    RULES.put("deterministic_histogram", HyperparameterRule.oneOf("true", "false"));
+    RULES.put("single_precision_histogram", HyperparameterRule.oneOf("true", "false"));
+    RULES.put("max_cat_to_onehot", HyperparameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("max_cached_hist_node", HyperparameterRule.integer(1, Integer.MAX_VALUE));
+    RULES.put("save_model_on_termination", HyperparameterRule.oneOf("true", "false"));
+    RULES.put("use_dask_gpu_training", HyperparameterRule.oneOf("true", "false"));
+    RULES.put("device", HyperparameterRule.oneOf("cpu", "cuda", "gpu"));
   }
 
   /** Checks every hyperparameter; throws naming the first bad key, its value and the accepted range. */
@@ -132,7 +133,7 @@ public record XGBoostHyperparameters(
         continue; // reserved keys the SDK and the tuner add (_tuning_objective_metric ...)
       }
       String name = ALIASES.getOrDefault(key, key);
-      ParameterRule rule = RULES.get(name);
+      HyperparameterRule rule = RULES.get(name);
       if (rule == null) {
         List<String> known = new ArrayList<>(RULES.keySet());
         known.addAll(ALIASES.keySet());

@@ -1,5 +1,6 @@
 package io.kiln.algorithms.xgboost;
 
+import io.kiln.spi.Checkpointing;
 import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.LabeledData;
@@ -31,14 +32,11 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
   private final XGBoostHyperparameters hp;
   private final Map<String, Object> communicator;
   private final boolean validation;
-  private final int checkpointInterval;
 
-  XGBoostWorker(XGBoostHyperparameters hp, Map<String, Object> communicator, boolean validation,
-      int checkpointInterval) {
+  XGBoostWorker(XGBoostHyperparameters hp, Map<String, Object> communicator, boolean validation) {
     this.hp = hp;
     this.communicator = new LinkedHashMap<>(communicator);
     this.validation = validation;
-    this.checkpointInterval = checkpointInterval;
   }
 
   /**
@@ -61,7 +59,8 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     }
     List<DMatrix> matrices = new ArrayList<>();
     Booster booster = null;
-    Checkpointer checkpoints = new Checkpointer(ctx);
+    // the service starts looking for the newest checkpoint now, while the data is read
+    Checkpointing checkpoints = ctx.checkpointing();
     try {
       ReadOptions options = new ReadOptions(hp.csvWeights());
       LabeledData trainData = ctx.read("train", options);
@@ -93,9 +92,11 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       for (int i = 0; i < matrices.size(); i++) {
         watches.put(names.get(i), matrices.get(i));
       }
-      Optional<Checkpointer.Restored> restored = checkpoints.restore();
+      Optional<Checkpointing.Restored> restored = checkpoints.restore();
+      Optional<TrainingState> state = restored.map(r -> TrainingState.read(r.directory()));
       booster = XGBoost.train(train, params, 0, watches, null, null, null, 0,
-          restored.map(Checkpointer.Restored::booster).orElse(null));
+          restored.isEmpty() ? null
+              : XGBoost.loadModel(java.nio.file.Files.readAllBytes(TrainingState.model(restored.get().directory()))));
       for (String m : hp.nativeMetrics()) {
         booster.setParam("eval_metric", m);
       }
@@ -103,15 +104,12 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       String[] evalNames = names.toArray(String[]::new);
       String target = (validation ? "validation:" : "train:") + last(hp.reportedMetrics());
       boolean maximize = XGBoostHyperparameters.maximize(last(hp.reportedMetrics()));
-      int round = restored.map(r -> r.state().round()).orElse(0);
-      int bestRound = restored.map(r -> r.state().bestRound()).orElse(-1);
-      double best = restored.map(r -> r.state().best()).orElse(Double.NaN);
-      if (restored.isPresent() && ctx.rank() == 0) {
-        ctx.log("Resumed from the checkpoint after round " + round);
-      }
+      int round = state.map(TrainingState::round).orElse(0);
+      int bestRound = state.map(TrainingState::bestRound).orElse(-1);
+      double best = state.map(TrainingState::best).orElse(Double.NaN);
       Map<String, Double> metrics = Map.of();
       boolean stopped = false;
-      try (checkpoints) {
+      {
         while (round < hp.numRound()) {
           long start = System.nanoTime();
           if (updaters != null) {
@@ -132,24 +130,18 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
               break;
             }
           }
-          checkpoints.timed(System.nanoTime() - start);
-          Checkpointer.State state = new Checkpointer.State(round, bestRound, best);
+          checkpoints.afterRound(round, System.nanoTime() - start, directive,
+              new TrainingState(round, bestRound, best).writer(booster));
           if (directive == Directive.STOP) {
-            checkpoints.saveNow(booster, state, "Final");
             stopped = round < hp.numRound();
             break;
-          }
-          if (directive == Directive.CHECKPOINT) {
-            checkpoints.saveNow(booster, state, "Emergency");
-          } else {
-            checkpoints.maybeSave(booster, state);
           }
         }
         if (metrics.isEmpty() && round > 0) {
           // resumed after the last round: evaluate the restored model once for the final metrics
           metrics = evaluate(booster, evalMats, evalNames, data, round - 1);
         }
-        checkpoints.saveNow(booster, new Checkpointer.State(round, bestRound, best), "Final");
+        checkpoints.saveFinal(round, new TrainingState(round, bestRound, best).writer(booster));
       }
       byte[] model = null;
       if (ctx.rank() == 0) {
@@ -161,7 +153,6 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       }
       return new Result(model, round, metrics, stopped);
     } finally {
-      checkpoints.close();
       if (booster != null) {
         booster.dispose();
       }

@@ -1,4 +1,4 @@
-package io.kiln.algorithms.xgboost;
+package io.kiln.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.kiln.algorithms.xgboost;
+package io.kiln.checkpoint;
 
 /**
  * When the next periodic checkpoint is due. With an interval from the user, every that many
@@ -11,9 +11,9 @@ package io.kiln.algorithms.xgboost;
  *
  * <p>Not thread-safe except {@link #measured}, which the upload thread calls.
  */
-final class CheckpointSchedule {
-  static final double OVERHEAD = 0.03;
-  static final long FIRST_AFTER_NANOS = 30_000_000_000L;
+public final class CheckpointSchedule {
+  public static final double OVERHEAD = 0.03;
+  public static final long FIRST_AFTER_NANOS = 30_000_000_000L;
 
   private final int fixedInterval;
   private int rounds;
@@ -21,17 +21,17 @@ final class CheckpointSchedule {
   private volatile long costNanos = -1;
 
   /** {@code fixedInterval}: rounds between checkpoints, or 0 or less for the adaptive schedule. */
-  CheckpointSchedule(int fixedInterval) {
+  public CheckpointSchedule(int fixedInterval) {
     this.fixedInterval = Math.max(0, fixedInterval);
   }
 
   /** A round took this long on the training thread. */
-  void round(long nanos) {
+  public void round(long nanos) {
     rounds++;
     trainingNanos += nanos;
   }
 
-  boolean due() {
+  public boolean due() {
     if (fixedInterval > 0) {
       return rounds >= fixedInterval;
     }
@@ -39,24 +39,24 @@ final class CheckpointSchedule {
   }
 
   /** A checkpoint was started: the count begins again. */
-  void started() {
+  public void started() {
     rounds = 0;
     trainingNanos = 0;
   }
 
   /** A checkpoint's whole cost became known (serialising plus the upload's wall time). */
-  void measured(long nanos) {
+  public void measured(long nanos) {
     costNanos = nanos;
   }
 
   /** Training time that must pass between checkpoints on the adaptive schedule, in nanoseconds. */
-  long trainingBetween() {
+  public long trainingBetween() {
     long cost = costNanos;
     return cost < 0 ? FIRST_AFTER_NANOS : (long) Math.ceil(cost / OVERHEAD);
   }
 
   /** For the log: when the next checkpoint is due. */
-  String describeNext() {
+  public String describeNext() {
     if (fixedInterval > 0) {
       return "next in " + fixedInterval + " rounds";
     }

@@ -1,33 +1,44 @@
-package io.kiln.algorithms.xgboost;
+package io.kiln.spi;
 
-import io.kiln.spi.KilnException;
 import java.util.List;
 import java.util.Locale;
 
-/** How one hyperparameter's value is checked: its kind and accepted range. */
-sealed interface ParameterRule {
+/**
+ * How one hyperparameter's value is checked: its kind and accepted range, with SageMaker-style
+ * messages ({@code "Hyperparameter max_depth=-1 is not valid: expected a whole number >= 0"}).
+ * Every built-in validates its hyperparameters with these rules.
+ */
+public sealed interface HyperparameterRule {
 
-  /** Checks {@code value}; returns it normalised, or throws naming key, value and range. */
+  /**
+   * Checks {@code value}; returns it normalised (a whole number without its {@code .0}, a
+   * category in the case it is listed in), or throws a USER {@link KilnException} naming the key,
+   * the value and what is accepted.
+   */
   String check(String key, String value);
 
-  static ParameterRule integer(long min, long max) {
+  /** A whole number in [min, max] ({@code 3.0} is accepted as 3). */
+  static HyperparameterRule integer(long min, long max) {
     return new IntegerRule(min, max);
   }
 
-  static ParameterRule number(double min, boolean minOpen, double max, boolean maxOpen) {
+  /** A number between {@code min} and {@code max}, each bound open or closed (infinite for none). */
+  static HyperparameterRule number(double min, boolean minOpen, double max, boolean maxOpen) {
     return new NumberRule(min, minOpen, max, maxOpen);
   }
 
-  static ParameterRule oneOf(String... values) {
+  /** One of {@code values}, case-insensitively when they are lower case. */
+  static HyperparameterRule oneOf(String... values) {
     return new Categorical(List.of(values));
   }
 
-  static ParameterRule text() {
+  /** Any text. */
+  static HyperparameterRule text() {
     return new FreeText();
   }
 
   /** A whole number in [min, max]. */
-  record IntegerRule(long min, long max) implements ParameterRule {
+  record IntegerRule(long min, long max) implements HyperparameterRule {
     @Override
     public String check(String key, String value) {
       long v;
@@ -55,7 +66,7 @@ sealed interface ParameterRule {
   }
 
   /** A number between bounds, each open or closed. */
-  record NumberRule(double min, boolean minOpen, double max, boolean maxOpen) implements ParameterRule {
+  record NumberRule(double min, boolean minOpen, double max, boolean maxOpen) implements HyperparameterRule {
     @Override
     public String check(String key, String value) {
       double v;
@@ -71,7 +82,7 @@ sealed interface ParameterRule {
       return value.trim();
     }
 
-    String range() {
+    private String range() {
       String lo = Double.isInfinite(min) ? "(-inf" : (minOpen ? "(" : "[") + fmt(min);
       String hi = Double.isInfinite(max) ? "inf)" : fmt(max) + (maxOpen ? ")" : "]");
       return "in " + lo + ", " + hi;
@@ -83,7 +94,7 @@ sealed interface ParameterRule {
   }
 
   /** One of a fixed set of values. */
-  record Categorical(List<String> values) implements ParameterRule {
+  record Categorical(List<String> values) implements HyperparameterRule {
     @Override
     public String check(String key, String value) {
       String v = value.trim();
@@ -99,7 +110,7 @@ sealed interface ParameterRule {
   }
 
   /** Any text, passed to XGBoost as written. */
-  record FreeText() implements ParameterRule {
+  record FreeText() implements HyperparameterRule {
     @Override
     public String check(String key, String value) {
       return value.trim();

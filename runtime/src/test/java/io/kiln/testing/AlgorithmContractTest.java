@@ -1,0 +1,362 @@
+package io.kiln.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kiln.job.Algorithms;
+import io.kiln.job.JobRecord;
+import io.kiln.job.JobResult;
+import io.kiln.job.JobStore;
+import io.kiln.job.KilnConf;
+import io.kiln.job.TrainingJobRunner;
+import io.kiln.job.TrainingJobStatus;
+import io.kiln.spec.SpecReader;
+import io.kiln.spec.TrainingJobSpec;
+import io.kiln.spi.Algorithm;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.MetricDescriptor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The contract every built-in algorithm passes. A built-in's test extends this class and declares
+ * its data, hyperparameters and artifact loader; every opt-out ({@link #optOuts()}) states its
+ * reason, which the report shows as the reason the check was skipped.
+ *
+ * <p>The checks, in order, each a real job: a smoke job from a SageMaker CreateTrainingJob request
+ * naming the algorithm's image, on data the subclass takes from the shared data sets and puts on
+ * the S3 server; a bad hyperparameter and a bad data file each ending Failed with a user error
+ * naming the field or the file and line; a stop during training keeping a model; a tuning objective
+ * the algorithm does not emit refused when the request is read; last, on a standalone cluster of
+ * real executor JVMs, an executor SIGKILLed mid-training, after which the job resumes from its
+ * newest checkpoint and completes. Every artifact goes through the algorithm's own loader.
+ */
+@Tag("cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+public abstract class AlgorithmContractTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a built-in may opt out of; each opt-out names its reason. */
+  public enum Capability {
+    /** A stop request ends training at a step boundary and keeps the model so far. */
+    STOP_KEEPS_MODEL,
+    /** Training resumes from the newest checkpoint after an executor is lost. */
+    EXECUTOR_LOSS_RESUMES
+  }
+
+  /**
+   * One channel's data.
+   *
+   * @param contentType the channel's ContentType as a request writes it
+   * @param objects object key (below the channel's prefix) to bytes
+   */
+  public record ChannelData(String contentType, Map<String, byte[]> objects) {}
+
+  /**
+   * A job that must fail as a user error.
+   *
+   * @param hyperparameters the job's hyperparameters
+   * @param channels the job's channels
+   * @param expected fragments the FailureReason must contain (the field, or the file and line)
+   */
+  public record BadJob(Map<String, String> hyperparameters, Map<String, ChannelData> channels,
+      List<String> expected) {}
+
+  /** The algorithm under test. */
+  protected abstract Algorithm<?> algorithm();
+
+  /** A SageMaker TrainingImage that selects the algorithm, e.g. {@code ...amazonaws.com/sagemaker-xgboost:1.7-1}. */
+  protected abstract String trainingImage();
+
+  /** The smoke job's channels, from a shared data set. */
+  protected abstract Map<String, ChannelData> smokeChannels();
+
+  /** The smoke job's hyperparameters (a quick job). */
+  protected abstract Map<String, String> smokeHyperparameters();
+
+  /**
+   * Hyperparameters for a job that trains long enough to be stopped or to lose an executor
+   * (hundreds of steps), on the smoke channels; with a checkpoint location it must checkpoint
+   * (e.g. at a fixed interval) well before it ends.
+   */
+  protected abstract Map<String, String> longHyperparameters();
+
+  /** A job whose hyperparameter is invalid, and the fragments naming it. */
+  protected abstract BadJob badHyperparameter();
+
+  /** A job with a bad data file, and the fragments naming the file and line. */
+  protected abstract BadJob badData();
+
+  /**
+   * Loads the artifact with the algorithm's own loader (for XGBoost: the xgboost4j booster) and
+   * checks it; throws AssertionError when it does not load or predict.
+   *
+   * @param modelFiles the files of {@code model.tar.gz}, by name
+   */
+  protected abstract void checkArtifact(Map<String, byte[]> modelFiles) throws Exception;
+
+  /** Capabilities this algorithm opts out of, each with its reason. */
+  protected Map<Capability, String> optOuts() {
+    return Map.of();
+  }
+
+  /** A metric name the algorithm cannot emit, for the tuning-objective check. */
+  protected String metricItCannotEmit() {
+    return "validation:no-such-metric";
+  }
+
+  private SparkSession spark;
+  private TrainingJobRunner runner;
+  private S3Server s3;
+  private String bucket;
+
+  private String prefix() {
+    return "contract-" + algorithm().name().replaceAll("[^a-z0-9-]", "-");
+  }
+
+  private void local() {
+    if (spark == null) {
+      s3 = S3Server.get();
+      bucket = s3.bucket(prefix());
+      spark = TestSpark.start(s3, Map.of());
+      runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
+          spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(algorithm())));
+    }
+  }
+
+  @AfterAll
+  void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+      spark = null;
+    }
+  }
+
+  /** Puts a job's channels under {@code root} and returns a CreateTrainingJob request for it. */
+  private String request(String name, Map<String, String> hyperparameters, Map<String, ChannelData> channels,
+      String root, boolean checkpoint) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    ObjectNode r = JSON.createObjectNode().put("TrainingJobName", name);
+    r.putObject("AlgorithmSpecification").put("TrainingImage", trainingImage()).put("TrainingInputMode", "File");
+    r.put("RoleArn", "arn:aws:iam::111122223333:role/KilnContractTest");
+    ObjectNode hp = r.putObject("HyperParameters");
+    hyperparameters.forEach(hp::put);
+    ArrayNode inputs = r.putArray("InputDataConfig");
+    channels.forEach((channel, data) -> {
+      String uri = root + "/" + name + "/" + channel + "/";
+      data.objects().forEach((key, bytes) -> S3Files.write(conf, hadoop(uri + key), bytes));
+      ObjectNode c = inputs.addObject().put("ChannelName", channel).put("ContentType", data.contentType());
+      c.putObject("DataSource").putObject("S3DataSource").put("S3DataType", "S3Prefix").put("S3Uri", uri)
+          .put("S3DataDistributionType", "FullyReplicated");
+    });
+    r.putObject("OutputDataConfig").put("S3OutputPath", root + "/output/");
+    r.putObject("ResourceConfig").put("InstanceType", "ml.m5.large").put("InstanceCount", 2)
+        .put("VolumeSizeInGB", 10);
+    r.putObject("StoppingCondition").put("MaxRuntimeInSeconds", 600);
+    if (checkpoint) {
+      r.putObject("CheckpointConfig").put("S3Uri", root + "/checkpoints/" + name + "/");
+    }
+    return r.toString();
+  }
+
+  /**
+   * The same job as a Kiln spec, which can set the checkpoint interval (a SageMaker request
+   * cannot): checkpoints every {@code checkpointIntervalRounds} rounds.
+   */
+  private TrainingJobSpec kilnSpec(String name, Map<String, String> hyperparameters, Map<String, ChannelData> channels,
+      String root, int checkpointIntervalRounds) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    ObjectNode r = JSON.createObjectNode().put("name", name).put("algorithm", algorithm().name());
+    ObjectNode hp = r.putObject("hyperparameters");
+    hyperparameters.forEach(hp::put);
+    ArrayNode inputs = r.putArray("channels");
+    channels.forEach((channel, data) -> {
+      String uri = root + "/" + name + "/" + channel + "/";
+      data.objects().forEach((key, bytes) -> S3Files.write(conf, uri + key, bytes));
+      inputs.addObject().put("name", channel).put("uri", uri).put("contentType", data.contentType());
+    });
+    r.put("outputPath", root + "/output/");
+    r.putObject("resources").put("workers", 2);
+    r.putObject("checkpoint").put("uri", root + "/checkpoints/" + name + "/")
+        .put("intervalRounds", checkpointIntervalRounds);
+    return SpecReader.readTrainingJob(r.toString(), name + ".json");
+  }
+
+  /** Rounds between checkpoints in the executor-loss check: well before the long job ends. */
+  protected int checkpointIntervalRounds() {
+    return 10;
+  }
+
+  private TrainingJobSpec spec(String name, Map<String, String> hyperparameters, Map<String, ChannelData> channels,
+      String root, boolean checkpoint) {
+    return SpecReader.readTrainingJob(request(name, hyperparameters, channels, root, checkpoint), name + ".json");
+  }
+
+  private Map<String, byte[]> model(TrainingJobRunner on, JobResult r) {
+    return S3Files.untar(S3Files.read(on.spark().sparkContext().hadoopConfiguration(), hadoop(r.modelArtifacts())));
+  }
+
+  /** {@code s3://} as the test reads and writes it (s3a). */
+  private static String hadoop(String uri) {
+    return uri.replaceFirst("^s3://", "s3a://");
+  }
+
+  private String s3Root() {
+    return "s3://" + bucket;
+  }
+
+  @Test
+  @Order(1)
+  void aSageMakerRequestForTheImageTrainsAModelItsLoaderReads() throws Exception {
+    local();
+    JobResult r = runner.run(spec("smoke", smokeHyperparameters(), smokeChannels(), s3Root(), false));
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    JobRecord record = runner.store().load("smoke").orElseThrow();
+    assertThat(record.modelArtifacts().s3ModelArtifacts()).endsWith("/smoke/output/model.tar.gz");
+    assertThat(record.finalMetricDataList()).isNotEmpty();
+    Set<String> channels = smokeChannels().keySet();
+    List<String> emitted = algorithm().metrics(smokeHyperparameters(), channels).stream()
+        .map(MetricDescriptor::name).toList();
+    assertThat(record.finalMetricDataList()).allSatisfy(m -> assertThat(emitted).contains(m.metricName()));
+    checkArtifact(model(runner, r));
+  }
+
+  @Test
+  @Order(2)
+  void aBadHyperparameterFailsAsAUserErrorNamingIt() {
+    local();
+    BadJob bad = badHyperparameter();
+    JobResult r = runner.run(spec("bad-hp", bad.hyperparameters(), bad.channels(), s3Root(), false));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(TrainingJobRunner.EXIT_BAD_SPEC);
+    assertThat(r.failureReason()).startsWith("ClientError: ").contains(bad.expected()).doesNotContain("\n\tat ");
+    assertThat(r.modelArtifacts()).isNull();
+  }
+
+  @Test
+  @Order(3)
+  void aBadDataFileFailsAsAUserErrorNamingTheFileAndLine() {
+    local();
+    BadJob bad = badData();
+    JobResult r = runner.run(spec("bad-data", bad.hyperparameters(), bad.channels(), s3Root(), false));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("ClientError: ").contains(bad.expected()).doesNotContain("\n\tat ");
+    assertThat(r.modelArtifacts()).isNull();
+  }
+
+  @Test
+  @Order(4)
+  void aStopDuringTrainingKeepsTheModelSoFar() throws Exception {
+    String reason = optOuts().get(Capability.STOP_KEEPS_MODEL);
+    Assumptions.assumeTrue(reason == null, () -> "opted out: " + reason);
+    local();
+    TrainingJobSpec spec = spec("stop", longHyperparameters(), smokeChannels(), s3Root(), false);
+    CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> runner.run(spec));
+    awaitRounds(runner, "stop", 2, job);
+    runner.store().requestStop("stop", "contract test");
+    JobResult r = job.get(300, TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
+    assertThat(r.modelArtifacts()).isNotNull();
+    checkArtifact(model(runner, r));
+  }
+
+  @Test
+  @Order(5)
+  void aTuningObjectiveTheAlgorithmCannotEmitIsRefused() {
+    local();
+    Algorithms algorithms = new Algorithms(List.of(algorithm()));
+    TrainingJobSpec spec = spec("objective", smokeHyperparameters(), smokeChannels(), s3Root(), false);
+    String emitted = algorithm().metrics(smokeHyperparameters(), smokeChannels().keySet()).get(0).name();
+    algorithms.checkObjective(spec, emitted, "objective");
+    assertThatThrownBy(() -> algorithms.checkObjective(spec, metricItCannotEmit(), "objective"))
+        .isInstanceOfSatisfying(KilnException.class, e -> {
+          assertThat(e.type()).isEqualTo(io.kiln.spi.ErrorType.USER);
+          assertThat(e.getMessage()).contains("'" + metricItCannotEmit() + "'", emitted);
+        });
+  }
+
+  @Test
+  @Order(6)
+  void anExecutorKilledMidTrainingResumesFromTheNewestCheckpointAndCompletes() throws Exception {
+    String reason = optOuts().get(Capability.EXECUTOR_LOSS_RESUMES);
+    Assumptions.assumeTrue(reason == null, () -> "opted out: " + reason);
+    stopSpark();
+    try (LocalCluster cluster = LocalCluster.start(2)) {
+      Map<String, String> conf = new LinkedHashMap<>(cluster.driverConf());
+      conf.put("spark.kiln.capacity.fallback-after-seconds", "3");
+      SparkSession clusterSpark = TestSpark.start(null, conf);
+      try {
+        TrainingJobRunner onCluster = new TrainingJobRunner(clusterSpark, new JobStore(
+            new KilnConf(clusterSpark.sparkContext().getConf()).jobRoot(),
+            clusterSpark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(algorithm())));
+        Path dir = TestSpark.tempDir("kiln-contract-cluster-");
+        spark = clusterSpark; // request() writes the data through this session's filesystem
+        TrainingJobSpec spec = kilnSpec("kill", longHyperparameters(), smokeChannels(),
+            dir.toUri().toString().replaceAll("/+$", ""),
+            checkpointIntervalRounds());
+        CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> onCluster.run(spec));
+        awaitLog(onCluster, "kill", "heckpoint saved after round", job);
+        cluster.killExecutors(0);
+        JobResult r = job.get(300, TimeUnit.SECONDS);
+        assertThat(r.failureReason()).isNull();
+        assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+        String log = onCluster.store().readLog("kill").orElseThrow();
+        Matcher m = Pattern.compile("Resumed from the checkpoint after round (\\d+)").matcher(log);
+        assertThat(m.find()).as("the job log says where it resumed:\n%s", log).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).isPositive();
+        assertThat(onCluster.store().load("kill").orElseThrow().kiln().attempts()).isGreaterThanOrEqualTo(2);
+        checkArtifact(model(onCluster, r));
+      } finally {
+        clusterSpark.stop();
+        spark = null;
+      }
+    }
+  }
+
+  private static void awaitRounds(TrainingJobRunner on, String name, int rounds, CompletableFuture<JobResult> job)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 180_000;
+    while (System.currentTimeMillis() < deadline && !job.isDone()) {
+      var r = on.store().load(name);
+      if (r.isPresent() && r.get().kiln().roundsCompleted() != null && r.get().kiln().roundsCompleted() >= rounds) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(name + " did not reach " + rounds + " rounds while running: "
+        + on.store().readLog(name).orElse(""));
+  }
+
+  private static void awaitLog(TrainingJobRunner on, String name, String text, CompletableFuture<JobResult> job)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 180_000;
+    while (System.currentTimeMillis() < deadline && !job.isDone()) {
+      if (on.store().readLog(name).orElse("").contains(text)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(name + " never logged '" + text + "' while running: " + on.store().readLog(name).orElse(""));
+  }
+}

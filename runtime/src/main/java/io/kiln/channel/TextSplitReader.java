@@ -1,5 +1,6 @@
 package io.kiln.channel;
 
+import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,12 +22,21 @@ final class TextSplitReader {
     void line(byte[] b, int from, int to);
   }
 
-  /** A parse error inside one line, before the line number is known. */
+  /**
+   * A failure inside one line, before the line number is known: a parse error (USER) or, for lines
+   * handed to algorithm code, that code's failure (ALGORITHM, with its exception as the cause).
+   */
   static final class LineError extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final ErrorType type;
 
     LineError(String message) {
-      super(message, null, false, false);
+      this(ErrorType.USER, message, null);
+    }
+
+    LineError(ErrorType type, String message, Throwable cause) {
+      super(message, cause, false, false);
+      this.type = type;
     }
   }
 
@@ -120,8 +130,8 @@ final class TextSplitReader {
         try {
           handler.line(buf, lineStart, to);
         } catch (LineError e) {
-          throw KilnException.user("Channel '" + channel + "': " + split.uri() + " line "
-              + lineNumber(split, lineOffset) + ": " + e.getMessage());
+          throw new KilnException(e.type, "Channel '" + channel + "': " + split.uri() + " line "
+              + lineNumber(split, lineOffset) + ": " + e.getMessage(), e.getCause());
         }
       }
       if (nl < 0) {

@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 
 /** The training context the runner gives an algorithm for one attempt. */
@@ -38,6 +40,7 @@ final class RunnerContext implements TrainingContext {
   private final String outputStagingUri;
   private final String modelStagingUri;
   final BarrierRunner barrier;
+  private Map<String, List<ObjectRef>> objectRefs;
 
   RunnerContext(SparkSession spark, RunningJob job, int workers, Map<String, ChannelData> channels,
       Map<String, List<List<InputSplit>>> splits, int threads, Path modelDirectory, ControlServer control,
@@ -112,36 +115,52 @@ final class RunnerContext implements TrainingContext {
 
   @Override
   public <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function) {
-    List<WorkerPlan> plans = new ArrayList<>();
-    Map<String, List<ObjectRef>> objects = new LinkedHashMap<>();
-    Map<String, List<List<ObjectRef>>> dealt = new LinkedHashMap<>();
-    for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
-      List<ObjectRef> all = ObjectKeys.of(e.getValue(), Uris.toHadoopUri(e.getValue().uri(), hadoopConf.get()));
-      objects.put(e.getKey(), all);
-      dealt.put(e.getKey(), ObjectKeys.deal(all, workers));
-    }
-    for (int rank = 0; rank < workers; rank++) {
-      Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
-      for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
-        ChannelData c = e.getValue();
-        shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), c.labelSize(), c.gzip(),
-            splits.get(e.getKey()).get(rank), dealt.get(e.getKey()).get(rank), objects.get(e.getKey())));
-      }
-      plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
-          checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
-    }
-    String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
-    if (pool != null) {
-      spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
-    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Map<String, Broadcast<List<ObjectRef>>> objects = new LinkedHashMap<>();
     try {
-      return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
-          + (attempt + 1) + ")", plans, function);
-    } finally {
-      if (pool != null) {
-        spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
+      for (Map.Entry<String, List<ObjectRef>> e : objectRefs().entrySet()) {
+        objects.put(e.getKey(), jsc.broadcast(e.getValue()));
       }
+      List<WorkerPlan> plans = new ArrayList<>();
+      for (int rank = 0; rank < workers; rank++) {
+        Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
+        for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+          ChannelData c = e.getValue();
+          Integer labelSize = c.contentTypeParameters().containsKey("label_size") ? c.labelSize() : null;
+          shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), labelSize, c.gzip(),
+              splits.get(e.getKey()).get(rank), objects.get(e.getKey())));
+        }
+        plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
+            checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
+      }
+      String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
+      if (pool != null) {
+        spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
+      }
+      try {
+        return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
+            + (attempt + 1) + ")", plans, function);
+      } finally {
+        if (pool != null) {
+          spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
+        }
+      }
+    } finally {
+      objects.values().forEach(Broadcast::destroy);
     }
+  }
+
+  /** Every channel's objects with their keys, in key order; named once per attempt. */
+  private Map<String, List<ObjectRef>> objectRefs() {
+    if (objectRefs == null) {
+      Map<String, List<ObjectRef>> refs = new LinkedHashMap<>();
+      for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+        refs.put(e.getKey(), List.copyOf(ObjectKeys.of(e.getValue(),
+            Uris.toHadoopUri(e.getValue().uri(), hadoopConf.get()))));
+      }
+      objectRefs = refs;
+    }
+    return objectRefs;
   }
 
   @Override

@@ -63,7 +63,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     Booster booster = null;
     Checkpointer checkpoints = new Checkpointer(ctx);
     try {
-      ReadOptions options = new ReadOptions(hp.csvWeights());
+      ReadOptions options = ReadOptions.labelled(hp.csvWeights());
       LabeledData trainData = ctx.read("train", options);
       DMatrix train = dmatrix(trainData);
       matrices.add(train);

@@ -158,7 +158,8 @@ class XGBoostBadInputTest {
          "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/plain"}],
          "outputPath": "s3://kiln-bad/out/"}
         """, "test"));
-    assertFailed(r, 2, "content type 'text/plain', which Kiln cannot read; use one of text/csv, text/libsvm");
+    assertFailed(r, 2, "Channel 'train' has content type 'text/plain', which xgboost cannot read; use one of "
+        + "text/libsvm, text/csv, application/x-parquet");
   }
 
   @Test

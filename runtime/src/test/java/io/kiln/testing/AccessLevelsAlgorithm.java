@@ -49,7 +49,8 @@ import org.apache.hadoop.fs.statistics.StoreStatisticNames;
  * <ul>
  *   <li>{@code rows}: text/csv or Parquet through {@link WorkerContext#read}, the label size from
  *       the channel ({@code text/csv;label_size=0}) or the {@code rows_label_size} hyperparameter;
- *       each row's first feature is its id;
+ *       each row's first feature is its id (read() is collective: the workers meet there in every
+ *       epoch);
  *   <li>{@code lines}: {@link #JSON_LINES} (or text/csv) through {@link WorkerContext#lines}; a line
  *       is {@code {"id": n}}, blank lines are skipped, a line without a numeric id is refused with a
  *       {@link BadRecordException}, and {@code {"crash": true}} throws an IllegalStateException (a
@@ -61,11 +62,11 @@ import org.apache.hadoop.fs.statistics.StoreStatisticNames;
  *   <li>{@code model}: {@link #FILES} through {@link WorkerContext#allObjects} on every worker.
  * </ul>
  *
- * <p>Hyperparameters: {@code epochs} (default 1): rows, lines and images are read this many times,
- * the workers agreeing on each epoch's start through the barrier; {@code rows_label_size} (0 or 1,
- * default: the channel's). Around each epoch a worker notes its s3a filesystem's
- * {@code object_list_request} count ({@link StoreStatisticNames#OBJECT_LIST_REQUEST}) when a
- * channel is on s3a, so a test can show that reading again lists nothing.
+ * <p>Hyperparameters: {@code epochs} (default 1): rows, lines and images are read this many
+ * times; {@code rows_label_size} (0 or 1, default: the channel's). Around each epoch a worker notes
+ * its s3a filesystem's {@code object_list_request} count
+ * ({@link StoreStatisticNames#OBJECT_LIST_REQUEST}) when a channel is on s3a, so a test can show
+ * that reading again lists nothing.
  */
 public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgorithm.Params> {
   /** JSON lines, SageMaker's name, cut at line boundaries. */
@@ -186,7 +187,6 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
     public Result run(WorkerContext ctx) throws Exception {
       List<Epoch> epochs = new ArrayList<>();
       for (int e = 0; e < p.epochs(); e++) {
-        ctx.allGather("epoch " + e); // every worker starts the epoch after all finished the last
         long before = listRequests(ctx);
         List<Double> rowIds = new ArrayList<>();
         List<Double> labels = null;

@@ -115,39 +115,46 @@ final class RunnerContext implements TrainingContext {
 
   @Override
   public <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Map<String, Broadcast<List<ObjectRef>>> objects = new LinkedHashMap<>();
+    List<WorkerPlan> plans = new ArrayList<>();
+    Map<String, Broadcast<List<ObjectRef>>> objects = broadcastObjects();
+    for (int rank = 0; rank < workers; rank++) {
+      Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
+      for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+        ChannelData c = e.getValue();
+        Integer labelSize = c.contentTypeParameters().containsKey("label_size") ? c.labelSize() : null;
+        shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), labelSize, c.gzip(),
+            splits.get(e.getKey()).get(rank), objects.get(e.getKey())));
+      }
+      plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
+          checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
+    }
+    String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
+    if (pool != null) {
+      spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
+    }
     try {
-      for (Map.Entry<String, List<ObjectRef>> e : objectRefs().entrySet()) {
-        objects.put(e.getKey(), jsc.broadcast(e.getValue()));
-      }
-      List<WorkerPlan> plans = new ArrayList<>();
-      for (int rank = 0; rank < workers; rank++) {
-        Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
-        for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
-          ChannelData c = e.getValue();
-          Integer labelSize = c.contentTypeParameters().containsKey("label_size") ? c.labelSize() : null;
-          shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), labelSize, c.gzip(),
-              splits.get(e.getKey()).get(rank), objects.get(e.getKey())));
-        }
-        plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
-            checkpointInterval().orElse(0), hadoopConf, job.spec().environment(), outputStagingUri));
-      }
-      String previousPool = spark.sparkContext().getLocalProperty("spark.scheduler.pool");
-      if (pool != null) {
-        spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
-      }
-      try {
-        return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
-            + (attempt + 1) + ")", plans, function);
-      } finally {
-        if (pool != null) {
-          spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
-        }
-      }
+      return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
+          + (attempt + 1) + ")", plans, function);
     } finally {
       objects.values().forEach(Broadcast::destroy);
+      if (pool != null) {
+        spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
+      }
     }
+  }
+
+  /**
+   * Each channel's object list as a broadcast: an executor fetches it once, however many tasks it
+   * runs and however many objects there are, where a list in every task's plan would be serialised
+   * once per task.
+   */
+  private Map<String, Broadcast<List<ObjectRef>>> broadcastObjects() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Map<String, Broadcast<List<ObjectRef>>> objects = new LinkedHashMap<>();
+    for (Map.Entry<String, List<ObjectRef>> e : objectRefs().entrySet()) {
+      objects.put(e.getKey(), jsc.broadcast(e.getValue()));
+    }
+    return objects;
   }
 
   /** Every channel's objects with their keys, in key order; named once per attempt. */

@@ -163,6 +163,17 @@ class XGBoostBadInputTest {
   }
 
   @Test
+  void rowsWithoutLabelsAreRefusedNamingTheChannel() {
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"name": "bad-unlabelled", "algorithm": "xgboost", "hyperparameters": {"num_round": "3"},
+         "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/csv; label_size=0"}],
+         "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
+        """, "test"));
+    assertFailed(r, 1, "ClientError: Channel 'train' has content type text/csv;label_size=0 (rows without a label), "
+        + "but this algorithm learns from a label in the first column; put the label first and remove label_size=0");
+  }
+
+  @Test
   void unreachableEndpointFailsWithinSecondsSayingSo() {
     long start = System.nanoTime();
     JobResult r = run("bad-endpoint", GOOD, "s3://kiln-unreachable/train/");

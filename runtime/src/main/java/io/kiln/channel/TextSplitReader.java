@@ -64,6 +64,12 @@ final class TextSplitReader {
     } catch (java.util.zip.ZipException e) {
       throw KilnException.user("Channel '" + channel + "': " + split.uri() + " is not valid gzip data ("
           + e.getMessage() + "); set the channel's compression to None if it is not compressed");
+    } catch (java.io.EOFException e) {
+      if (!split.gzip()) {
+        throw KilnException.internal("Channel '" + channel + "': cannot read " + split.uri() + ": " + e.getMessage(), e);
+      }
+      throw KilnException.user("Channel '" + channel + "': " + split.uri() + " is truncated gzip data ("
+          + e.getMessage() + "); replace it with the complete object");
     } catch (IOException e) {
       throw KilnException.internal("Channel '" + channel + "': cannot read " + split.uri() + ": " + e.getMessage(), e);
     }

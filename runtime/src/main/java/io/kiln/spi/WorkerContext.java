@@ -53,12 +53,13 @@ public interface WorkerContext {
   LabeledData read(String channel, ReadOptions options);
 
   /**
-   * Streams this worker's lines of a text channel (any content type that is not Parquet) to
-   * {@code handler}, in object and line order. Each call reads the share again (an epoch), without
-   * listing. A gzip object is read whole by one worker.
+   * Streams this worker's lines of a text channel (a {@link ContentType.Split#LINES} format, or
+   * CSV or LIBSVM) to {@code handler}, in object and line order. Each call reads the share again
+   * (an epoch), without listing. A gzip object is read whole by one worker.
    *
    * @throws KilnException USER when the handler throws {@link BadRecordException} (naming the
-   *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails
+   *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails;
+   *     IllegalArgumentException for a Parquet or OBJECTS channel
    */
   void lines(String channel, LineHandler handler);
 

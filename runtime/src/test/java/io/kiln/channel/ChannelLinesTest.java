@@ -169,6 +169,18 @@ class ChannelLinesTest {
   }
 
   @Test
+  void aTruncatedGzipObjectIsAUserError() throws java.io.IOException {
+    writeGzip(dir.resolve("full.gz"), "{\"id\": 1}\n".repeat(50_000));
+    byte[] gz = java.nio.file.Files.readAllBytes(dir.resolve("full.gz"));
+    write(dir.resolve("t/a.jsonl.gz"), java.util.Arrays.copyOf(gz, gz.length / 2));
+    ChannelData channel = list("lines", uri(dir) + "/t/", JSON_LINES);
+
+    assertThat(userError(() -> lines(plan(channel, 1).get(0))))
+        .hasMessage("Channel 'lines': " + channel.objects().get(0).uri() + " is truncated gzip data (Unexpected end "
+            + "of ZLIB input stream); replace it with the complete object");
+  }
+
+  @Test
   void aCsvChannelCanBeReadAsLinesToo() {
     write(dir.resolve("csv/a.csv"), "1,2\n3,4\n");
     ChannelData channel = list("train", uri(dir) + "/csv/", ContentType.CSV);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipException;
@@ -58,7 +59,7 @@ public final class ChannelDownload {
   /** Each object's local file, in the objects' order; refuses keys that cannot all be laid out. */
   private static List<Path> targets(String channel, List<ChannelObject> objects, boolean decompressed,
       Path root) {
-    Map<Path, String> targets = new java.util.LinkedHashMap<>();
+    Map<Path, String> targets = new LinkedHashMap<>();
     Map<Path, String> folders = new HashMap<>();
     for (ChannelObject o : objects) {
       String name = o.key();

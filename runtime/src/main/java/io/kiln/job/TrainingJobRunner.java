@@ -385,7 +385,7 @@ public final class TrainingJobRunner {
         splits.put(c.name(), planner.plan(data, workers));
       }
       job.log("Channel " + c.name() + ": " + data.objects().size() + " object(s), " + data.totalBytes() + " bytes, "
-          + data.contentType().mime() + ", " + data.distribution());
+          + new MediaType(data.contentType().mime(), data.contentTypeParameters()) + ", " + data.distribution());
     }
   }
 

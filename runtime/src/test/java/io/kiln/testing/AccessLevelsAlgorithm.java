@@ -133,7 +133,7 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
   }
 
   @Override
-  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters) {
+  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
     return List.of();
   }
 

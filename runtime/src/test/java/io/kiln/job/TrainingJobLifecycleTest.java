@@ -269,18 +269,27 @@ class TrainingJobLifecycleTest {
   @Test
   void aModelAnEstimatorSavedFromExecutorsUnderTheModelStagingUriIsArchivedFromS3() {
     String out = "s3://" + OUTPUT_BUCKET + "/jobs/";
-    JobResult r = runOutputs("out-estimator", "{\"mode\": \"estimator\"}", out, "");
+    assertEstimatorModelArchived("out-estimator", out);
+    assertThat(runner.store().readLog("out-estimator").orElseThrow()).contains("from 4 file(s) under s3a://"
+        + OUTPUT_BUCKET + "/jobs/out-estimator/output/.kiln-staging/attempt-0/model");
+  }
+
+  @Test
+  void aModelAnEstimatorSavedOnTheLocalFilesystemIsArchivedWithoutHadoopsChecksumFiles() {
+    assertEstimatorModelArchived("out-estimator-local", localOut());
+  }
+
+  static void assertEstimatorModelArchived(String name, String out) {
+    JobResult r = runOutputs(name, "{\"mode\": \"estimator\"}", out, "");
     assertThat(r.failureReason()).isNull();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     Map<String, byte[]> model = archive(r.modelArtifacts());
     // every file the executors wrote, byte for byte (the empty _SUCCESS too); not the driver's file
     Map<String, String> files = new java.util.TreeMap<>();
-    model.forEach((name, bytes) -> files.put(name, new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+    model.forEach((file, bytes) -> files.put(file, new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(files).isEqualTo(OutputWritingAlgorithm.estimatorFiles());
-    assertThat(runner.store().readLog("out-estimator").orElseThrow()).contains("from 4 file(s) under s3a://"
-        + OUTPUT_BUCKET + "/jobs/out-estimator/output/.kiln-staging/attempt-0/model");
-    assertThat(outputFiles(out, "out-estimator")).containsExactly("model.tar.gz");
-    assertThat(stagingLeft(out, "out-estimator")).isFalse();
+    assertThat(outputFiles(out, name)).containsExactly("model.tar.gz");
+    assertThat(stagingLeft(out, name)).isFalse();
   }
 
   @Test

@@ -147,9 +147,12 @@ public interface WorkerContext {
   Path outputDataDirectory();
 
   /**
-   * SageMaker's {@code /opt/ml/output/failure}: text a worker writes here before failing becomes
-   * the job's FailureReason (its first line; {@code ClientError:} at its start makes it a user
-   * error).
+   * SageMaker's {@code /opt/ml/output/failure}: text a worker writes here before failing (throwing)
+   * becomes the job's FailureReason (its first non-blank line, at most 1024 characters;
+   * {@code ClientError:} at its start makes it a user error, anything else an algorithm error,
+   * reported as {@code AlgorithmError: <line>}). As on SageMaker, where the exit code alone decides
+   * whether a job failed, a worker that returns normally does not fail the job because it wrote
+   * this file; its first line is logged as a warning.
    */
   Path failureFile();
 

@@ -105,7 +105,9 @@ public interface WorkerContext {
    * result in {@code values} on every worker (a ring all-reduce between the workers, not through the
    * driver). Every worker passes an array of the same length. <em>Collective</em>.
    *
-   * @throws KilnException USER for arrays of different lengths, INTERNAL when a peer is unreachable
+   * @throws KilnException USER for arrays of different lengths, ALGORITHM for different operations,
+   *     INTERNAL when a peer is unreachable, fails, or makes no progress for
+   *     {@code spark.kiln.collectives.timeout-seconds} (default 300)
    */
   void allReduce(float[] values, ReduceOp op);
 

@@ -7,6 +7,8 @@ import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
 import io.kiln.storage.Uris;
+import io.kiln.spi.Rendezvous;
+import io.kiln.testing.CollectivesAlgorithm;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.DriverLoopAlgorithm;
 import io.kiln.testing.OutputWritingAlgorithm;
@@ -349,6 +351,85 @@ class TrainingJobLifecycleTest {
     assertThat(archive(r.modelArtifacts())).containsOnlyKeys("driver.txt");
     assertThat(outputFiles(localOut(), "out-note")).containsExactly("model.tar.gz");
     assertThat(stagingLeft(localOut(), "out-note")).isFalse();
+  }
+
+  /** A runner on the same session for the job facts workers see (its own list keeps the one above as it is). */
+  static TrainingJobRunner factsRunner() {
+    return new TrainingJobRunner(spark, runner.store(), new Algorithms(List.of(new CollectivesAlgorithm())));
+  }
+
+  static TrainingJobSpec factsSpec(String name, int workers, String hyperparameters) {
+    return SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "collectives", "hyperparameters": %s,
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
+         "outputPath": "%s", "resources": {"workers": %d},
+         "environment": {"KILN_TEST_MODE": "facts", "SPACES": "a b  c"}}
+        """.formatted(name, hyperparameters, trainUri, dir.resolve("out").toUri(), workers), "test");
+  }
+
+  @Test
+  void workersSeeTheRendezvousAllReduceEnvironmentAndGpusThroughTheBarrier() {
+    JobResult result = factsRunner().run(factsSpec("facts-2", 2, "{\"long_length\": \"200003\"}"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    List<CollectivesAlgorithm.Result> workers = CollectivesAlgorithm.RESULTS.get("facts-2");
+    assertThat(workers).extracting(CollectivesAlgorithm.Result::rank).containsExactly(0, 1);
+
+    // the rendezvous: the same peers everywhere, each worker's own rank, a distinct port per worker
+    Rendezvous first = workers.get(0).rendezvous();
+    assertThat(first.peers()).extracting(Rendezvous.Peer::rank).containsExactly(0, 1);
+    assertThat(first.peers()).extracting(Rendezvous.Peer::host).containsOnly("127.0.0.1");
+    assertThat(first.peers()).extracting(Rendezvous.Peer::port).doesNotHaveDuplicates().allMatch(p -> p > 0);
+    assertThat(first.master()).isEqualTo(first.peers().get(0));
+    for (CollectivesAlgorithm.Result w : workers) {
+      assertThat(w.rendezvous().rank()).isEqualTo(w.rank());
+      assertThat(w.rendezvous().peers()).isEqualTo(first.peers());
+    }
+
+    // the all-reduce: Java float arithmetic on every worker, the same bits everywhere
+    float[] a = CollectivesAlgorithm.inputs(0);
+    float[] b = CollectivesAlgorithm.inputs(1);
+    float[] longA = CollectivesAlgorithm.longInput(0, 200_003);
+    float[] longB = CollectivesAlgorithm.longInput(1, 200_003);
+    float[] longSum = new float[longA.length];
+    for (int i = 0; i < longSum.length; i++) {
+      longSum[i] = longA[i] + longB[i];
+    }
+    for (CollectivesAlgorithm.Result w : workers) {
+      assertThat(w.sum()).containsExactly(a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]);
+      assertThat(w.sum()[2]).isEqualTo(Float.POSITIVE_INFINITY);
+      assertThat(w.min()).containsExactly(1f, -2f, 0.5f, 0f);
+      assertThat(w.max()).containsExactly(2f, -1f, Float.POSITIVE_INFINITY, 1f);
+      assertThat(java.util.Arrays.equals(w.longSum(), longSum)).as("the 200k-float sum on rank %d", w.rank()).isTrue();
+    }
+
+    // the environment is the spec's; local mode assigns no GPUs
+    assertThat(workers).allSatisfy(w -> {
+      assertThat(w.environment()).isEqualTo(Map.of("KILN_TEST_MODE", "facts", "SPACES", "a b  c"));
+      assertThat(w.gpus()).isEmpty();
+    });
+  }
+
+  @Test
+  void oneWorkerGetsItsOwnRendezvousAndItsOwnValuesBack() {
+    JobResult result = factsRunner().run(factsSpec("facts-1", 1, "{\"long_length\": \"10\"}"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    CollectivesAlgorithm.Result w = CollectivesAlgorithm.RESULTS.get("facts-1").get(0);
+    assertThat(w.rendezvous().rank()).isZero();
+    assertThat(w.rendezvous().peers()).singleElement().satisfies(p -> {
+      assertThat(p.rank()).isZero();
+      assertThat(p.port()).isPositive();
+    });
+    assertThat(w.sum()).containsExactly(CollectivesAlgorithm.inputs(0));
+    assertThat(w.longSum()).containsExactly(CollectivesAlgorithm.longInput(0, 10));
+  }
+
+  @Test
+  void allReduceOfArraysOfDifferentLengthsFailsTheJobAsAUserError() {
+    JobResult result = factsRunner().run(factsSpec("facts-mismatch", 2, "{\"mismatch\": \"true\"}"));
+    assertThat(result.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.failureReason()).isEqualTo("ClientError: Workers passed arrays of different lengths to allReduce:"
+        + " worker 0 passed 4 floats, worker 1 passed 5. Every worker must pass an array of the same length");
   }
 
   static void awaitRounds(String name, int rounds) throws InterruptedException {

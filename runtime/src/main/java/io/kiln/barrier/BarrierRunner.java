@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -26,21 +28,24 @@ public final class BarrierRunner {
   private static final long EXECUTOR_LOSS_GRACE_NANOS = 3_000_000_000L;
   private final SparkContext sc;
   private volatile FailureListener current;
+  private final Set<String> staged = ConcurrentHashMap.newKeySet();
 
   public BarrierRunner(SparkContext sc) {
     this.sc = sc;
   }
 
   /** Executors running the current run's tasks (empty between runs). */
-  public java.util.Set<String> executorsInUse() {
+  public Set<String> executorsInUse() {
     FailureListener l = current;
-    return l == null ? java.util.Set.of() : l.executors();
+    return l == null ? Set.of() : l.executors();
   }
 
   /**
    * Runs {@code function} with one plan per worker; returns each worker's result by rank. Failures
-   * come back as {@link KilnException}s: the worker's own when it threw one, CAPACITY when
-   * executors were lost, ALGORITHM otherwise.
+   * come back as {@link KilnException}s: CAPACITY when executors were lost; else, for the first
+   * worker that threw, the first line of its failure file when it wrote one (see
+   * {@link WorkerOutputs#failure}), the worker's own KilnException, or ALGORITHM. Rank 0's
+   * archives are recorded in {@link #stagedArchives()}.
    */
   public <T extends Serializable> List<T> run(String jobGroup, String description, List<WorkerPlan> plans,
       WorkerFunction<T> function) {
@@ -59,6 +64,7 @@ public final class BarrierRunner {
       sorted.sort(Comparator.comparingInt(WorkerResult::rank));
       List<T> out = new ArrayList<>();
       for (WorkerResult r : sorted) {
+        staged.addAll(r.archives());
         @SuppressWarnings("unchecked")
         T value = (T) r.value();
         out.add(value);
@@ -143,8 +149,24 @@ public final class BarrierRunner {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  /** One worker's result. */
-  public record WorkerResult(int rank, Serializable value) implements Serializable {}
+  /**
+   * Archives rank 0 uploaded to its plan's {@link WorkerPlan#outputStagingUri()} in this runner's
+   * successful runs ({@code model.tar.gz}, {@code output.tar.gz}); a later run overwrites an archive
+   * of the same name. Empty when no run reported one. Failed runs report nothing.
+   */
+  public Set<String> stagedArchives() {
+    return Set.copyOf(staged);
+  }
+
+  /**
+   * One worker's result.
+   *
+   * @param rank the worker's rank
+   * @param value what the worker function returned
+   * @param archives the archives the worker uploaded to the staging directory (rank 0 only; complete
+   *     when reported)
+   */
+  public record WorkerResult(int rank, Serializable value, List<String> archives) implements Serializable {}
 
   /** The task body: one plan in, one result out. */
   private static final class RunWorker<T extends Serializable>
@@ -161,21 +183,26 @@ public final class BarrierRunner {
       WorkerPlan plan = plans.next();
       BarrierTaskContext task = BarrierTaskContext.get();
       T value;
+      List<String> archives = List.of();
       try (WorkerOutputs outputs = new WorkerOutputs(plan.jobName(), plan.rank())) {
         BarrierWorkerContext context = new BarrierWorkerContext(plan, task, outputs);
         try {
           value = function.run(context);
-        } catch (KilnException e) {
-          throw e;
         } catch (Exception e) {
-          throw new KilnException(ErrorType.ALGORITHM, "Worker " + plan.rank() + " failed: " + e, e);
+          throw outputs.failure(plan.rank(), e);
         } finally {
           context.close();
+        }
+        outputs.failureText().ifPresent(text -> plan.control().log(plan.rank(), "WARN the worker returned normally "
+            + "but wrote a failure file; the job does not fail on it (only a worker that throws does): " + text));
+        if (plan.rank() == 0 && plan.outputStagingUri() != null) {
+          archives = outputs.stage(plan.outputStagingUri(), plan.hadoopConf().get(),
+              line -> plan.control().log(plan.rank(), line));
         }
       } finally {
         plan.control().close();
       }
-      List<WorkerResult> out = List.of(new WorkerResult(plan.rank(), value));
+      List<WorkerResult> out = List.of(new WorkerResult(plan.rank(), value, archives));
       return JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
     }
   }

@@ -4,6 +4,7 @@ import io.kiln.channel.ChannelDownload;
 import io.kiln.channel.ChannelLines;
 import io.kiln.channel.ChannelReader;
 import io.kiln.channel.HadoopChannelObject;
+import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
 import io.kiln.spi.ChannelObject;
 import io.kiln.checkpoint.CheckpointService;
@@ -20,6 +21,7 @@ import io.kiln.spi.WorkerContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.BarrierTaskContext;
@@ -84,8 +86,7 @@ final class BarrierWorkerContext implements WorkerContext {
       throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
           + ", not a row format; read it with lines(), objects() or download()");
     }
-    int labelSize = options.labelSize() != null ? options.labelSize() : share.labelSize();
-    ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize);
+    ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize(channel, share, options));
     LabeledData data = new ChannelReader(plan.hadoopConf().get()).read(channel, share.contentType(), share.splits(),
         resolved);
     // agree on the feature count with the other workers
@@ -112,6 +113,31 @@ final class BarrierWorkerContext implements WorkerContext {
         data.rowOffsets(), data.indices(), data.values());
   }
 
+  /**
+   * The label size to read with: what the algorithm asks for, which must agree with a label_size the
+   * channel states; the channel's (default 1) when the algorithm leaves it open.
+   */
+  private static int labelSize(String channel, WorkerPlan.ChannelShare share, ReadOptions options) {
+    Integer stated = share.labelSize();
+    Integer asked = options.labelSize();
+    if (asked != null && stated != null && !asked.equals(stated)) {
+      throw KilnException.user(asked == 1
+          ? "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=0 (rows without a "
+              + "label), but this algorithm learns from a label in the first column; put the label first and remove "
+              + "label_size=0"
+          : "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=1 (a label in the "
+              + "first column), but this algorithm reads rows without labels; remove the label column and write "
+              + "label_size=0");
+    }
+    int size = asked != null ? asked : stated != null ? stated : 1;
+    if (size == 0 && options.weightColumn()) {
+      throw KilnException.user("Channel '" + channel + "' has label_size=0 (rows without a label), but the algorithm "
+          + "reads an instance weight after the label (csv_weights=1); put the label and the weight first and "
+          + "remove label_size=0, or turn the weights off");
+    }
+    return size;
+  }
+
   @Override
   public void lines(String channel, LineHandler handler) {
     WorkerPlan.ChannelShare share = share(channel);
@@ -126,27 +152,27 @@ final class BarrierWorkerContext implements WorkerContext {
   @Override
   public List<ChannelObject> objects(String channel) {
     WorkerPlan.ChannelShare share = share(channel);
-    return wrap(share.objects(), share.gzip());
+    List<ObjectRef> mine = ObjectKeys.deal(share.objects().value(), plan.workers()).get(plan.rank());
+    return wrap(mine, share.gzip());
   }
 
   @Override
   public List<ChannelObject> allObjects(String channel) {
     WorkerPlan.ChannelShare share = share(channel);
-    return wrap(share.allObjects(), share.gzip());
+    return wrap(share.objects().value(), share.gzip());
   }
 
   private List<ChannelObject> wrap(List<ObjectRef> refs, boolean gzip) {
-    List<ChannelObject> out = new ArrayList<>();
+    List<ChannelObject> out = new ArrayList<>(refs.size());
     for (ObjectRef r : refs) {
-      out.add(new HadoopChannelObject(r, gzip || r.uri().toLowerCase(java.util.Locale.ROOT).endsWith(".gz"),
-          plan.hadoopConf().get()));
+      out.add(new HadoopChannelObject(r, gzip, plan.hadoopConf().get()));
     }
-    return List.copyOf(out);
+    return Collections.unmodifiableList(out);
   }
 
   @Override
   public Path download(String channel, Path directory) {
-    return ChannelDownload.copy(channel, objects(channel), directory);
+    return ChannelDownload.copy(channel, objects(channel), share(channel).gzip(), directory);
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.kiln.spi.ContentType;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Everything one worker needs, sent with its task: small and serializable.
@@ -46,12 +47,14 @@ public record WorkerPlan(
    * One channel as one worker reads it.
    *
    * @param contentType the format
-   * @param labelSize the channel's label_size (0 or 1)
-   * @param gzip whether the channel's objects are gzip-compressed
+   * @param labelSize the channel's label_size (0 or 1), or null when its ContentType does not state
+   *     one
+   * @param gzip whether the channel's objects are gzip-compressed (its CompressionType is Gzip)
    * @param splits this worker's byte or row ranges (row and line formats; empty for object formats)
-   * @param objects this worker's whole objects
-   * @param allObjects every object of the channel
+   * @param objects every object of the channel in key order, as one broadcast per job attempt (an
+   *     executor fetches it once, however many objects there are); each worker deals itself its
+   *     share ({@link io.kiln.channel.ObjectKeys#deal})
    */
-  public record ChannelShare(ContentType contentType, int labelSize, boolean gzip, List<InputSplit> splits,
-      List<ObjectRef> objects, List<ObjectRef> allObjects) implements Serializable {}
+  public record ChannelShare(ContentType contentType, Integer labelSize, boolean gzip, List<InputSplit> splits,
+      Broadcast<List<ObjectRef>> objects) implements Serializable {}
 }

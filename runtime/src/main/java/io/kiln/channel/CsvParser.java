@@ -2,7 +2,9 @@ package io.kiln.channel;
 
 /**
  * SageMaker's CSV convention: no header, the label in the first column, then (with
- * {@code csv_weights}) the instance weight, then the features. An empty cell is a missing value.
+ * {@code csv_weights}) the instance weight, then the features. With {@code label_size=0} every
+ * column is a feature (the row's label is left 0; the reader drops the labels). An empty cell is a
+ * missing value.
  */
 final class CsvParser implements TextSplitReader.LineHandler {
   private final LabeledDataBuilder out;
@@ -84,12 +86,13 @@ final class CsvParser implements TextSplitReader.LineHandler {
     }
   }
 
-  private static float number(byte[] b, int s, int e, int cell) {
+  private float number(byte[] b, int s, int e, int cell) {
     try {
       return FloatParser.parse(b, s, e);
     } catch (NumberFormatException ex) {
       String text = new String(b, s, Math.min(e - s, 40), java.nio.charset.StandardCharsets.UTF_8);
-      String hint = cell == 0 ? "; CSV channels have no header row and the label comes first" : "";
+      String hint = cell != 0 ? "" : labelled ? "; CSV channels have no header row and the label comes first"
+          : "; CSV channels have no header row";
       throw new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text + "', which is not a number"
           + hint);
     }

@@ -7,12 +7,21 @@ import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** A {@link ChannelObject} read through the Hadoop filesystem of its URI. */
+/**
+ * A {@link ChannelObject} read through the Hadoop filesystem of its URI. It is decompressed on
+ * opening only when its channel's CompressionType is Gzip: as in SageMaker's File mode, a
+ * {@code model.tar.gz} in an uncompressed channel is handed over as stored.
+ */
 public final class HadoopChannelObject implements ChannelObject {
   private final ObjectRef ref;
   private final boolean gzip;
   private final Configuration conf;
 
+  /**
+   * @param ref the object
+   * @param gzip whether {@link #open()} decompresses it (the channel's CompressionType is Gzip)
+   * @param conf the storage settings
+   */
   public HadoopChannelObject(ObjectRef ref, boolean gzip, Configuration conf) {
     this.ref = ref;
     this.gzip = gzip;

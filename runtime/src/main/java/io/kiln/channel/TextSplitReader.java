@@ -1,5 +1,6 @@
 package io.kiln.channel;
 
+import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,12 +22,21 @@ final class TextSplitReader {
     void line(byte[] b, int from, int to);
   }
 
-  /** A parse error inside one line, before the line number is known. */
+  /**
+   * A failure inside one line, before the line number is known: a parse error (USER) or, for lines
+   * handed to algorithm code, that code's failure (ALGORITHM, with its exception as the cause).
+   */
   static final class LineError extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final ErrorType type;
 
     LineError(String message) {
-      super(message, null, false, false);
+      this(ErrorType.USER, message, null);
+    }
+
+    LineError(ErrorType type, String message, Throwable cause) {
+      super(message, cause, false, false);
+      this.type = type;
     }
   }
 
@@ -54,6 +64,12 @@ final class TextSplitReader {
     } catch (java.util.zip.ZipException e) {
       throw KilnException.user("Channel '" + channel + "': " + split.uri() + " is not valid gzip data ("
           + e.getMessage() + "); set the channel's compression to None if it is not compressed");
+    } catch (java.io.EOFException e) {
+      if (!split.gzip()) {
+        throw KilnException.internal("Channel '" + channel + "': cannot read " + split.uri() + ": " + e.getMessage(), e);
+      }
+      throw KilnException.user("Channel '" + channel + "': " + split.uri() + " is truncated gzip data ("
+          + e.getMessage() + "); replace it with the complete object");
     } catch (IOException e) {
       throw KilnException.internal("Channel '" + channel + "': cannot read " + split.uri() + ": " + e.getMessage(), e);
     }
@@ -120,8 +136,8 @@ final class TextSplitReader {
         try {
           handler.line(buf, lineStart, to);
         } catch (LineError e) {
-          throw KilnException.user("Channel '" + channel + "': " + split.uri() + " line "
-              + lineNumber(split, lineOffset) + ": " + e.getMessage());
+          throw new KilnException(e.type, "Channel '" + channel + "': " + split.uri() + " line "
+              + lineNumber(split, lineOffset) + ": " + e.getMessage(), e.getCause());
         }
       }
       if (nl < 0) {

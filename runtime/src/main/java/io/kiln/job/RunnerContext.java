@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 
 /** The training context the runner gives an algorithm for one attempt. */
@@ -44,6 +46,7 @@ final class RunnerContext implements TrainingContext {
   private final CheckpointIdentity identity;
   private CheckpointService checkpointing;
   final BarrierRunner barrier;
+  private Map<String, List<ObjectRef>> objectRefs;
 
   RunnerContext(SparkSession spark, RunningJob job, int workers, Map<String, ChannelData> channels,
       Map<String, List<List<InputSplit>>> splits, int threads, Path modelDirectory, ControlServer control,
@@ -140,19 +143,14 @@ final class RunnerContext implements TrainingContext {
   @Override
   public <T extends Serializable> List<T> runOnWorkers(WorkerFunction<T> function) {
     List<WorkerPlan> plans = new ArrayList<>();
-    Map<String, List<ObjectRef>> objects = new LinkedHashMap<>();
-    Map<String, List<List<ObjectRef>>> dealt = new LinkedHashMap<>();
-    for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
-      List<ObjectRef> all = ObjectKeys.of(e.getValue(), Uris.toHadoopUri(e.getValue().uri(), hadoopConf.get()));
-      objects.put(e.getKey(), all);
-      dealt.put(e.getKey(), ObjectKeys.deal(all, workers));
-    }
+    Map<String, Broadcast<List<ObjectRef>>> objects = broadcastObjects();
     for (int rank = 0; rank < workers; rank++) {
       Map<String, WorkerPlan.ChannelShare> shares = new LinkedHashMap<>();
       for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
         ChannelData c = e.getValue();
-        shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), c.labelSize(), c.gzip(),
-            splits.get(e.getKey()).get(rank), dealt.get(e.getKey()).get(rank), objects.get(e.getKey())));
+        Integer labelSize = c.contentTypeParameters().containsKey("label_size") ? c.labelSize() : null;
+        shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), labelSize, c.gzip(),
+            splits.get(e.getKey()).get(rank), objects.get(e.getKey())));
       }
       plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
           checkpointInterval(), identity, hadoopConf, job.spec().environment(), outputStagingUri));
@@ -165,10 +163,38 @@ final class RunnerContext implements TrainingContext {
       return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
           + (attempt + 1) + ")", plans, function);
     } finally {
+      objects.values().forEach(Broadcast::destroy);
       if (pool != null) {
         spark.sparkContext().setLocalProperty("spark.scheduler.pool", previousPool);
       }
     }
+  }
+
+  /**
+   * Each channel's object list as a broadcast: an executor fetches it once, however many tasks it
+   * runs and however many objects there are, where a list in every task's plan would be serialised
+   * once per task.
+   */
+  private Map<String, Broadcast<List<ObjectRef>>> broadcastObjects() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Map<String, Broadcast<List<ObjectRef>>> objects = new LinkedHashMap<>();
+    for (Map.Entry<String, List<ObjectRef>> e : objectRefs().entrySet()) {
+      objects.put(e.getKey(), jsc.broadcast(e.getValue()));
+    }
+    return objects;
+  }
+
+  /** Every channel's objects with their keys, in key order; named once per attempt. */
+  private Map<String, List<ObjectRef>> objectRefs() {
+    if (objectRefs == null) {
+      Map<String, List<ObjectRef>> refs = new LinkedHashMap<>();
+      for (Map.Entry<String, ChannelData> e : channels.entrySet()) {
+        refs.put(e.getKey(), List.copyOf(ObjectKeys.of(e.getValue(),
+            Uris.toHadoopUri(e.getValue().uri(), hadoopConf.get()))));
+      }
+      objectRefs = refs;
+    }
+    return objectRefs;
   }
 
   @Override

@@ -219,6 +219,10 @@ public final class TrainingJobRunner {
     Path modelDirectory = null;
     String artifact = Uris.join(spec.outputPath(), spec.name(), "output", "model.tar.gz");
     boolean artifactWritten = false;
+    String stagingRoot = JobOutputs.stagingRoot(spec.outputPath(), spec.name());
+    boolean stagingHandedOut = false;
+    JobOutputs.Staged staged = null;
+    String outputArchive = null;
     Billing billing = new Billing(spec.managedSpot(), spark.sparkContext().getConf());
     try {
       Algorithm<?> algorithm;
@@ -284,8 +288,11 @@ public final class TrainingJobRunner {
         int thisAttempt = attempt++;
         job.update(r -> r.toBuilder().kiln(r.kilnBuilder().attempts(thisAttempt + 1).build()).build());
         try (ControlServer control = new ControlServer(conf.controlHost(), handler(job))) {
-          String staging = Uris.join(spec.outputPath(), spec.name(), "output", ".kiln-staging",
-              "attempt-" + thisAttempt);
+          // per attempt, so a failed attempt's files are never another's; Hadoop's form (s3a://) so
+          // Spark's own writers (a driver-side estimator's save) accept it
+          String staging = Uris.toHadoopUri(Uris.join(stagingRoot, "attempt-" + thisAttempt),
+              spark.sparkContext().hadoopConfiguration());
+          stagingHandedOut = true;
           RunnerContext context = new RunnerContext(spark, job, workers, channels, splits, threads, modelDirectory,
               control, new HadoopConf(spark.sparkContext().hadoopConfiguration()), checkpoints, thisAttempt, pool,
               Uris.join(staging, "worker"), Uris.join(staging, "model"), identity);
@@ -294,6 +301,8 @@ public final class TrainingJobRunner {
           } finally {
             context.close();
           }
+          staged = new JobOutputs.Staged(Uris.join(staging, "worker"), context.barrier.stagedArchives(),
+              context.modelStagingUri());
           billing.ran(workers, attemptStart, Instant.now());
           break;
         } catch (KilnException e) {
@@ -336,9 +345,13 @@ public final class TrainingJobRunner {
       job.log("Training ended after " + outcome.roundsCompleted() + " round(s)"
           + (outcome.stoppedEarly() ? " (stopped early)" : ""));
       job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
-      ModelArchive.write(modelDirectory, store.store(), artifact);
+      JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log);
       artifactWritten = true;
-      job.log("Wrote " + artifact);
+      outputArchive = JobOutputs.publishOutput(store.store(), staged,
+          Uris.join(spec.outputPath(), spec.name(), "output", JobOutputs.OUTPUT_ARCHIVE)).orElse(null);
+      if (outputArchive != null) {
+        job.log("Wrote " + outputArchive + " from rank 0's output/data directory");
+      }
       Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
       finals.putAll(job.definedMetrics());
       Instant end = Instant.now();
@@ -352,10 +365,16 @@ public final class TrainingJobRunner {
       if (artifactWritten) {
         store.store().delete(artifact, false);
       }
+      if (outputArchive != null) {
+        store.store().delete(outputArchive, false);
+      }
       return fail(job, e, 1, billing);
     } catch (Exception e) {
       if (artifactWritten) {
         store.store().delete(artifact, false);
+      }
+      if (outputArchive != null) {
+        store.store().delete(outputArchive, false);
       }
       return fail(job, KilnException.internal("Internal error: " + e, e), 1, billing);
     } finally {
@@ -367,6 +386,9 @@ public final class TrainingJobRunner {
         Thread.currentThread().interrupt();
       }
       deleteQuietly(modelDirectory);
+      if (stagingHandedOut) {
+        JobOutputs.deleteStaging(store.store(), stagingRoot, job::log);
+      }
       job.save();
     }
   }
@@ -385,7 +407,7 @@ public final class TrainingJobRunner {
         splits.put(c.name(), planner.plan(data, workers));
       }
       job.log("Channel " + c.name() + ": " + data.objects().size() + " object(s), " + data.totalBytes() + " bytes, "
-          + data.contentType().mime() + ", " + data.distribution());
+          + new MediaType(data.contentType().mime(), data.contentTypeParameters()) + ", " + data.distribution());
     }
   }
 

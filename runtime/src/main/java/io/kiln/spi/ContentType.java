@@ -2,10 +2,12 @@ package io.kiln.spi;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A channel's data format: a MIME type and how its data is shared among workers.
@@ -16,10 +18,17 @@ import java.util.Optional;
  * {@link ChannelRequirement}s; its worker code then reads the channel through
  * {@link WorkerContext#lines}, {@link WorkerContext#objects} or {@link WorkerContext#download}.
  *
- * <p>Two content types are equal when their MIME types are.
+ * <p>A MIME type has one split: two content types are equal when their MIME types are, and
+ * {@link #of} refuses to give a runtime format's MIME type another split. A deserialised runtime
+ * format is the constant itself, so {@code ==} and {@code equals} agree for those on every
+ * executor.
  */
 public final class ContentType implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** RFC 6838 §4.2 restricted names: {@code type/subtype}, lower case here. */
+  private static final Pattern MIME = Pattern.compile(
+      "[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}");
 
   /** How a channel of this type is cut among workers. */
   public enum Split {
@@ -36,7 +45,7 @@ public final class ContentType implements Serializable {
   /** LIBSVM text ({@code label index:value ...}). */
   public static final ContentType LIBSVM = new ContentType("text/libsvm", Split.ROWS,
       List.of("libsvm", "text/x-libsvm"));
-  /** Apache Parquet, label in the first column. */
+  /** Apache Parquet, label in the first column unless {@code label_size=0}. */
   public static final ContentType PARQUET = new ContentType("application/x-parquet", Split.ROWS,
       List.of("parquet"));
 
@@ -49,23 +58,35 @@ public final class ContentType implements Serializable {
   private ContentType(String mime, Split split, List<String> aliases) {
     this.mime = normalise(mime);
     this.split = Objects.requireNonNull(split, "split");
-    this.aliases = aliases.stream().map(ContentType::normalise).toList();
+    this.aliases = List.copyOf(aliases.stream().map(ContentType::normalise).toList());
   }
 
   /**
-   * Declares a format an algorithm reads, e.g. {@code of("application/jsonlines", Split.LINES)}.
-   * A {@link Split#ROWS} format must be one of the runtime's ({@link #CSV}, {@link #LIBSVM},
-   * {@link #PARQUET}): only those have a reader into {@link LabeledData}.
+   * Declares a format an algorithm reads, e.g. {@code of("application/jsonlines", Split.LINES,
+   * "application/x-jsonlines")}. Case and spaces are ignored. Naming a runtime format (its MIME type
+   * or an alias) with its own split returns that constant.
    *
-   * @throws IllegalArgumentException for a MIME type with parameters, or a new ROWS format
+   * @param mime a bare MIME type ({@code type/subtype}, no parameters)
+   * @param split how the channel's data is cut among workers
+   * @param aliases other names a channel may give for the type (bare MIME types or short names)
+   * @throws IllegalArgumentException for a value that is not a bare MIME type, a new ROWS format
+   *     (only the runtime's have a reader into {@link LabeledData}), or a runtime format with
+   *     another split
    */
   public static ContentType of(String mime, Split split, String... aliases) {
+    Objects.requireNonNull(split, "split");
     String m = normalise(mime);
-    if (m.contains(";") || m.isEmpty()) {
-      throw new IllegalArgumentException("a content type is a bare MIME type, not '" + mime + "'");
+    if (!MIME.matcher(m).matches()) {
+      throw new IllegalArgumentException("a content type is a bare MIME type (type/subtype, no parameters), not '"
+          + mime + "'");
     }
     for (ContentType known : RUNTIME_ROW_FORMATS) {
-      if (known.mime.equals(m)) {
+      if (known.matches(m)) {
+        if (split != known.split) {
+          throw new IllegalArgumentException(mime + " is the runtime's " + known.split + " format " + known.mime
+              + "; declare it as ContentType." + known.name() + " (it can be read with read(), lines(), objects() or"
+              + " download())");
+        }
         return known;
       }
     }
@@ -73,7 +94,17 @@ public final class ContentType implements Serializable {
       throw new IllegalArgumentException(mime + ": only the runtime's formats (" + accepted(RUNTIME_ROW_FORMATS)
           + ") split by rows; declare LINES or OBJECTS and parse the data in worker code");
     }
-    return new ContentType(m, split, List.of(aliases));
+    List<String> names = new ArrayList<>();
+    for (String a : aliases) {
+      String n = normalise(a);
+      if (n.isEmpty() || n.contains(";")) {
+        throw new IllegalArgumentException("alias '" + a + "' of " + m + " is not a bare name");
+      }
+      if (!n.equals(m) && !names.contains(n)) {
+        names.add(n);
+      }
+    }
+    return new ContentType(m, split, names);
   }
 
   /** The canonical MIME type, lower case, e.g. {@code text/csv}. */
@@ -81,16 +112,20 @@ public final class ContentType implements Serializable {
     return mime;
   }
 
+  /** How a channel of this type is cut among workers. */
   public Split split() {
     return split;
   }
 
-  /** Other names users write for this type ({@code csv}, {@code text/x-libsvm}). */
+  /** Other names users write for this type ({@code csv}, {@code text/x-libsvm}), lower case. */
   public List<String> aliases() {
     return aliases;
   }
 
-  /** Whether {@code baseType} (a MIME type without parameters, any case) names this type. */
+  /**
+   * Whether {@code baseType} (a MIME type or alias without parameters; case and spaces ignored)
+   * names this type.
+   */
   public boolean matches(String baseType) {
     String b = normalise(baseType);
     return mime.equals(b) || aliases.contains(b);
@@ -98,7 +133,9 @@ public final class ContentType implements Serializable {
 
   /**
    * Finds the runtime format a channel's ContentType names ({@code text/csv; label_size=1} is
-   * CSV: parameters are ignored here); empty for any other format.
+   * CSV: parameters are ignored here); empty for any other format, or for null.
+   *
+   * @throws KilnException USER for a value without a MIME type ({@link MediaType#parse})
    */
   public static Optional<ContentType> parse(String value) {
     if (value == null) {
@@ -118,8 +155,12 @@ public final class ContentType implements Serializable {
     return String.join(", ", types.stream().map(ContentType::mime).toList());
   }
 
+  private String name() {
+    return this == CSV ? "CSV" : this == LIBSVM ? "LIBSVM" : this == PARQUET ? "PARQUET" : mime;
+  }
+
   private static String normalise(String s) {
-    return s == null ? "" : s.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+    return s == null ? "" : s.toLowerCase(Locale.ROOT).replaceAll("\\s", "");
   }
 
   /** A deserialised runtime format is the constant itself, so {@code ==} keeps working across tasks. */

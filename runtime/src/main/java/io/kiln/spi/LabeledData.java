@@ -6,7 +6,7 @@ package io.kiln.spi;
  *
  * @param rows number of rows
  * @param columns number of feature columns (for CSR: the largest index seen plus one)
- * @param labels one label per row
+ * @param labels one label per row, or null for rows read without labels ({@code label_size=0})
  * @param weights one weight per row, or null
  * @param dense row-major values ({@code rows * columns}), or null when sparse
  * @param rowOffsets CSR row offsets ({@code rows + 1}), or null when dense

@@ -45,7 +45,9 @@ public interface TrainingContext {
    * from the executors (e.g. Spark ML's {@code model.write().save(uri)}). When training ends with
    * files under it, they become model.tar.gz (streamed from the filesystem, never through driver
    * memory) and the directory is removed. Worker-side models take precedence, then this, then
-   * {@link #modelDirectory()}.
+   * {@link #modelDirectory()}. The URI is in the form Hadoop and Spark's writers accept
+   * ({@code s3a://} for an {@code s3://} output path where the cluster does not serve {@code s3://}
+   * itself), unique to the attempt, and on the same filesystem as the job's output path.
    */
   String modelStagingUri();
 

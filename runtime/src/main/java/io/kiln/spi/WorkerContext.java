@@ -46,18 +46,20 @@ public interface WorkerContext {
    * is a feature and {@link LabeledData#labels()} is null. <em>Collective</em>: the workers agree
    * on the feature count.
    *
-   * @throws KilnException USER naming the object and line of a bad row, or when workers read rows
-   *     of different widths; IllegalArgumentException for a channel that is not a row format
+   * @throws KilnException USER naming the object and line of a bad row, when workers read rows
+   *     of different widths, or when {@code options} ask for a label size other than the one the
+   *     channel states; IllegalArgumentException for a channel that is not a row format
    */
   LabeledData read(String channel, ReadOptions options);
 
   /**
-   * Streams this worker's lines of a text channel (any content type that is not Parquet) to
-   * {@code handler}, in object and line order. Each call reads the share again (an epoch), without
-   * listing. A gzip object is read whole by one worker.
+   * Streams this worker's lines of a text channel (a {@link ContentType.Split#LINES} format, or
+   * CSV or LIBSVM) to {@code handler}, in object and line order. Each call reads the share again
+   * (an epoch), without listing. A gzip object is read whole by one worker.
    *
    * @throws KilnException USER when the handler throws {@link BadRecordException} (naming the
-   *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails
+   *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails;
+   *     IllegalArgumentException for a Parquet or OBJECTS channel
    */
   void lines(String channel, LineHandler handler);
 
@@ -74,11 +76,13 @@ public interface WorkerContext {
 
   /**
    * Copies this worker's objects ({@link #objects}) into {@code directory}, each at its
-   * {@link ChannelObject#key()}, decompressing a Gzip channel's objects (SageMaker's File mode:
-   * {@code /opt/ml/input/data/<channel>/}). Creates the directory when missing.
+   * {@link ChannelObject#key()}, decompressing a Gzip channel's objects (whose files then lose a
+   * {@code .gz} ending), as SageMaker's File mode lays out {@code /opt/ml/input/data/<channel>/}.
+   * Creates the directory when missing; a file is complete under its name or absent.
    *
    * @return {@code directory}
-   * @throws KilnException INTERNAL when storage or the local disk fails
+   * @throws KilnException USER for keys that cannot all be local files (one is the folder of
+   *     another) or invalid gzip data, INTERNAL when storage or the local disk fails
    */
   Path download(String channel, Path directory);
 
@@ -101,7 +105,9 @@ public interface WorkerContext {
    * result in {@code values} on every worker (a ring all-reduce between the workers, not through the
    * driver). Every worker passes an array of the same length. <em>Collective</em>.
    *
-   * @throws KilnException USER for arrays of different lengths, INTERNAL when a peer is unreachable
+   * @throws KilnException USER for arrays of different lengths, ALGORITHM for different operations,
+   *     INTERNAL when a peer is unreachable, fails, or makes no progress for
+   *     {@code spark.kiln.collectives.timeout-seconds} (default 300)
    */
   void allReduce(float[] values, ReduceOp op);
 
@@ -143,9 +149,12 @@ public interface WorkerContext {
   Path outputDataDirectory();
 
   /**
-   * SageMaker's {@code /opt/ml/output/failure}: text a worker writes here before failing becomes
-   * the job's FailureReason (its first line; {@code ClientError:} at its start makes it a user
-   * error).
+   * SageMaker's {@code /opt/ml/output/failure}: text a worker writes here before failing (throwing)
+   * becomes the job's FailureReason (its first non-blank line, at most 1024 characters;
+   * {@code ClientError:} at its start makes it a user error, anything else an algorithm error,
+   * reported as {@code AlgorithmError: <line>}). As on SageMaker, where the exit code alone decides
+   * whether a job failed, a worker that returns normally does not fail the job because it wrote
+   * this file; its first line is logged as a warning.
    */
   Path failureFile();
 

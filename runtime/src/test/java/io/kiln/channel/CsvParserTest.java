@@ -205,6 +205,63 @@ class CsvParserTest {
             + "is not a number");
   }
 
+  @Test
+  void withoutLabelsEveryColumnIsAFeatureAndLabelsAreNull() {
+    LabeledData data = readCsv("3,1.5,-2\n0,,1e3\n", ReadOptions.unlabelled());
+
+    assertThat(data.isDense()).isTrue();
+    assertThat(data.rows()).isEqualTo(2);
+    assertThat(data.columns()).isEqualTo(3);
+    assertThat(data.labels()).isNull();
+    assertThat(data.weights()).isNull();
+    assertThat(rows(data)).containsExactly(Row.dense(Float.NaN, 3, 1.5f, -2), Row.dense(Float.NaN, 0, Float.NaN, 1000));
+  }
+
+  @Test
+  void withoutLabelsAOneColumnRowIsAFeatureAndAnEmptyFirstCellIsMissing() {
+    LabeledData data = readCsv("7\n\n 8 \n", ReadOptions.unlabelled());
+    assertThat(rows(data)).containsExactly(Row.dense(Float.NaN, 7), Row.dense(Float.NaN, 8));
+
+    LabeledData missing = readCsv(",1\n2,3\n", ReadOptions.unlabelled());
+    assertThat(rows(missing)).containsExactly(Row.dense(Float.NaN, Float.NaN, 1), Row.dense(Float.NaN, 2, 3));
+  }
+
+  @Test
+  void withoutLabelsEveryWorkerReadsItsRowsExactlyOnce() {
+    StringBuilder text = new StringBuilder();
+    List<Row> expected = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      text.append(i).append(',').append(i * 0.5f).append(i % 9 == 0 ? "\r\n" : "\n");
+      expected.add(Row.dense(Float.NaN, i, i * 0.5f));
+    }
+    write(dir.resolve("train/a.csv"), text.toString());
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+
+    for (int workers = 1; workers <= 4; workers++) {
+      assertThat(LocalChannel.concat(LocalChannel.readAll(channel, workers, ReadOptions.unlabelled())))
+          .as("%d workers", workers).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void withoutLabelsRaggedRowsAndHeadersAreErrorsWithoutMentioningALabel() {
+    assertThat(userError(() -> readCsv("1,2,3\n4,5\n", ReadOptions.unlabelled())))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: found 2 values, but rows before it have 3");
+    assertThat(userError(() -> readCsv("x1,x2\n1,2\n", ReadOptions.unlabelled())))
+        .hasMessage("Channel 'train': " + fileUri() + " line 1: column 1 is 'x1', which is not a number; CSV "
+            + "channels have no header row");
+  }
+
+  @Test
+  void libSvmCannotBeReadWithoutLabels() {
+    write(dir.resolve("svm/a"), "1 1:2\n");
+    ChannelData channel = list("train", uri(dir) + "/svm/", ContentType.LIBSVM);
+
+    assertThat(userError(() -> read("train", ContentType.LIBSVM, plan(channel, 1).get(0), ReadOptions.unlabelled())))
+        .hasMessage("Channel 'train' is text/libsvm, whose rows always start with a label; use "
+            + "text/csv;label_size=0 for rows without labels");
+  }
+
   private LabeledData readCsv(String text, ReadOptions options) {
     write(dir.resolve("train/a.csv"), text);
     ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);

@@ -32,7 +32,10 @@ final class LocalChannel {
 
   private LocalChannel() {}
 
-  /** One row as a worker sees it; dense rows have no indices, unweighted rows weight 1. */
+  /**
+   * One row as a worker sees it; dense rows have no indices, unweighted rows weight 1, rows read
+   * without labels label NaN.
+   */
   record Row(float label, float weight, List<Integer> indices, List<Float> values) {
     Row {
       indices = List.copyOf(indices);
@@ -109,7 +112,7 @@ final class LocalChannel {
           values.add(data.values()[(int) k]);
         }
       }
-      out.add(new Row(data.labels()[r], weight, indices, values));
+      out.add(new Row(data.labels() == null ? Float.NaN : data.labels()[r], weight, indices, values));
     }
     return out;
   }

@@ -227,6 +227,62 @@ class ParquetRowsTest {
     assertThat(concat(readAll(channel, 2, ReadOptions.DEFAULT))).isEqualTo(expectedRows(0, 10));
   }
 
+  @Test
+  void withoutLabelsTheFirstColumnIsAFeatureToo() {
+    writeFeatureRows(dir.resolve("train/a.parquet"), 0, 35);
+    writeFeatureRows(dir.resolve("train/b.parquet"), 35, 60);
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+    List<Row> expected = new ArrayList<>();
+    for (Row r : expectedRows(0, 60)) {
+      List<Float> values = new ArrayList<>();
+      values.add(r.label());
+      values.addAll(r.values());
+      expected.add(new Row(Float.NaN, 1f, List.of(), values));
+    }
+
+    for (int workers = 1; workers <= 3; workers++) {
+      List<List<Row>> perWorker = readAll(channel, workers, ReadOptions.unlabelled());
+      assertThat(concat(perWorker)).as("%d workers", workers).isEqualTo(expected);
+    }
+    LabeledData data = read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.unlabelled());
+    assertThat(data.columns()).isEqualTo(6);
+    assertThat(data.labels()).isNull();
+  }
+
+  @Test
+  void withoutLabelsANullInTheFirstColumnIsAMissingValue() {
+    MessageType schema = MessageTypeParser.parseMessageType("message row { optional double a; required float b; }");
+    int[] next = {0};
+    writeRows(dir.resolve("train/a.parquet"), schema, 4, g -> {
+      int r = next[0]++;
+      if (r % 2 == 0) {
+        g.append("a", (double) r);
+      }
+      g.append("b", r + 0.5f);
+    });
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+
+    assertThat(rows(read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.unlabelled())))
+        .containsExactly(Row.dense(Float.NaN, 0, 0.5f), Row.dense(Float.NaN, Float.NaN, 1.5f),
+            Row.dense(Float.NaN, 2, 2.5f), Row.dense(Float.NaN, Float.NaN, 3.5f));
+    // read with a label, the same null is refused
+    assertThat(userError(() -> read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessageContaining("row 2 has no label (the first column is null)");
+  }
+
+  @Test
+  void withoutLabelsAOneColumnFileIsEnough() {
+    MessageType schema = MessageTypeParser.parseMessageType("message row { required int32 a; }");
+    int[] next = {0};
+    writeRows(dir.resolve("train/a.parquet"), schema, 3, g -> g.append("a", next[0]++));
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+
+    assertThat(rows(read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.unlabelled())))
+        .containsExactly(Row.dense(Float.NaN, 0), Row.dense(Float.NaN, 1), Row.dense(Float.NaN, 2));
+    assertThat(userError(() -> read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessageContaining("has 1 column(s); Parquet channels need the label first and at least one feature column");
+  }
+
   /** Rows {@code [from, to)} of {@link #FEATURES}; row r has label r. */
   private static List<Row> expectedRows(int from, int to) {
     List<Row> rows = new ArrayList<>();

@@ -3,9 +3,12 @@ package io.kiln.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kiln.spec.SpecReader;
+import io.kiln.storage.Uris;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.LocalCluster;
+import io.kiln.testing.OutputWritingAlgorithm;
 import io.kiln.testing.S3Files;
+import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
 import java.nio.file.Path;
@@ -33,9 +36,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Recovery on a real standalone cluster: executors are separate JVMs launched by workers, and the
  * tests take them away by SIGKILL (an executor: its worker relaunches one), by killing a worker
- * (its capacity is gone) and by SIGPWR to a worker (Spark decommissions it).
+ * (its capacity is gone) and by SIGPWR to a worker (Spark decommissions it). The session also
+ * reaches the real S3 server, as a cluster's executors reach S3.
  */
 @Tag("cluster")
+@Tag("s3")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterRecoveryTest {
   static LocalCluster cluster;
@@ -52,7 +57,9 @@ class ClusterRecoveryTest {
     conf.put("spark.kiln.capacity.fallback-after-seconds", "3");
     // smaller than the 600 MiB checkpoint of the large-checkpoint test: checkpoints must stream
     conf.put("spark.executor.memory", "512m");
-    spark = TestSpark.start(null, conf);
+    S3Server s3 = S3Server.get();
+    s3.bucket(OUTPUT_BUCKET);
+    spark = TestSpark.start(s3, conf);
     spark.sparkContext().addSparkListener(new SparkListener() {
       @Override
       public void onTaskStart(SparkListenerTaskStart start) {
@@ -60,7 +67,8 @@ class ClusterRecoveryTest {
       }
     });
     runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
-        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm())));
+        spark.sparkContext().hadoopConfiguration()),
+        new Algorithms(List.of(new CountingAlgorithm(), new OutputWritingAlgorithm())));
     dir = TestSpark.tempDir("kiln-cluster-job-");
     train = SharedData.writeLocal(dir, "train.csv", SharedData.iris());
   }
@@ -126,6 +134,35 @@ class ClusterRecoveryTest {
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(cluster.executors(0)).hasSize(1);
     assertThat(cluster.executors(1)).hasSize(1);
+  }
+
+  static final String OUTPUT_BUCKET = "kiln-cluster-out";
+
+  @Test
+  @Order(1)
+  void aModelWrittenByRankZeroInAnExecutorJvmArrivesInModelTarGzOnS3() {
+    String out = "s3://" + OUTPUT_BUCKET + "/jobs/";
+    int size = 2_000_000;
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"name": "cluster-outputs", "algorithm": "outputs", "hyperparameters": {"model_bytes": "%d"},
+         "channels": [{"name": "train", "uri": "%s"}], "outputPath": "%s", "resources": {"workers": 2}}
+        """.formatted(size, train, out), "test"));
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    var conf = spark.sparkContext().hadoopConfiguration();
+    Map<String, byte[]> model = S3Files.untar(S3Files.read(conf, Uris.toHadoopUri(r.modelArtifacts(), conf)));
+    assertThat(model).containsOnlyKeys("nested/where.txt", "rank.txt", "weights.bin");
+    assertThat(model.get("weights.bin")).isEqualTo(OutputWritingAlgorithm.weights(0, size));
+    String where = new String(model.get("nested/where.txt"));
+    Matcher executor = Pattern.compile("executor=(\\S+)\npid=(\\d+)").matcher(where);
+    assertThat(executor.find()).as(where).isTrue();
+    assertThat(executor.group(1)).isNotEqualTo("driver");
+    assertThat(Long.parseLong(executor.group(2))).as("rank 0 ran in another JVM")
+        .isNotEqualTo(ProcessHandle.current().pid());
+    assertThat(cluster.workerOfExecutor(executor.group(1))).isPresent();
+    assertThat(S3Files.list(conf, Uris.toHadoopUri(out + "cluster-outputs/output", conf)))
+        .containsExactly("model.tar.gz", "output.tar.gz");
+    assertThat(S3Files.exists(conf, Uris.toHadoopUri(out + "cluster-outputs/output/.kiln-staging", conf))).isFalse();
   }
 
   @Test

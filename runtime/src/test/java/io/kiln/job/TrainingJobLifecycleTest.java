@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
+import io.kiln.storage.Uris;
+import io.kiln.spi.Rendezvous;
+import io.kiln.testing.CollectivesAlgorithm;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.DriverLoopAlgorithm;
+import io.kiln.testing.OutputWritingAlgorithm;
 import io.kiln.testing.S3Files;
+import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
 import java.nio.file.Path;
@@ -24,19 +29,30 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** A job's life from the driver's side: statuses, heartbeat, stop requests, limits, names. */
+/**
+ * A job's life from the driver's side: statuses, heartbeat, stop requests, limits, names, and where
+ * its outputs are made (worker-side model and output directories, an estimator's staging directory,
+ * failure files), some of them on the real S3 server.
+ */
 @Tag("spark")
+@Tag("s3")
 class TrainingJobLifecycleTest {
   static SparkSession spark;
   static TrainingJobRunner runner;
+  /** The same session and job root, with the outputs algorithm. */
+  static TrainingJobRunner outputs;
   static Path dir;
   static String trainUri;
 
   @BeforeAll
   static void start() {
-    spark = TestSpark.start(null, Map.of());
+    S3Server s3 = S3Server.get();
+    s3.bucket(OUTPUT_BUCKET);
+    spark = TestSpark.start(s3, Map.of());
     runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
-        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm(), new DriverLoopAlgorithm())));
+        spark.sparkContext().hadoopConfiguration()),
+        new Algorithms(List.of(new CountingAlgorithm(), new DriverLoopAlgorithm())));
+    outputs = new TrainingJobRunner(spark, runner.store(), new Algorithms(List.of(new OutputWritingAlgorithm())));
     dir = TestSpark.tempDir("kiln-lifecycle-");
     trainUri = SharedData.writeLocal(dir, "data/train.csv", SharedData.iris());
   }
@@ -190,6 +206,230 @@ class TrainingJobLifecycleTest {
     assertThat(result.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(result.failureReason()).contains("needs 3 workers running at once but the cluster has 2 task slot(s)",
         "--master local[3]");
+  }
+
+  // ---- outputs where they are made
+
+  static final String OUTPUT_BUCKET = "kiln-outputs";
+
+  static JobResult runOutputs(String name, String hyperparameters, String outputPath, String extra) {
+    return outputs.run(SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "outputs", "hyperparameters": %s,
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
+         "outputPath": "%s", "resources": {"workers": 2} %s}
+        """.formatted(name, hyperparameters, trainUri, outputPath, extra), "test"));
+  }
+
+  /** The local output path of the outputs tests, ending in '/'. */
+  static String localOut() {
+    String uri = dir.resolve("out").toUri().toString();
+    return uri.endsWith("/") ? uri : uri + "/";
+  }
+
+  /** The files of an archive the job wrote ({@code s3://} or local URI), by name. */
+  static Map<String, byte[]> archive(String uri) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    return S3Files.untar(S3Files.read(conf, Uris.toHadoopUri(uri, conf)));
+  }
+
+  /** The files under a job's {@code output/} directory (its archives and any staging left). */
+  static List<String> outputFiles(String outputPath, String name) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    return S3Files.list(conf, Uris.toHadoopUri(Uris.join(outputPath, name, "output"), conf));
+  }
+
+  /** Whether the job's staging directory (of every attempt) is still there, even empty. */
+  static boolean stagingLeft(String outputPath, String name) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    return S3Files.exists(conf, Uris.toHadoopUri(Uris.join(outputPath, name, "output", ".kiln-staging"), conf));
+  }
+
+  @Test
+  void rankZerosWorkerModelArrivesWithExactBytesAndOtherRanksAreIgnored() {
+    // on the local filesystem; ClusterRecoveryTest has the same from executor JVMs to S3
+    String out = localOut();
+    int size = 3_000_000;
+    JobResult r = runOutputs("out-worker", "{\"model_bytes\": \"" + size + "\"}", out, "");
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(r.modelArtifacts()).isEqualTo(out + "out-worker/output/model.tar.gz");
+    assertThat(runner.store().load("out-worker").orElseThrow().modelArtifacts().s3ModelArtifacts())
+        .isEqualTo(r.modelArtifacts());
+    Map<String, byte[]> model = archive(r.modelArtifacts());
+    // rank 0's directory only: rank 1's rank.txt and the driver's driver.txt are not in it
+    assertThat(model).containsOnlyKeys("nested/where.txt", "rank.txt", "weights.bin");
+    assertThat(model.get("weights.bin")).isEqualTo(OutputWritingAlgorithm.weights(0, size));
+    assertThat(new String(model.get("rank.txt"))).isEqualTo("rank=0\n");
+    assertThat(archive(out + "out-worker/output/output.tar.gz")).containsOnlyKeys("metrics.csv")
+        .satisfies(m -> assertThat(new String(m.get("metrics.csv"))).isEqualTo("round,loss\n0,0.5\n"));
+    // the staging directory is gone: only the two archives are left
+    assertThat(outputFiles(out, "out-worker")).containsExactly("model.tar.gz", "output.tar.gz");
+    assertThat(stagingLeft(out, "out-worker")).isFalse();
+    assertThat(runner.store().readLog("out-worker").orElseThrow()).contains(
+        "[worker 0] Uploaded the model directory as model.tar.gz",
+        "from rank 0's model directory", "WARN the driver's model directory also holds files");
+  }
+
+  @Test
+  void aModelAnEstimatorSavedFromExecutorsUnderTheModelStagingUriIsArchivedFromS3() {
+    String out = "s3://" + OUTPUT_BUCKET + "/jobs/";
+    assertEstimatorModelArchived("out-estimator", out);
+    assertThat(runner.store().readLog("out-estimator").orElseThrow()).contains("from 4 file(s) under s3a://"
+        + OUTPUT_BUCKET + "/jobs/out-estimator/output/.kiln-staging/attempt-0/model");
+  }
+
+  @Test
+  void aModelAnEstimatorSavedOnTheLocalFilesystemIsArchivedWithoutHadoopsChecksumFiles() {
+    assertEstimatorModelArchived("out-estimator-local", localOut());
+  }
+
+  static void assertEstimatorModelArchived(String name, String out) {
+    JobResult r = runOutputs(name, "{\"mode\": \"estimator\"}", out, "");
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    Map<String, byte[]> model = archive(r.modelArtifacts());
+    // every file the executors wrote, byte for byte (the empty _SUCCESS too); not the driver's file
+    Map<String, String> files = new java.util.TreeMap<>();
+    model.forEach((file, bytes) -> files.put(file, new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(files).isEqualTo(OutputWritingAlgorithm.estimatorFiles());
+    assertThat(outputFiles(out, name)).containsExactly("model.tar.gz");
+    assertThat(stagingLeft(out, name)).isFalse();
+  }
+
+  @Test
+  void aWorkersFailureFileStartingWithClientErrorIsTheUserFailureReason() {
+    // the first run uploads rank 0's model to staging; rank 1 fails in the second
+    JobResult r = runOutputs("out-client", "{\"runs\": \"2\", \"fail\": \"client\"}", localOut(),
+        ", \"retry\": {\"maximumAttempts\": 2}");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(TrainingJobStatus.Failed.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).isEqualTo("ClientError: column 3 of row 7 is 'abc', not a number");
+    assertThat(runner.store().load("out-client").orElseThrow().failureReason()).isEqualTo(r.failureReason());
+    // a user error is not retried
+    assertThat(runner.store().load("out-client").orElseThrow().secondaryStatusTransitions())
+        .extracting(JobRecord.StatusTransition::status).doesNotContain(SecondaryStatus.Restarting);
+    assertThat(runner.store().readLog("out-client").orElseThrow())
+        .contains("[worker 0] Uploaded the model directory as model.tar.gz");
+    assertThat(outputFiles(localOut(), "out-client")).isEmpty();
+    assertThat(stagingLeft(localOut(), "out-client")).isFalse();
+  }
+
+  @Test
+  void aWorkersFailureFileWithOtherTextIsAnAlgorithmError() {
+    JobResult r = runOutputs("out-algo", "{\"fail\": \"algorithm\", \"fail_rank\": \"0\"}", localOut(), "");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).isEqualTo("AlgorithmError: Segmentation fault in layer 3");
+    assertThat(outputFiles(localOut(), "out-algo")).isEmpty();
+    assertThat(stagingLeft(localOut(), "out-algo")).isFalse();
+  }
+
+  @Test
+  void aFailedAttemptsStagedModelIsNeverTakenByTheNextAttempt() {
+    // attempt 1: rank 0 stages a model in the first run, rank 1 fails in the second; attempt 2:
+    // the workers write no model, so the model is the driver's
+    JobResult r = runOutputs("out-retry", "{\"runs\": \"2\", \"fail\": \"algorithm\", \"fail_attempts\": \"1\","
+        + " \"model_attempts\": \"1\"}", localOut(), ", \"retry\": {\"maximumAttempts\": 1}");
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    String log = runner.store().readLog("out-retry").orElseThrow();
+    assertThat(log).contains("[worker 0] Uploaded the model directory as model.tar.gz",
+        "Retrying (1 of 1) after: AlgorithmError: Segmentation fault in layer 3");
+    assertThat(archive(r.modelArtifacts())).containsOnlyKeys("driver.txt")
+        .satisfies(m -> assertThat(new String(m.get("driver.txt"))).isEqualTo("driver attempt=1\n"));
+    assertThat(outputFiles(localOut(), "out-retry")).containsExactly("model.tar.gz");
+    assertThat(stagingLeft(localOut(), "out-retry")).isFalse();
+  }
+
+  @Test
+  void aFailureFileOfAWorkerThatReturnedIsLoggedAndTheJobCompletes() {
+    JobResult r = runOutputs("out-note", "{\"mode\": \"driver\", \"fail\": \"note\"}", localOut(), "");
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(runner.store().readLog("out-note").orElseThrow()).contains("[worker 1] WARN the worker returned "
+        + "normally but wrote a failure file; the job does not fail on it (only a worker that throws does): only a note");
+    assertThat(archive(r.modelArtifacts())).containsOnlyKeys("driver.txt");
+    assertThat(outputFiles(localOut(), "out-note")).containsExactly("model.tar.gz");
+    assertThat(stagingLeft(localOut(), "out-note")).isFalse();
+  }
+
+  /** A runner on the same session for the job facts workers see (its own list keeps the one above as it is). */
+  static TrainingJobRunner factsRunner() {
+    return new TrainingJobRunner(spark, runner.store(), new Algorithms(List.of(new CollectivesAlgorithm())));
+  }
+
+  static TrainingJobSpec factsSpec(String name, int workers, String hyperparameters) {
+    return SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "collectives", "hyperparameters": %s,
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
+         "outputPath": "%s", "resources": {"workers": %d},
+         "environment": {"KILN_TEST_MODE": "facts", "SPACES": "a b  c"}}
+        """.formatted(name, hyperparameters, trainUri, dir.resolve("out").toUri(), workers), "test");
+  }
+
+  @Test
+  void workersSeeTheRendezvousAllReduceEnvironmentAndGpusThroughTheBarrier() {
+    JobResult result = factsRunner().run(factsSpec("facts-2", 2, "{\"long_length\": \"200003\"}"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    List<CollectivesAlgorithm.Result> workers = CollectivesAlgorithm.RESULTS.get("facts-2");
+    assertThat(workers).extracting(CollectivesAlgorithm.Result::rank).containsExactly(0, 1);
+
+    // the rendezvous: the same peers everywhere, each worker's own rank, a distinct port per worker
+    Rendezvous first = workers.get(0).rendezvous();
+    assertThat(first.peers()).extracting(Rendezvous.Peer::rank).containsExactly(0, 1);
+    assertThat(first.peers()).extracting(Rendezvous.Peer::host).containsOnly("127.0.0.1");
+    assertThat(first.peers()).extracting(Rendezvous.Peer::port).doesNotHaveDuplicates().allMatch(p -> p > 0);
+    assertThat(first.master()).isEqualTo(first.peers().get(0));
+    for (CollectivesAlgorithm.Result w : workers) {
+      assertThat(w.rendezvous().rank()).isEqualTo(w.rank());
+      assertThat(w.rendezvous().peers()).isEqualTo(first.peers());
+    }
+
+    // the all-reduce: Java float arithmetic on every worker, the same bits everywhere
+    float[] a = CollectivesAlgorithm.inputs(0);
+    float[] b = CollectivesAlgorithm.inputs(1);
+    float[] longA = CollectivesAlgorithm.longInput(0, 200_003);
+    float[] longB = CollectivesAlgorithm.longInput(1, 200_003);
+    float[] longSum = new float[longA.length];
+    for (int i = 0; i < longSum.length; i++) {
+      longSum[i] = longA[i] + longB[i];
+    }
+    for (CollectivesAlgorithm.Result w : workers) {
+      assertThat(w.sum()).containsExactly(a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]);
+      assertThat(w.sum()[2]).isEqualTo(Float.POSITIVE_INFINITY);
+      assertThat(w.min()).containsExactly(1f, -2f, 0.5f, 0f);
+      assertThat(w.max()).containsExactly(2f, -1f, Float.POSITIVE_INFINITY, 1f);
+      assertThat(java.util.Arrays.equals(w.longSum(), longSum)).as("the 200k-float sum on rank %d", w.rank()).isTrue();
+    }
+
+    // the environment is the spec's; local mode assigns no GPUs
+    assertThat(workers).allSatisfy(w -> {
+      assertThat(w.environment()).isEqualTo(Map.of("KILN_TEST_MODE", "facts", "SPACES", "a b  c"));
+      assertThat(w.gpus()).isEmpty();
+    });
+  }
+
+  @Test
+  void oneWorkerGetsItsOwnRendezvousAndItsOwnValuesBack() {
+    JobResult result = factsRunner().run(factsSpec("facts-1", 1, "{\"long_length\": \"10\"}"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    CollectivesAlgorithm.Result w = CollectivesAlgorithm.RESULTS.get("facts-1").get(0);
+    assertThat(w.rendezvous().rank()).isZero();
+    assertThat(w.rendezvous().peers()).singleElement().satisfies(p -> {
+      assertThat(p.rank()).isZero();
+      assertThat(p.port()).isPositive();
+    });
+    assertThat(w.sum()).containsExactly(CollectivesAlgorithm.inputs(0));
+    assertThat(w.longSum()).containsExactly(CollectivesAlgorithm.longInput(0, 10));
+  }
+
+  @Test
+  void allReduceOfArraysOfDifferentLengthsFailsTheJobAsAUserError() {
+    JobResult result = factsRunner().run(factsSpec("facts-mismatch", 2, "{\"mismatch\": \"true\"}"));
+    assertThat(result.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.failureReason()).isEqualTo("ClientError: Workers passed arrays of different lengths to allReduce:"
+        + " worker 0 passed 4 floats, worker 1 passed 5. Every worker must pass an array of the same length");
   }
 
   static void awaitRounds(String name, int rounds) throws InterruptedException {

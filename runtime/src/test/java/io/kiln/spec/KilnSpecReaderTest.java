@@ -210,6 +210,22 @@ class KilnSpecReaderTest {
   }
 
   @Test
+  void keepsAnyContentTypeAsWrittenForTheAlgorithmToCheck() {
+    TrainingJobSpec spec = read("""
+        name: churn-1
+        algorithm: kmeans
+        channels:
+          - {name: train, uri: "s3://churn/train/", contentType: "text/csv; label_size=0"}
+          - {name: lines, uri: "s3://churn/lines/", contentType: application/jsonlines}
+          - {name: images, uri: "s3://churn/images/", contentType: image/jpeg}
+        outputPath: s3://churn/output/
+        """);
+
+    assertThat(spec.channels()).extracting(ChannelSpec::contentType)
+        .containsExactly("text/csv; label_size=0", "application/jsonlines", "image/jpeg");
+  }
+
+  @Test
   void keepsJsonNumbersExactlyAsWritten() {
     TrainingJobSpec spec = SpecReader.readTrainingJob("""
         {"name": "churn-1", "algorithm": "xgboost", "outputPath": "s3://churn/output/",

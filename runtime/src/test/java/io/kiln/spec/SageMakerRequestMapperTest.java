@@ -203,6 +203,20 @@ class SageMakerRequestMapperTest {
     assertThat(spec.algorithm()).isEqualTo(new AlgorithmSpec("xgboost", null, "File"));
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "text/csv; label_size=0",
+      "application/jsonlines",
+      "application/x-recordio-protobuf",
+      "image/jpeg; quality=\"high; really\"",
+  })
+  void anyContentTypeIsKeptAsWrittenForTheAlgorithmToCheck(String contentType) {
+    TrainingJobSpec spec = map(skeletonWith(r -> ((ObjectNode) r.at("/InputDataConfig/0")).put("ContentType",
+        contentType)));
+
+    assertThat(spec.channels().get(0).contentType()).isEqualTo(contentType);
+  }
+
   @Test
   void notesAnUncompressedModelOutputAsIgnored() {
     TrainingJobSpec spec = map(skeletonWith(r -> ((ObjectNode) r.get("OutputDataConfig")).put("CompressionType", "NONE")));

@@ -54,6 +54,30 @@ public final class S3Files {
     }
   }
 
+  /**
+   * The names of the files under a directory, relative to it, at any depth, sorted; empty when the
+   * directory does not exist.
+   */
+  public static List<String> list(Configuration conf, String uri) {
+    Path dir = new Path(uri);
+    List<String> out = new java.util.ArrayList<>();
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      String prefix = fs.makeQualified(dir).toUri().getPath();
+      prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+      var it = fs.listFiles(dir, true);
+      while (it.hasNext()) {
+        out.add(it.next().getPath().toUri().getPath().substring(prefix.length()));
+      }
+    } catch (java.io.FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    java.util.Collections.sort(out);
+    return out;
+  }
+
   /** The files of a model.tar.gz, by name. */
   public static Map<String, byte[]> untar(byte[] tarGz) {
     Map<String, byte[]> out = new TreeMap<>();

@@ -62,7 +62,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     // the service starts looking for the newest checkpoint now, while the data is read
     Checkpointing checkpoints = ctx.checkpointing();
     try {
-      ReadOptions options = new ReadOptions(hp.csvWeights());
+      ReadOptions options = ReadOptions.labelled(hp.csvWeights());
       LabeledData trainData = ctx.read("train", options);
       DMatrix train = dmatrix(trainData);
       matrices.add(train);

@@ -158,7 +158,19 @@ class XGBoostBadInputTest {
          "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/plain"}],
          "outputPath": "s3://kiln-bad/out/"}
         """, "test"));
-    assertFailed(r, 2, "content type 'text/plain', which Kiln cannot read; use one of text/csv, text/libsvm");
+    assertFailed(r, 2, "Channel 'train' has content type 'text/plain', which xgboost cannot read; use one of "
+        + "text/libsvm, text/csv, application/x-parquet");
+  }
+
+  @Test
+  void rowsWithoutLabelsAreRefusedNamingTheChannel() {
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"name": "bad-unlabelled", "algorithm": "xgboost", "hyperparameters": {"num_round": "3"},
+         "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/csv; label_size=0"}],
+         "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
+        """, "test"));
+    assertFailed(r, 1, "ClientError: Channel 'train' has content type text/csv;label_size=0 (rows without a label), "
+        + "but this algorithm learns from a label in the first column; put the label first and remove label_size=0");
   }
 
   @Test

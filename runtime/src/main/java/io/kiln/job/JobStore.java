@@ -1,104 +1,86 @@
 package io.kiln.job;
 
-import io.kiln.spi.KilnException;
 import io.kiln.storage.Store;
 import io.kiln.storage.Uris;
 import java.nio.file.Paths;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 
 /**
- * Job records under a job root on any Hadoop filesystem ({@code file://}, {@code s3a://}, HDFS):
- * {@code <root>/training-jobs/<name>/record.json} with {@code job.log} and, when someone asked,
- * {@code stop-request.json} beside it. Records are written whole (see {@link Store}).
+ * Training job records under a job root on any Hadoop filesystem ({@code file://}, {@code s3a://},
+ * HDFS): {@code <root>/training-jobs/<name>/record.json} with {@code job.log} and, when someone
+ * asked, {@code stop-request.json} beside it. The training side of the one {@link RecordStore};
+ * {@link #tuningJobs} gives the records of tuning jobs under the same root.
  */
 public final class JobStore {
   public static final String DEFAULT_ROOT = Paths.get(System.getProperty("user.home"), ".kiln", "jobs")
       .toUri().toString();
 
-  private final String root;
-  private final Store store;
+  private final RecordStore<JobRecord> records;
 
   public JobStore(String root, Configuration conf) {
-    this.root = Uris.toHadoopUri(root, conf);
-    this.store = new Store(conf);
+    this.records = new RecordStore<>(Uris.toHadoopUri(root, conf), new Store(conf), "training-jobs",
+        new RecordStore.Kind("training job", "describe"), JobRecord.class, JobRecord::trainingJobName,
+        JobRecord::creationTime);
+  }
+
+  /**
+   * The records of another kind of job under the same root, e.g. tuning jobs ({@code tuning-jobs},
+   * shown by {@code describe-tuning}).
+   */
+  public <R> RecordStore<R> beside(String folder, RecordStore.Kind kind, Class<R> type,
+      java.util.function.Function<R, String> nameOf, java.util.function.Function<R, java.time.Instant> createdOf) {
+    return new RecordStore<>(root(), store(), folder, kind, type, nameOf, createdOf);
   }
 
   public String root() {
-    return root;
+    return records.root();
   }
 
   public Store store() {
-    return store;
+    return records.store();
   }
 
   public String jobDirectory(String name) {
-    return Uris.join(root, "training-jobs", name) + "/";
-  }
-
-  private String recordUri(String name) {
-    return jobDirectory(name) + "record.json";
+    return records.directory(name);
   }
 
   /** Creates a new job's record; throws ResourceInUse when a job of that name exists. */
   public void create(JobRecord record) {
-    if (!store.createIfAbsent(recordUri(record.trainingJobName()), Json.write(record).getBytes(
-        java.nio.charset.StandardCharsets.UTF_8))) {
-      throw KilnException.user("ResourceInUse: a training job named '" + record.trainingJobName()
-          + "' already exists in " + root + "; choose another name (see 'kiln describe "
-          + record.trainingJobName() + "')");
-    }
+    records.create(record);
   }
 
   public void save(JobRecord record) {
-    store.writeText(recordUri(record.trainingJobName()), Json.write(record));
+    records.save(record);
   }
 
   public Optional<JobRecord> load(String name) {
-    return store.readText(recordUri(name)).map(s -> Json.read(s, JobRecord.class, "job record of " + name));
+    return records.load(name);
   }
 
   /** All jobs, newest first. */
   public List<JobRecord> list() {
-    List<JobRecord> out = new ArrayList<>();
-    for (FileStatus s : store.list(Uris.join(root, "training-jobs") + "/")) {
-      if (s.isDirectory()) {
-        load(s.getPath().getName()).ifPresent(out::add);
-      }
-    }
-    out.sort(Comparator.comparing(JobRecord::creationTime, Comparator.nullsLast(Comparator.reverseOrder())));
-    return out;
+    return records.list();
   }
 
   public void requestStop(String name, String reason) {
-    store.writeText(jobDirectory(name) + "stop-request.json",
-        Json.write(new StopRequest(Instant.now(), reason)));
+    records.requestStop(name, reason);
   }
 
-  public Optional<StopRequest> stopRequest(String name) {
-    return store.readText(jobDirectory(name) + "stop-request.json")
-        .map(s -> Json.read(s, StopRequest.class, "stop request of " + name));
+  public Optional<RecordStore.StopRequest> stopRequest(String name) {
+    return records.stopRequest(name);
   }
 
   public void clearStopRequest(String name) {
-    store.delete(jobDirectory(name) + "stop-request.json", false);
+    records.clearStopRequest(name);
   }
 
   public void writeLog(String name, String text) {
-    store.writeText(jobDirectory(name) + "job.log", text);
+    records.writeLog(name, text);
   }
 
   public Optional<String> readLog(String name) {
-    return store.readText(jobDirectory(name) + "job.log");
+    return records.readLog(name);
   }
-
-  /** A request, from another process, that a job stop. */
-  public record StopRequest(
-      @com.fasterxml.jackson.annotation.JsonProperty("RequestTime") Instant requestTime,
-      @com.fasterxml.jackson.annotation.JsonProperty("Reason") String reason) {}
 }

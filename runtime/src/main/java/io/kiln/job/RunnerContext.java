@@ -70,6 +70,11 @@ final class RunnerContext implements TrainingContext {
     this.barrier = new BarrierRunner(spark.sparkContext());
   }
 
+  /** The Spark job group of a job's attempt, which cancelling the attempt names. */
+  static String jobGroup(String jobName, int attempt) {
+    return "kiln-" + jobName + "-" + attempt;
+  }
+
   @Override
   public String jobName() {
     return job.spec().name();
@@ -160,7 +165,7 @@ final class RunnerContext implements TrainingContext {
       spark.sparkContext().setLocalProperty("spark.scheduler.pool", pool);
     }
     try {
-      return barrier.run("kiln-" + jobName() + "-" + attempt, "Kiln training job " + jobName() + " (attempt "
+      return barrier.run(jobGroup(jobName(), attempt), "Kiln training job " + jobName() + " (attempt "
           + (attempt + 1) + ")", plans, function);
     } finally {
       objects.values().forEach(Broadcast::destroy);

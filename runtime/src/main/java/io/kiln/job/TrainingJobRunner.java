@@ -198,605 +198,65 @@ public final class TrainingJobRunner {
     return true;
   }
 
-  private JobResult execute(RunningJob job, int leaseEpoch, boolean resumed) {
-    active.put(job.spec().name(), job);
-    try {
-      return executeAttempts(job, leaseEpoch, resumed);
-    } finally {
-      active.remove(job.spec().name());
-    }
+  /**
+   * Moves jobs to another Spark master (a capacity fallback) when this runner may: the new session
+   * becomes the runner's.
+   */
+  Optional<SparkSession> moveTo(String master) {
+    Optional<SparkSession> moved = masterSwitch.switchTo(master);
+    moved.ifPresent(s -> spark = s);
+    return moved;
   }
 
-  private JobResult executeAttempts(RunningJob job, int leaseEpoch, boolean resumed) {
+  /**
+   * Runs a created (or taken over) job to its end. Each concern has its class: {@link Admission}
+   * (may the job start), {@link Watchdog} (heartbeat, limits, lease), {@link Attempts} (attempts and
+   * recovery), {@link JobFinisher} (outputs, final status); this method only wires them.
+   */
+  private JobResult execute(RunningJob job, int leaseEpoch, boolean resumed) {
+    active.put(job.spec().name(), job);
     TrainingJobSpec spec = job.spec();
-    ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "kiln-heartbeat-" + spec.name());
-      t.setDaemon(true);
-      return t;
-    });
-    heartbeat.scheduleWithFixedDelay(() -> beat(job, leaseEpoch), conf.heartbeatIntervalSeconds(),
-        conf.heartbeatIntervalSeconds(), TimeUnit.SECONDS);
-    Path modelDirectory = null;
-    String artifact = Uris.join(spec.outputPath(), spec.name(), "output", "model.tar.gz");
-    boolean artifactWritten = false;
-    String stagingRoot = JobOutputs.stagingRoot(spec.outputPath(), spec.name());
-    boolean stagingHandedOut = false;
-    JobOutputs.Staged staged = null;
-    String outputArchive = null;
     Billing billing = new Billing(spec.managedSpot(), spark.sparkContext().getConf());
-    try {
-      Algorithm<?> algorithm;
-      Object hyperparameters;
-      Map<String, MediaType> contentTypes;
-      Map<String, ContentType> formats;
+    JobFinisher finisher = new JobFinisher(store, job, billing);
+    Path modelDirectory = null;
+    Attempts attempts = null;
+    String stagingRoot = JobOutputs.stagingRoot(spec.outputPath(), spec.name());
+    try (Watchdog watchdog = new Watchdog(store, job, leaseEpoch, conf.heartbeatIntervalSeconds(),
+        group -> spark.sparkContext().cancelJobGroup(group))) {
+      Admission.Validated validated;
       try {
-        algorithm = algorithms.resolve(spec.algorithm());
-        hyperparameters = algorithm.hyperparameters(spec.hyperparameters());
-        contentTypes = ChannelFormats.mediaTypes(spec, algorithm);
-        formats = ChannelFormats.formats(spec, algorithm, contentTypes);
-        Uris.requireSupported(spec.outputPath(), "outputPath");
+        validated = Admission.validate(spec, algorithms);
       } catch (KilnException e) {
-        return fail(job, e, EXIT_BAD_SPEC, billing);
+        return finisher.failed(e, EXIT_BAD_SPEC);
       }
-      plannedRounds(algorithm, hyperparameters).ifPresent(job::setPlannedRounds);
-      boolean barrier = needsBarrier(algorithm, hyperparameters);
-      Preflight.Cluster cluster = Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds(), barrier);
-      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      if (conf.storageProbe()) {
-        probeStorage(spec, hadoop);
-      }
-      CheckpointStore checkpoints = spec.checkpoint() == null ? null
-          : new HadoopCheckpointStore(spec.checkpoint().uri(), spark.sparkContext().getConf()
-              .getInt(CHECKPOINTS_KEPT, CHECKPOINTS_KEPT_DEFAULT), new HadoopConf(hadoop));
-      if (resumed) {
-        job.transition(SecondaryStatus.Restarting, "A new driver took over the job; restarting training");
-      }
-      if (stopped(job)) {
-        return finishFromCheckpoint(job, algorithm, checkpoints,
-            checkpoints == null ? null : identityOrNull(job, algorithm, contentTypes, formats), artifact, billing);
-      }
-      Instant trainingStart = job.record().trainingStartTime();
-      modelDirectory = Files.createTempDirectory("kiln-model-" + spec.name() + "-");
-      int workers = spec.resources().workers();
-      int threads = cluster.threadsPerWorker();
-      int retries = 0;
-      CheckpointIdentity identity = null;
-      int attempt = job.record().kiln().attempts() == null ? 0 : job.record().kiln().attempts();
-      String pool = null;
-      TrainingOutcome outcome;
-      while (true) {
-        Instant downloading = job.transition(SecondaryStatus.Downloading, "Listing and assigning input data");
-        if (trainingStart == null) {
-          trainingStart = downloading;
-          Instant start = downloading;
-          job.update(r -> r.toBuilder().trainingStartTime(start).build());
-        }
-        Map<String, ChannelData> channels = new LinkedHashMap<>();
-        Map<String, List<List<InputSplit>>> splits = new LinkedHashMap<>();
-        listAndPlan(job, contentTypes, formats, workers, spark.sparkContext().hadoopConfiguration(), channels,
-            splits);
-        CheckpointIdentity previous = identity;
-        identity = CheckpointIdentities.of(spec, algorithm.name(), algorithm.resourceHyperparameter(), channels);
-        if (checkpoints != null && previous == null) {
-          noticeForeignCheckpoints(job, checkpoints, identity);
-        }
-        if (stopped(job)) {
-          return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
-        }
-        Instant attemptStart = job.transition(SecondaryStatus.Training, "Training with " + workers + " worker(s) x "
-            + threads + " thread(s)" + (attempt > 0 ? " (attempt " + (attempt + 1) + ")" : ""));
-        int thisAttempt = attempt++;
-        job.update(r -> r.toBuilder().kiln(r.kilnBuilder().attempts(thisAttempt + 1).build()).build());
-        try (ControlServer control = new ControlServer(conf.controlHost(), handler(job))) {
-          // per attempt, so a failed attempt's files are never another's; Hadoop's form (s3a://) so
-          // Spark's own writers (a driver-side estimator's save) accept it
-          String staging = Uris.toHadoopUri(Uris.join(stagingRoot, "attempt-" + thisAttempt),
-              spark.sparkContext().hadoopConfiguration());
-          stagingHandedOut = true;
-          RunnerContext context = new RunnerContext(spark, job, workers, channels, splits, threads, modelDirectory,
-              control, new HadoopConf(spark.sparkContext().hadoopConfiguration()), checkpoints, thisAttempt, pool,
-              Uris.join(staging, "worker"), Uris.join(staging, "model"), identity);
-          try (DecommissionWatcher watcher = new DecommissionWatcher(spark.sparkContext(), context.barrier, job)) {
-            outcome = train(algorithm, context, hyperparameters);
-          } finally {
-            context.close();
-          }
-          staged = new JobOutputs.Staged(Uris.join(staging, "worker"), context.barrier.stagedArchives(),
-              context.modelStagingUri());
-          billing.ran(workers, attemptStart, Instant.now());
-          break;
-        } catch (KilnException e) {
-          Instant at = Instant.now();
-          billing.ran(workers, attemptStart, at);
-          if (e.type() == ErrorType.USER) {
-            throw e;
-          }
-          if (e.type() != ErrorType.CAPACITY) {
-            if (retries >= spec.maxRetryAttempts()) {
-              throw e;
-            }
-            retries++;
-            job.transition(SecondaryStatus.Restarting, "Retrying (" + retries + " of "
-                + spec.maxRetryAttempts() + ") after: " + failureReason(e));
-            continue;
-          }
-          billing.interrupted(workers, restorePoint(job, checkpoints, identity, attemptStart), at);
-          job.transition(SecondaryStatus.Interrupted, e.getMessage());
-          if (stopped(job)) {
-            return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
-          }
-          Capacity capacity = awaitCapacity(job, workers, billing, barrier);
-          if (capacity.status == Capacity.Status.STOP) {
-            return finishFromCheckpoint(job, algorithm, checkpoints, identity, artifact, billing);
-          }
-          if (capacity.status == Capacity.Status.FEWER_WORKERS) {
-            job.log("Capacity did not come back in time: continuing on " + capacity.workers + " worker(s) instead of "
-                + workers + " (the model will differ from a " + workers + "-worker run)");
-            workers = capacity.workers;
-            job.update(r -> r.toBuilder().kiln(r.kilnBuilder().workers(capacity.workers).build()).build());
-          } else if (capacity.status == Capacity.Status.OTHER_MASTER) {
-            job.log("Capacity did not come back in time: moved to master " + spark.sparkContext().master());
-            job.update(r -> r.toBuilder().kiln(r.kilnBuilder().sparkMaster(spark.sparkContext().master())
-                .applicationId(spark.sparkContext().applicationId()).build()).build());
-          }
-          job.transition(SecondaryStatus.Starting, capacity.message);
-        }
-      }
-      job.log("Training ended after " + outcome.roundsCompleted() + " round(s)"
-          + (outcome.stoppedEarly() ? " (stopped early)" : ""));
-      job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
-      JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log);
-      artifactWritten = true;
-      outputArchive = JobOutputs.publishOutput(store.store(), staged,
-          Uris.join(spec.outputPath(), spec.name(), "output", JobOutputs.OUTPUT_ARCHIVE)).orElse(null);
-      if (outputArchive != null) {
-        job.log("Wrote " + outputArchive + " from rank 0's output/data directory");
-      }
-      Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
-      finals.putAll(job.definedMetrics());
-      Instant end = Instant.now();
-      List<JobRecord.MetricData> metricData = finals.entrySet().stream()
-          .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), end)).toList();
-      int rounds = outcome.roundsCompleted();
-      job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact)).finalMetrics(metricData)
-          .kiln(r.kilnBuilder().roundsCompleted(rounds).build()).build());
-      return finish(job, artifact, true, billing);
-    } catch (KilnException e) {
-      if (artifactWritten) {
-        store.store().delete(artifact, false);
-      }
-      if (outputArchive != null) {
-        store.store().delete(outputArchive, false);
-      }
-      return fail(job, e, 1, billing);
-    } catch (Exception e) {
-      if (artifactWritten) {
-        store.store().delete(artifact, false);
-      }
-      if (outputArchive != null) {
-        store.store().delete(outputArchive, false);
-      }
-      return fail(job, KilnException.internal("Internal error: " + e, e), 1, billing);
-    } finally {
-      heartbeat.shutdown();
       try {
-        // a beat under way finishes before the last save, so nothing follows the final status
-        heartbeat.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        validated.plannedRounds().ifPresent(job::setPlannedRounds);
+        Preflight.Cluster cluster = Admission.admit(spark.sparkContext(), spec, validated, conf);
+        CheckpointStore checkpoints = spec.checkpoint() == null ? null
+            : new HadoopCheckpointStore(spec.checkpoint().uri(), spark.sparkContext().getConf()
+                .getInt(CHECKPOINTS_KEPT, CHECKPOINTS_KEPT_DEFAULT),
+                new HadoopConf(spark.sparkContext().hadoopConfiguration()));
+        attempts = new Attempts(this, job, conf, validated, checkpoints, billing, finisher);
+        if (resumed) {
+          job.transition(SecondaryStatus.Restarting, "A new driver took over the job; restarting training");
+        }
+        if (job.stopReason() != null) {
+          return attempts.stoppedBeforeTraining();
+        }
+        modelDirectory = Files.createTempDirectory("kiln-model-" + spec.name() + "-");
+        return attempts.run(cluster, modelDirectory, stagingRoot);
+      } catch (KilnException e) {
+        return finisher.failed(e, 1);
+      } catch (Exception | Error e) {
+        return finisher.failed(KilnException.internal("Internal error: " + e, e), 1);
       }
-      deleteQuietly(modelDirectory);
-      if (stagingHandedOut) {
+    } finally {
+      JobFinisher.deleteQuietly(modelDirectory);
+      if (attempts != null && attempts.stagingHandedOut()) {
         JobOutputs.deleteStaging(store.store(), stagingRoot, job::log);
       }
       job.save();
-    }
-  }
-
-  private void listAndPlan(RunningJob job, Map<String, MediaType> contentTypes, Map<String, ContentType> formats,
-      int workers, Configuration hadoop, Map<String, ChannelData> channels,
-      Map<String, List<List<InputSplit>>> splits) {
-    ChannelLister lister = new ChannelLister(hadoop);
-    SplitPlanner planner = new SplitPlanner(hadoop);
-    for (ChannelSpec c : job.spec().channels()) {
-      ChannelData data = lister.list(c, formats.get(c.name()), contentTypes.get(c.name()).parameters());
-      channels.put(c.name(), data);
-      if (data.contentType().split() == ContentType.Split.OBJECTS) {
-        splits.put(c.name(), java.util.Collections.nCopies(workers, List.of()));
-      } else {
-        splits.put(c.name(), planner.plan(data, workers));
-      }
-      job.log("Channel " + c.name() + ": " + data.objects().size() + " object(s), " + data.totalBytes() + " bytes, "
-          + new MediaType(data.contentType().mime(), data.contentTypeParameters()) + ", " + data.distribution());
-    }
-  }
-
-  /** When the work the next attempt keeps was done: the newest own checkpoint's round, else the attempt start. */
-  private static Instant restorePoint(RunningJob job, CheckpointStore checkpoints, CheckpointIdentity identity,
-      Instant attemptStart) {
-    if (checkpoints == null) {
-      return attemptStart;
-    }
-    Optional<Integer> round = own(checkpoints, identity).map(CheckpointStore.Info::round);
-    if (round.isEmpty() || round.get() == 0) {
-      return attemptStart;
-    }
-    return job.record().kiln().metricHistory().stream()
-        .filter(m -> m.round() == round.get() - 1 && !m.timestamp().isBefore(attemptStart))
-        .map(JobRecord.RoundMetrics::timestamp).findFirst().orElse(attemptStart);
-  }
-
-  /** The outcome of waiting for lost capacity. */
-  private record Capacity(Status status, int workers, String message) {
-    enum Status { BACK, FEWER_WORKERS, OTHER_MASTER, STOP }
-  }
-
-  /**
-   * Waits until the cluster again has a task slot for every worker. Spot jobs wait until
-   * MaxWaitTimeInSeconds (counted from the job's creation) and then stop with MaxWaitTimeExceeded;
-   * other jobs wait MaxPendingTimeInSeconds and then fail. A fallback in the spec (fewer workers,
-   * another master) is used once the wait has lasted {@code spark.kiln.capacity.fallback-after-seconds}.
-   */
-  private Capacity awaitCapacity(RunningJob job, int workers, Billing billing, boolean barrier) {
-    TrainingJobSpec spec = job.spec();
-    Instant start = Instant.now();
-    Instant deadline;
-    SecondaryStatus onDeadline;
-    String deadlineMessage;
-    if (spec.managedSpot()) {
-      deadline = job.record().creationTime().plusSeconds(spec.stoppingCondition().maxWaitSeconds());
-      onDeadline = SecondaryStatus.MaxWaitTimeExceeded;
-      deadlineMessage = "Training job reached MaxWaitTimeInSeconds (" + spec.stoppingCondition().maxWaitSeconds()
-          + " s) waiting for capacity";
-    } else {
-      long pending = spec.stoppingCondition().maxPendingSeconds() != null
-          ? spec.stoppingCondition().maxPendingSeconds()
-          : spark.sparkContext().getConf().getLong(MAX_PENDING, MAX_PENDING_DEFAULT);
-      deadline = start.plusSeconds(pending);
-      onDeadline = SecondaryStatus.Failed;
-      deadlineMessage = "Capacity did not come back within MaxPendingTimeInSeconds (" + pending + " s)";
-    }
-    Integer minWorkers = spec.resources().minWorkers();
-    String fallbackMaster = spec.resources().fallbackMaster();
-    boolean hasFallback = minWorkers != null && minWorkers < workers || fallbackMaster != null;
-    Instant fallbackAt = start.plusSeconds(spark.sparkContext().getConf().getLong(FALLBACK_AFTER,
-        FALLBACK_AFTER_DEFAULT));
-    if (fallbackAt.isAfter(deadline)) {
-      fallbackAt = deadline;
-    }
-    job.beginWait(start);
-    job.log("Waiting for capacity: " + workers + " task slot(s) needed, " + Preflight.slots(spark.sparkContext())
-        + " available; waiting until " + AwsTime.format(hasFallback ? fallbackAt : deadline));
-    try {
-      while (true) {
-        Instant now = Instant.now();
-        int slots = Preflight.slots(spark.sparkContext());
-        if (slots >= workers) {
-          return new Capacity(Capacity.Status.BACK, workers, "Capacity is back (" + slots + " task slots); restarting "
-              + "training from the newest checkpoint");
-        }
-        if (stopped(job)) {
-          return new Capacity(Capacity.Status.STOP, workers, job.stopMessage());
-        }
-        if (hasFallback && !now.isBefore(fallbackAt)) {
-          if (minWorkers != null && slots >= minWorkers && slots < workers) {
-            return new Capacity(Capacity.Status.FEWER_WORKERS, slots, "Continuing on " + slots + " worker(s) from "
-                + "the newest checkpoint");
-          }
-          if (fallbackMaster != null) {
-            Optional<SparkSession> moved = masterSwitch.switchTo(fallbackMaster);
-            if (moved.isPresent()) {
-              spark = moved.get();
-              Preflight.check(spark.sparkContext(), spec, conf.slotWaitSeconds(), barrier);
-              return new Capacity(Capacity.Status.OTHER_MASTER, workers, "Moved to the fallback master "
-                  + fallbackMaster + "; restarting training from the newest checkpoint");
-            }
-            job.log("WARN cannot move to the fallback master " + fallbackMaster
-                + " (this session was not started by Kiln)");
-            fallbackMaster = null;
-          }
-          hasFallback = false;
-        }
-        if (!now.isBefore(deadline)) {
-          job.requestStop(onDeadline, deadlineMessage);
-          if (onDeadline == SecondaryStatus.Failed) {
-            throw new KilnException(ErrorType.CAPACITY, deadlineMessage);
-          }
-          return new Capacity(Capacity.Status.STOP, workers, deadlineMessage);
-        }
-        sleep(1000);
-      }
-    } finally {
-      Instant end = Instant.now();
-      job.endWait(end);
-      billing.waited(start, end);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <H> java.util.OptionalInt plannedRounds(Algorithm<H> algorithm, Object hyperparameters) {
-    return algorithm.plannedRounds((H) hyperparameters);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <H> boolean needsBarrier(Algorithm<H> algorithm, Object hyperparameters) {
-    return algorithm.needsBarrier((H) hyperparameters);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <H> TrainingOutcome train(Algorithm<H> algorithm, TrainingContext context, Object hyperparameters) {
-    return algorithm.train(context, (H) hyperparameters);
-  }
-
-  private void probeStorage(TrainingJobSpec spec, Configuration hadoop) {
-    StorageProbe probe = new StorageProbe(hadoop);
-    for (ChannelSpec c : spec.channels()) {
-      Uris.requireSupported(c.uri(), "channel '" + c.name() + "' URI");
-      probe.checkReadable(c.uri(), "channel '" + c.name() + "'");
-    }
-    probe.checkWritable(Uris.join(spec.outputPath(), spec.name()), "output path");
-    if (spec.checkpoint() != null) {
-      Uris.requireSupported(spec.checkpoint().uri(), "checkpoint location");
-      probe.checkWritable(spec.checkpoint().uri(), "checkpoint location");
-    }
-  }
-
-  private static ControlServer.Handler handler(RunningJob job) {
-    return new ControlServer.Handler() {
-      @Override
-      public Directive decide(int attempt, int round) {
-        if (job.stopReason() != null) {
-          return Directive.STOP;
-        }
-        return job.takeCheckpointRequest() ? Directive.CHECKPOINT : Directive.CONTINUE;
-      }
-
-      @Override
-      public void onRound(int attempt, int round, Map<String, Double> metrics) {
-        job.onRound(round, metrics);
-      }
-
-      @Override
-      public void onLog(int rank, String line) {
-        job.log("[worker " + rank + "] " + line);
-      }
-
-      @Override
-      public Directive poll(int attempt, int rank) {
-        if (job.stopReason() != null) {
-          return Directive.STOP;
-        }
-        return job.pollCheckpointRequest(rank) ? Directive.CHECKPOINT : Directive.CONTINUE;
-      }
-    };
-  }
-
-  /**
-   * Heartbeat: record the driver is alive, act on stop requests and the time limits, and step aside
-   * if another driver has taken the job over.
-   */
-  private void beat(RunningJob job, int leaseEpoch) {
-    try {
-      Instant now = Instant.now();
-      TrainingJobSpec spec = job.spec();
-      Optional<JobRecord> stored = store.load(spec.name());
-      if (stored.isPresent() && stored.get().kiln() != null && stored.get().kiln().leaseEpoch() != null
-          && stored.get().kiln().leaseEpoch() > leaseEpoch) {
-        job.fence("Another driver took the job over (lease epoch " + stored.get().kiln().leaseEpoch() + ")");
-        spark.sparkContext().cancelJobGroup("kiln-" + spec.name() + "-" + (job.record().kiln().attempts() - 1));
-        return;
-      }
-      if (job.stopReason() == null) {
-        store.stopRequest(spec.name()).ifPresent(req -> {
-          job.stopWith(SecondaryStatus.Stopped, "Stopped by request: " + req.reason(),
-              "Stopping the training job (" + req.reason() + ")");
-        });
-      }
-      Instant start = job.record().trainingStartTime();
-      long limit = spec.stoppingCondition().maxRuntimeSeconds();
-      // run time: time waiting for capacity does not count (MaxWaitTimeInSeconds bounds that)
-      if (job.stopReason() == null && start != null
-          && Duration.between(start, now).getSeconds() - job.waitedSeconds(now) >= limit) {
-        job.stopWith(SecondaryStatus.MaxRuntimeExceeded, "Training job reached MaxRuntimeInSeconds (" + limit + " s)",
-            "Stopping: MaxRuntimeInSeconds (" + limit + " s) reached");
-      }
-      if (job.stopReason() == null && spec.managedSpot()) {
-        long maxWait = spec.stoppingCondition().maxWaitSeconds();
-        if (Duration.between(job.record().creationTime(), now).getSeconds() >= maxWait) {
-          job.stopWith(SecondaryStatus.MaxWaitTimeExceeded, "Training job reached MaxWaitTimeInSeconds (" + maxWait
-              + " s)", "Stopping: MaxWaitTimeInSeconds (" + maxWait + " s) reached");
-        }
-      }
-      job.heartbeat(now);
-    } catch (RuntimeException e) {
-      job.log("WARN heartbeat failed: " + e);
-    }
-  }
-
-  private static boolean stopped(RunningJob job) {
-    return job.stopReason() != null;
-  }
-
-  /** The job's checkpoint identity from a fresh listing of its channels, or null when they cannot be listed. */
-  private CheckpointIdentity identityOrNull(RunningJob job, Algorithm<?> algorithm, Map<String, MediaType> contentTypes,
-      Map<String, ContentType> formats) {
-    try {
-      ChannelLister lister = new ChannelLister(spark.sparkContext().hadoopConfiguration());
-      Map<String, ChannelData> channels = new LinkedHashMap<>();
-      for (ChannelSpec c : job.spec().channels()) {
-        channels.put(c.name(), lister.list(c, formats.get(c.name()), contentTypes.get(c.name()).parameters()));
-      }
-      return CheckpointIdentities.of(job.spec(), algorithm.name(), algorithm.resourceHyperparameter(), channels);
-    } catch (RuntimeException e) {
-      job.log("WARN cannot list the channels to find this job's checkpoints: " + e.getMessage());
-      return null;
-    }
-  }
-
-  /** The newest checkpoint {@code identity} wrote; with no identity (the data was never listed), none. */
-  private static Optional<CheckpointStore.Info> own(CheckpointStore checkpoints, CheckpointIdentity identity) {
-    if (identity == null) {
-      return Optional.empty();
-    }
-    return checkpoints.list().stream().filter(c -> identity.equals(c.writer())).findFirst();
-  }
-
-  /** Says once, in the log and the record's notices, that the checkpoint location holds another job's checkpoints. */
-  private static void noticeForeignCheckpoints(RunningJob job, CheckpointStore checkpoints,
-      CheckpointIdentity identity) {
-    for (CheckpointStore.Info c : checkpoints.list()) {
-      if (!identity.equals(c.writer())) {
-        job.notice("The checkpoint location holds a checkpoint (after round " + c.round() + ") that another job "
-            + "wrote (" + (c.writer() == null ? "it names no writer" : c.writer().differences(identity))
-            + "); it is not restored");
-        return;
-      }
-    }
-  }
-
-  /** Ends a job that was stopped with no training running: the model is the newest own checkpoint's. */
-  private JobResult finishFromCheckpoint(RunningJob job, Algorithm<?> algorithm, CheckpointStore checkpoints,
-      CheckpointIdentity identity, String artifact, Billing billing) throws IOException {
-    if (job.stopReason() != SecondaryStatus.Failed && job.record().secondaryStatus() != SecondaryStatus.Stopping) {
-      job.transition(SecondaryStatus.Stopping, job.stopMessage());
-    }
-    Optional<CheckpointStore.Info> latest = checkpoints == null ? Optional.empty() : own(checkpoints, identity);
-    if (latest.isPresent() && job.stopReason() != SecondaryStatus.Failed) {
-      Path dir = Files.createTempDirectory("kiln-model-" + job.spec().name() + "-");
-      Path state = Files.createTempDirectory("kiln-checkpoint-" + job.spec().name() + "-");
-      try {
-        if (checkpoints.restore(latest.get(), state) && algorithm.modelFromCheckpoint(state, dir)) {
-          job.transition(SecondaryStatus.Uploading, "Uploading the model of the checkpoint after round "
-              + latest.get().round());
-          ModelArchive.write(dir, store.store(), artifact);
-          int round = latest.get().round();
-          job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact))
-              .kiln(r.kilnBuilder().roundsCompleted(round).build()).build());
-          return finish(job, artifact, true, billing);
-        }
-      } finally {
-        deleteQuietly(dir);
-        deleteQuietly(state);
-      }
-    }
-    return finish(job, null, false, billing);
-  }
-
-  private JobResult finish(RunningJob job, String artifact, boolean trained, Billing billing) {
-    Instant end = Instant.now();
-    SecondaryStatus finalStatus = job.stopReason() == null ? SecondaryStatus.Completed : job.stopReason();
-    String message = job.stopReason() == null ? "Training job completed"
-        : job.stopMessage() + (trained ? "; the model so far was kept" : "");
-    if (finalStatus == SecondaryStatus.Failed) {
-      return fail(job, new KilnException(ErrorType.CAPACITY, job.stopMessage()), 1, billing);
-    }
-    job.update(r -> {
-      JobRecord.Builder b = times(r, end, billing);
-      if (finalStatus != SecondaryStatus.Completed) {
-        b.failureReason(message);
-      }
-      return b.build();
-    });
-    job.transition(finalStatus, message, end);
-    JobRecord r = job.record();
-    return new JobResult(r.trainingJobName(), r.trainingJobStatus(), r.secondaryStatus(), r.failureReason(),
-        artifact, r.trainingJobStatus().exitCode());
-  }
-
-  private JobResult fail(RunningJob job, KilnException e, int exitCode, Billing billing) {
-    String reason = failureReason(e);
-    Instant end = Instant.now();
-    job.log("ERROR " + reason);
-    if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY) {
-      job.log("ERROR cause: " + stackTrace(e));
-    }
-    job.update(r -> times(r, end, billing).failureReason(reason).build());
-    job.transition(SecondaryStatus.Failed, reason, end);
-    return new JobResult(job.spec().name(), TrainingJobStatus.Failed, SecondaryStatus.Failed, reason, null, exitCode);
-  }
-
-  private static JobRecord.Builder times(JobRecord r, Instant end, Billing billing) {
-    JobRecord.Builder b = r.toBuilder().trainingEndTime(end);
-    if (r.trainingStartTime() != null) {
-      long seconds = RunningJob.seconds(r.trainingStartTime(), end);
-      b.trainingTime(seconds).billableTime(billing.billableSeconds(seconds))
-          .kiln(r.kilnBuilder().billing(billing.toJson(seconds, r.kiln().workers())).build());
-    }
-    return b;
-  }
-
-  /** The first 1024 characters of the error's first line, as SageMaker's FailureReason. */
-  static String failureReason(KilnException e) {
-    String m = String.valueOf(e.getMessage());
-    String prefix = switch (e.type()) {
-      case USER -> "ClientError: ";
-      case CAPACITY -> "CapacityError: ";
-      case ALGORITHM -> "AlgorithmError: ";
-      case INTERNAL -> "InternalServerError: ";
-    };
-    String reason = prefix + m.strip();
-    return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
-  }
-
-  private static String stackTrace(Throwable e) {
-    java.io.StringWriter w = new java.io.StringWriter();
-    e.printStackTrace(new java.io.PrintWriter(w));
-    return w.toString();
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw KilnException.internal("Interrupted while waiting for capacity", e);
-    }
-  }
-
-  static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temp directory; the OS cleans what is left
-    }
-  }
-
-  /**
-   * Watches the executors running a job's tasks for decommissioning (a spot reclaim notice turned
-   * into a Spark decommission, e.g. SIGPWR to a standalone worker): when one is being
-   * decommissioned, the job is asked for an emergency checkpoint at the next round boundary.
-   */
-  static final class DecommissionWatcher implements AutoCloseable {
-    private final ScheduledExecutorService poller;
-    private final Set<String> seen = new HashSet<>();
-
-    DecommissionWatcher(SparkContext sc, io.kiln.barrier.BarrierRunner barrier, RunningJob job) {
-      poller = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kiln-decommission-watch");
-        t.setDaemon(true);
-        return t;
-      });
-      poller.scheduleWithFixedDelay(() -> {
-        try {
-          for (String executor : barrier.executorsInUse()) {
-            if (!seen.contains(executor) && sc.taskScheduler().getExecutorDecommissionState(executor).isDefined()) {
-              seen.add(executor);
-              job.log("Executor " + executor + " is being decommissioned: checkpointing at the next round");
-              job.requestCheckpoint();
-            }
-          }
-        } catch (RuntimeException e) {
-          job.log("WARN decommission watch: " + e);
-        }
-      }, 500, 500, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void close() {
-      poller.shutdownNow();
+      active.remove(spec.name());
     }
   }
 }

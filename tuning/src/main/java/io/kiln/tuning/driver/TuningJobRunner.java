@@ -11,6 +11,7 @@ import io.kiln.job.JobRecord;
 import io.kiln.job.JobRecords;
 import io.kiln.job.JobResult;
 import io.kiln.job.KilnConf;
+import io.kiln.job.Heartbeat;
 import io.kiln.job.Lease;
 import io.kiln.job.Preflight;
 import io.kiln.job.TrainingJobRunner;
@@ -139,13 +140,8 @@ public final class TuningJobRunner {
       th.setDaemon(true);
       return th;
     });
-    ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread th = new Thread(r, "kiln-tuning-heartbeat-" + spec.name());
-      th.setDaemon(true);
-      return th;
-    });
-    heartbeat.scheduleWithFixedDelay(() -> beat(t), conf.heartbeatIntervalSeconds(), conf.heartbeatIntervalSeconds(),
-        TimeUnit.SECONDS);
+    Heartbeat.Schedule heartbeat = Heartbeat.every(conf.heartbeatIntervalSeconds(),
+        "kiln-tuning-heartbeat-" + spec.name(), () -> beat(t));
     GangAdmission gang = new GangAdmission(() -> Preflight.slots(sc));
     int workers = spec.trainingJob().resources().workers();
     try {
@@ -208,7 +204,7 @@ public final class TuningJobRunner {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      heartbeat.shutdownNow();
+      heartbeat.close();
       t.save();
     }
   }
@@ -321,13 +317,13 @@ public final class TuningJobRunner {
     try {
       JobResult r = resume ? trainer.resume(trial.name, listener) : trainer.run(trial.spec, listener, t.spec.name());
       Double objective = trainer.store().load(trial.name).flatMap(rec -> objectiveOf(rec, t.spec)).orElse(null);
-      t.ended(trial, r.status(), r.failureReason(), objective);
+      t.ended(trial, r.status(), r.failureReason(), objective, r.retryable());
     } catch (KilnException e) {
-      t.ended(trial, TrainingJobStatus.Failed, (e.type() == io.kiln.spi.ErrorType.USER ? "ClientError: "
-          : "InternalServerError: ") + e.getMessage(), null);
+      t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": " + e.getMessage(), null,
+          e.type() != io.kiln.spi.ErrorType.USER);
     } catch (RuntimeException e) {
       LOG.error("Trial {} failed", trial.name, e);
-      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + e, null);
+      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + e, null, true);
     } finally {
       gang.release(workers);
       t.signal();
@@ -553,7 +549,8 @@ public final class TuningJobRunner {
       return false;
     }
 
-    void ended(Trial trial, TrainingJobStatus status, String reason, Double objective) {
+    /** A trial ended; {@code retryable}: whether its failure (if any) was not the user's mistake. */
+    void ended(Trial trial, TrainingJobStatus status, String reason, Double objective, boolean retryable) {
       synchronized (this) {
         trial.status = status;
         trial.failureReason = reason;
@@ -566,7 +563,7 @@ public final class TuningJobRunner {
           default -> TrialState.FAILED;
         };
         if (status == TrainingJobStatus.Failed) {
-          trial.errorKind = reason != null && reason.startsWith("ClientError") ? "NonRetryableError" : "RetryableError";
+          trial.errorKind = retryable ? "RetryableError" : "NonRetryableError";
         }
         log("Trial " + trial.number + " " + trial.name + " ended " + status
             + (trial.objective != null ? ", " + spec.objective().metricName() + " = " + trial.objective : "")

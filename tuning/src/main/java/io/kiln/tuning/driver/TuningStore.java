@@ -1,91 +1,79 @@
 package io.kiln.tuning.driver;
 
 import io.kiln.job.JobStore;
-import io.kiln.job.Json;
-import io.kiln.spi.KilnException;
+import io.kiln.job.RecordStore;
 import io.kiln.storage.Store;
-import io.kiln.storage.Uris;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 
 /**
  * Tuning job records beside training jobs' under the same job root:
- * {@code <root>/tuning-jobs/<name>/record.json}, {@code job.log}, {@code stop-request.json}.
+ * {@code <root>/tuning-jobs/<name>/record.json}, {@code job.log}, {@code stop-request.json}. The
+ * tuning side of the one {@link RecordStore}.
  */
 public final class TuningStore {
-  private final String root;
-  private final Store store;
+  /** The folder and kind of tuning records under a job root. */
+  public static final String FOLDER = "tuning-jobs";
+  public static final RecordStore.Kind KIND = new RecordStore.Kind("tuning job", "describe-tuning");
+
+  private final RecordStore<TuningRecord> records;
 
   public TuningStore(String root, Configuration conf) {
-    this.root = Uris.toHadoopUri(root, conf);
-    this.store = new Store(conf);
+    this(new JobStore(root, conf));
+  }
+
+  private TuningStore(JobStore jobs) {
+    this.records = jobs.beside(FOLDER, KIND, TuningRecord.class, TuningRecord::name, TuningRecord::creationTime);
   }
 
   public static TuningStore beside(JobStore jobs) {
-    return new TuningStore(jobs.root(), jobs.store().conf());
+    return new TuningStore(jobs);
   }
 
   public String root() {
-    return root;
+    return records.root();
   }
 
   Store store() {
-    return store;
+    return records.store();
   }
 
   public String directory(String name) {
-    return Uris.join(root, "tuning-jobs", name) + "/";
+    return records.directory(name);
   }
 
+  /** Creates a new tuning job's record; throws ResourceInUse when one of that name exists. */
   public void create(TuningRecord record) {
-    if (!store.createIfAbsent(directory(record.name()) + "record.json",
-        Json.write(record).getBytes(StandardCharsets.UTF_8))) {
-      throw KilnException.user("ResourceInUse: a tuning job named '" + record.name() + "' already exists in " + root
-          + "; choose another name (see 'kiln describe-tuning " + record.name() + "')");
-    }
+    records.create(record);
   }
 
   public void save(TuningRecord record) {
-    store.writeText(directory(record.name()) + "record.json", Json.write(record));
+    records.save(record);
   }
 
   public Optional<TuningRecord> load(String name) {
-    return store.readText(directory(name) + "record.json")
-        .map(s -> Json.read(s, TuningRecord.class, "tuning job record of " + name));
+    return records.load(name);
   }
 
+  /** All tuning jobs, newest first. */
   public List<TuningRecord> list() {
-    List<TuningRecord> out = new ArrayList<>();
-    for (FileStatus s : store.list(Uris.join(root, "tuning-jobs") + "/")) {
-      if (s.isDirectory()) {
-        load(s.getPath().getName()).ifPresent(out::add);
-      }
-    }
-    out.sort(Comparator.comparing(TuningRecord::creationTime, Comparator.nullsLast(Comparator.reverseOrder())));
-    return out;
+    return records.list();
   }
 
   public void requestStop(String name, String reason) {
-    store.writeText(directory(name) + "stop-request.json",
-        Json.write(new JobStore.StopRequest(Instant.now(), reason)));
+    records.requestStop(name, reason);
   }
 
-  public Optional<JobStore.StopRequest> stopRequest(String name) {
-    return store.readText(directory(name) + "stop-request.json")
-        .map(s -> Json.read(s, JobStore.StopRequest.class, "stop request of " + name));
+  public Optional<RecordStore.StopRequest> stopRequest(String name) {
+    return records.stopRequest(name);
   }
 
   public void writeLog(String name, String text) {
-    store.writeText(directory(name) + "job.log", text);
+    records.writeLog(name, text);
   }
 
   public Optional<String> readLog(String name) {
-    return store.readText(directory(name) + "job.log");
+    return records.readLog(name);
   }
 }

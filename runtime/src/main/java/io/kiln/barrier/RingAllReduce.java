@@ -196,11 +196,11 @@ final class RingAllReduce implements AutoCloseable {
       next = connectTo(new InetSocketAddress(nextParts[0], Integer.parseInt(nextParts[1])), deadline);
       ByteBuffer hello = ByteBuffer.allocate(HELLO_BYTES);
       hello.putLong(MAGIC).put(HexFormat.of().parseHex(nextParts[2])).putInt(rank).putInt(workers).flip();
-      writeFully(next, hello, deadline);
+      writeFully(next, hello);
 
       step = "accept worker " + prevRank + " (from " + prevAddress + ")";
       prev = accept(listener, token, prevRank, workers, deadline);
-      writeFully(prev, ByteBuffer.wrap(new byte[] {ACK}), deadline);
+      writeFully(prev, ByteBuffer.wrap(new byte[] {ACK}));
 
       step = "hear back from worker " + nextRank + " at " + nextAddress;
       ByteBuffer ack = ByteBuffer.allocate(1);
@@ -551,8 +551,8 @@ final class RingAllReduce implements AutoCloseable {
     return head + e;
   }
 
-  private static void writeFully(SocketChannel c, ByteBuffer b, long deadline) throws IOException {
-    c.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000)));
+  /** Writes a few bytes of the handshake on a blocking channel: they fit the empty socket buffer. */
+  private static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       c.write(b);
     }

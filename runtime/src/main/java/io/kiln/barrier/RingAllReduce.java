@@ -111,15 +111,6 @@ final class RingAllReduce implements AutoCloseable {
     this.prev = prev;
     this.nextAddress = nextAddress;
     this.prevAddress = prevAddress;
-    if (workers == 1) {
-      selector = null;
-      nextKey = null;
-      prevKey = null;
-      sendBuffer = null;
-      receiveBuffer = null;
-      scratch = null;
-      return;
-    }
     next.configureBlocking(false);
     prev.configureBlocking(false);
     selector = Selector.open();
@@ -128,6 +119,23 @@ final class RingAllReduce implements AutoCloseable {
     sendBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     receiveBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     scratch = new float[BUFFER_BYTES / Float.BYTES];
+  }
+
+  /** The ring of one worker: nothing to connect, nothing to combine. */
+  private RingAllReduce(Duration timeout) {
+    this.rank = 0;
+    this.workers = 1;
+    this.timeoutNanos = timeout.toNanos();
+    this.next = null;
+    this.prev = null;
+    this.nextAddress = null;
+    this.prevAddress = null;
+    this.selector = null;
+    this.nextKey = null;
+    this.prevKey = null;
+    this.sendBuffer = null;
+    this.receiveBuffer = null;
+    this.scratch = null;
   }
 
   /**
@@ -163,11 +171,7 @@ final class RingAllReduce implements AutoCloseable {
       throw new IllegalArgumentException("timeout " + timeout + " is not positive");
     }
     if (workers == 1) {
-      try {
-        return new RingAllReduce(0, 1, timeout, null, null, null, null);
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
+      return new RingAllReduce(timeout);
     }
     ServerSocketChannel listener = null;
     SocketChannel next = null;
@@ -196,11 +200,11 @@ final class RingAllReduce implements AutoCloseable {
       next = connectTo(new InetSocketAddress(nextParts[0], Integer.parseInt(nextParts[1])), deadline);
       ByteBuffer hello = ByteBuffer.allocate(HELLO_BYTES);
       hello.putLong(MAGIC).put(HexFormat.of().parseHex(nextParts[2])).putInt(rank).putInt(workers).flip();
-      writeFully(next, hello, deadline);
+      writeFully(next, hello);
 
       step = "accept worker " + prevRank + " (from " + prevAddress + ")";
       prev = accept(listener, token, prevRank, workers, deadline);
-      writeFully(prev, ByteBuffer.wrap(new byte[] {ACK}), deadline);
+      writeFully(prev, ByteBuffer.wrap(new byte[] {ACK}));
 
       step = "hear back from worker " + nextRank + " at " + nextAddress;
       ByteBuffer ack = ByteBuffer.allocate(1);
@@ -551,8 +555,8 @@ final class RingAllReduce implements AutoCloseable {
     return head + e;
   }
 
-  private static void writeFully(SocketChannel c, ByteBuffer b, long deadline) throws IOException {
-    c.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000)));
+  /** Writes a few bytes of the handshake on a blocking channel: they fit the empty socket buffer. */
+  private static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       c.write(b);
     }

@@ -38,15 +38,19 @@ import org.apache.spark.sql.SparkSession;
  * on local Spark, timed in the same barrier tasks for Kiln's {@link WorkerContext#allReduce} and
  * for XGBoost's own collective ({@link Communicator#allReduce}, with XGBoost's tracker on the driver
  * as Kiln's XGBoost algorithm starts it), and for XGBoost's native collective alone on a ready
- * direct buffer ({@link NativeAllReduce}). Each repetition lines the workers up with a barrier
- * first; its time is the slowest worker's. The first repetitions warm up (Kiln's first call also
- * forms its ring) and are not counted.
+ * direct buffer ({@link NativeAllReduce}). Before each timed call the workers collect garbage,
+ * meet at Spark's barrier and then run a one-float all-reduce of the side about to be timed (the
+ * barrier alone releases tasks up to a second apart); a repetition's time is the slowest worker's.
+ * The first repetitions warm up (Kiln's first call also forms its ring) and are not counted. Besides
+ * wall time it reports the JVM's CPU time during a call (both workers' threads in local mode), which
+ * a loaded machine disturbs less.
  *
  * <p>Arguments: work directory, floats, workers, repetitions, warm-up repetitions.
  */
 public final class AllReduceBenchmark {
   /** Each worker's times (seconds, by repetition) and whether Kiln's result equalled XGBoost's. */
-  record Times(double[] kiln, double[] xgboost, double[] xgboostNative, boolean identical) implements Serializable {}
+  record Times(double[] kiln, double[] xgboost, double[] xgboostNative, double[] kilnCpu, double[] xgboostCpu,
+      double[] nativeCpu, boolean identical) implements Serializable {}
 
   private static volatile List<Times> last;
 
@@ -92,9 +96,15 @@ public final class AllReduceBenchmark {
         ms(nat), n * 1e3, mb / n);
     System.out.printf(Locale.ROOT, "Kiln / XGBoost Communicator.allReduce  %.2fx   Kiln / native collective %.2fx%n",
         k / x, k / n);
+    double kc = median(slowest(last, Times::kilnCpu));
+    double xc = median(slowest(last, Times::xgboostCpu));
+    double nc = median(slowest(last, Times::nativeCpu));
+    System.out.printf(Locale.ROOT, "CPU time of the JVM during a call (both workers, median): Kiln %.1f ms, "
+        + "Communicator.allReduce %.1f ms, native collective %.1f ms%n", kc * 1e3, xc * 1e3, nc * 1e3);
     System.out.printf(Locale.ROOT, "results identical to XGBoost's on every worker: %s%n",
         last.stream().allMatch(Times::identical));
-    System.out.printf(Locale.ROOT, "RESULT kiln_ms=%.1f xgboost_ms=%.1f native_ms=%.1f%n", k * 1e3, x * 1e3, n * 1e3);
+    System.out.printf(Locale.ROOT, "RESULT kiln_ms=%.1f xgboost_ms=%.1f native_ms=%.1f kiln_cpu_ms=%.1f "
+        + "xgboost_cpu_ms=%.1f native_cpu_ms=%.1f%n", k * 1e3, x * 1e3, n * 1e3, kc * 1e3, xc * 1e3, nc * 1e3);
     System.out.flush();
     System.exit(0);
   }
@@ -181,6 +191,20 @@ public final class AllReduceBenchmark {
     }
   }
 
+  /**
+   * Collects garbage before a timed call, so that no collection (of the peer's arrays or ours) lands
+   * inside one; in local mode both workers share the JVM, and each asks before every timed call.
+   */
+  /** CPU time of the whole JVM: in local mode both workers' threads, XGBoost's native ones included. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  static void collectGarbage() {
+    System.gc();
+  }
+
   private record Worker(LinkedHashMap<String, Object> communicator, int floats, int reps, int warmup)
       implements WorkerFunction<Times> {
     @Override
@@ -197,37 +221,54 @@ public final class AllReduceBenchmark {
       double[] kiln = new double[reps];
       double[] xgb = new double[reps];
       double[] nat = new double[reps];
+      double[][] cpu = new double[3][reps];
       boolean identical = true;
+      float[] values = new float[floats];
       try {
         for (int rep = -warmup; rep < reps; rep++) {
-          float[] values = input.clone();
+          System.arraycopy(input, 0, values, 0, floats);
+          collectGarbage();
           ctx.allGather("kiln " + rep);
+          ctx.allReduce(new float[1], ReduceOp.SUM);
+          long c0 = cpuNanos();
           long t0 = System.nanoTime();
           ctx.allReduce(values, ReduceOp.SUM);
           double kilnSeconds = (System.nanoTime() - t0) / 1e9;
+          double kilnCpu = (cpuNanos() - c0) / 1e9;
 
+          collectGarbage();
           ctx.allGather("xgboost " + rep);
+          Communicator.allReduce(new float[1], Communicator.OpType.SUM);
+          c0 = cpuNanos();
           t0 = System.nanoTime();
           float[] theirs = Communicator.allReduce(input, Communicator.OpType.SUM);
           double xgbSeconds = (System.nanoTime() - t0) / 1e9;
+          double xgbCpu = (cpuNanos() - c0) / 1e9;
           identical &= Arrays.equals(values, theirs);
 
           direct.clear();
           direct.asFloatBuffer().put(input);
+          collectGarbage();
           ctx.allGather("native " + rep);
+          Communicator.allReduce(new float[1], Communicator.OpType.SUM);
+          c0 = cpuNanos();
           t0 = System.nanoTime();
           NativeAllReduce.sum(direct, floats);
           double nativeSeconds = (System.nanoTime() - t0) / 1e9;
+          double nativeCpu = (cpuNanos() - c0) / 1e9;
           if (rep >= 0) {
             kiln[rep] = kilnSeconds;
             xgb[rep] = xgbSeconds;
             nat[rep] = nativeSeconds;
+            cpu[0][rep] = kilnCpu;
+            cpu[1][rep] = xgbCpu;
+            cpu[2][rep] = nativeCpu;
           }
         }
       } finally {
         Communicator.shutdown();
       }
-      return new Times(kiln, xgb, nat, identical);
+      return new Times(kiln, xgb, nat, cpu[0], cpu[1], cpu[2], identical);
     }
   }
 }

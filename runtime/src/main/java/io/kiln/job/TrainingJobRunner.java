@@ -348,11 +348,13 @@ public final class TrainingJobRunner {
         store.store().delete(artifact, false);
       }
       return fail(job, e, 1, billing);
-    } catch (Exception e) {
+    } catch (Throwable e) {
+      // anything else, Errors included (a NoSuchMethodError from a library the cluster puts first):
+      // the record says why the job failed instead of going on InProgress until "Driver lost"
       if (artifactWritten) {
         store.store().delete(artifact, false);
       }
-      return fail(job, KilnException.internal("Internal error: " + e, e), 1, billing);
+      return fail(job, KilnException.internal(internalError(e), e), 1, billing);
     } finally {
       heartbeat.shutdown();
       try {
@@ -651,6 +653,19 @@ public final class TrainingJobRunner {
     };
     String reason = prefix + m.strip();
     return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+  }
+
+  /**
+   * The message for a throwable nothing expected ("Internal error: " and the throwable); a
+   * {@link LinkageError} (NoSuchMethodError, a loader constraint) also names its likely cause.
+   */
+  public static String internalError(Throwable e) {
+    String m = "Internal error: " + e;
+    if (e instanceof LinkageError) {
+      m += " (a class on the classpath is not the version Kiln was built against: another copy of that library"
+          + " comes first, e.g. the cluster's own)";
+    }
+    return m;
   }
 
   private static String stackTrace(Throwable e) {

@@ -195,10 +195,10 @@ public final class TuningJobRunner {
     } catch (KilnException e) {
       t.stopRunningTrials(trainer);
       return t.fail(e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       t.stopRunningTrials(trainer);
       LOG.error("Tuning job {} failed", spec.name(), e);
-      return t.fail("InternalServerError: " + e);
+      return t.fail("InternalServerError: " + TrainingJobRunner.internalError(e));
     } finally {
       pool.shutdown();
       try {
@@ -301,9 +301,10 @@ public final class TuningJobRunner {
     } catch (KilnException e) {
       t.ended(trial, TrainingJobStatus.Failed, (e.type() == io.kiln.spi.ErrorType.USER ? "ClientError: "
           : "InternalServerError: ") + e.getMessage(), null);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too: a trial that ended without a word would leave the tuning job waiting for it
       LOG.error("Trial {} failed", trial.name, e);
-      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + e, null);
+      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + TrainingJobRunner.internalError(e), null);
     } finally {
       gang.release(workers);
       t.signal();

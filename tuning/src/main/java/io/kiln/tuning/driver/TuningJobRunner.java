@@ -146,6 +146,8 @@ public final class TuningJobRunner {
         TimeUnit.SECONDS);
     GangAdmission gang = new GangAdmission(() -> Preflight.slots(sc));
     int workers = spec.trainingJob().resources().workers();
+    // a new application's executors register after it starts: wait for them as a training job does
+    long slotDeadline = System.nanoTime() + conf.slotWaitSeconds() * 1_000_000_000L;
     try {
       SearchStrategy strategy = strategy(spec);
       t.warmStart(loadWarmStart(spec));
@@ -185,9 +187,10 @@ public final class TuningJobRunner {
           break;
         }
         if (spec.maxTrainingJobs() > t.launched() && gang.held() == 0 && Preflight.slots(sc) < workers
-            && t.running() == 0) {
+            && t.running() == 0 && (sc.isLocal() || System.nanoTime() > slotDeadline)) {
           throw KilnException.user("Tuning job '" + spec.name() + "': each trial needs " + workers
-              + " workers running at once but the cluster has " + Preflight.slots(sc) + " task slot(s)");
+              + " workers running at once but the cluster has " + Preflight.slots(sc) + " task slot(s)"
+              + (sc.isLocal() ? "" : " after waiting " + conf.slotWaitSeconds() + " s for executors"));
         }
         t.await(500);
       }

@@ -1,5 +1,6 @@
 package io.kiln.cli;
 
+import io.kiln.job.TrainingJobRunner;
 import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
@@ -30,16 +31,43 @@ public final class Kiln implements Runnable {
         + ", tune or describe-tuning");
   }
 
+  /**
+   * Runs the command and ends the JVM with its exit code, always: under spark-submit a driver that
+   * ran a barrier stage keeps a non-daemon timer thread (Spark 3.5's BarrierTaskContext, SPARK-46895),
+   * so returning from {@code main} would leave the process running.
+   */
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    int exit = EXIT_FAILED;
+    try {
+      exit = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    } catch (Throwable t) {
+      System.err.println("kiln: " + TrainingJobRunner.internalError(t));
+      t.printStackTrace();
+    } finally {
+      System.exit(exit);
+    }
   }
 
-  /** Runs the command line and returns the exit code. */
+  /**
+   * Runs the command line and returns the exit code. A throwable no command handled, an Error
+   * included, is printed as one line (then its stack trace, for a bug report) and gives
+   * {@link #EXIT_FAILED}; a job it happened in was already recorded as Failed by its runner.
+   */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = commandLine();
+    return execute(commandLine(), args, out, err);
+  }
+
+  static int execute(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
     cl.setOut(out);
     cl.setErr(err);
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (Throwable t) {
+      err.println("kiln: " + TrainingJobRunner.internalError(t));
+      t.printStackTrace(err);
+      err.flush();
+      return EXIT_FAILED;
+    }
   }
 
   /** Runs the command line with {@code environment} in place of the process environment. */

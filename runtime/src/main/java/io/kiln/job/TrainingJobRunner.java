@@ -199,6 +199,19 @@ public final class TrainingJobRunner {
   }
 
   /**
+   * The message of an unexpected error on the driver; a {@link LinkageError} says that another
+   * copy of a library came first on the classpath.
+   */
+  public static String internalError(Throwable e) {
+    String m = "Internal error: " + e;
+    if (e instanceof LinkageError) {
+      m += " (a class on the classpath is not the version Kiln was built against: another copy of that library"
+          + " comes first, e.g. the cluster's own)";
+    }
+    return m;
+  }
+
+  /**
    * Moves jobs to another Spark master (a capacity fallback) when this runner may: the new session
    * becomes the runner's.
    */
@@ -247,8 +260,10 @@ public final class TrainingJobRunner {
         return attempts.run(cluster, modelDirectory, stagingRoot);
       } catch (KilnException e) {
         return finisher.failed(e, 1);
-      } catch (Exception | Error e) {
-        return finisher.failed(KilnException.internal("Internal error: " + e, e), 1);
+      } catch (Throwable e) {
+        // anything else, Errors included (a NoSuchMethodError from a library the cluster puts first):
+        // the record says why the job failed instead of going on InProgress until "Driver lost"
+        return finisher.failed(KilnException.internal(internalError(e), e), 1);
       }
     } finally {
       JobFinisher.deleteQuietly(modelDirectory);

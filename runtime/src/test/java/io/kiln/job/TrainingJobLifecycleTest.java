@@ -198,6 +198,63 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void anErrorOnTheDriverIsRecordedAsTheJobsFailure() {
+    // as a NoSuchMethodError from a library the cluster puts before Kiln's own: the job must not stay
+    // InProgress (and later show as "Driver lost")
+    TrainingJobRunner clashing = new TrainingJobRunner(spark, runner.store(),
+        new Algorithms(List.of(new ClashingAlgorithm())));
+    JobResult result = clashing.run(SpecReader.readTrainingJob("""
+        {"name": "life-linkage", "algorithm": "clashing", "hyperparameters": {"rounds": "1"},
+         "channels": [{"name": "train", "uri": "%s"}], "outputPath": "%s"}
+        """.formatted(trainUri, dir.resolve("out").toUri()), "test"));
+    assertThat(result.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.failureReason()).startsWith("InternalServerError: Internal error: java.lang.NoSuchMethodError: "
+        + "'void org.apache.commons.compress.").contains("not the version Kiln was built against");
+    JobRecord record = runner.store().load("life-linkage").orElseThrow();
+    assertThat(record.trainingJobStatus()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(record.failureReason()).isEqualTo(result.failureReason());
+    assertThat(record.trainingEndTime()).isNotNull();
+  }
+
+  /** The counting algorithm under another name, whose driver side fails as a library clash does. */
+  static final class ClashingAlgorithm implements io.kiln.spi.Algorithm<CountingAlgorithm.Params> {
+    private final CountingAlgorithm counting = new CountingAlgorithm();
+
+    @Override
+    public String name() {
+      return "clashing";
+    }
+
+    @Override
+    public java.util.Set<String> imageRepositories() {
+      return java.util.Set.of("kiln-clashing");
+    }
+
+    @Override
+    public List<io.kiln.spi.ChannelRequirement> channels() {
+      return counting.channels();
+    }
+
+    @Override
+    public List<io.kiln.spi.MetricDescriptor> metrics(Map<String, String> hyperparameters,
+        java.util.Set<String> channels) {
+      return counting.metrics(hyperparameters, channels);
+    }
+
+    @Override
+    public CountingAlgorithm.Params hyperparameters(Map<String, String> raw) {
+      return counting.hyperparameters(raw);
+    }
+
+    @Override
+    public io.kiln.spi.TrainingOutcome train(io.kiln.spi.TrainingContext context, CountingAlgorithm.Params h) {
+      throw new NoSuchMethodError("'void org.apache.commons.compress.archivers.tar.TarArchiveOutputStream"
+          + ".putArchiveEntry(org.apache.commons.compress.archivers.tar.TarArchiveEntry)'");
+    }
+  }
+
+  @Test
   void moreWorkersThanSlotsIsAClearError() {
     JobResult result = runner.run(SpecReader.readTrainingJob("""
         {"name": "life-slots", "algorithm": "counting", "hyperparameters": {"rounds": "1"},

@@ -38,16 +38,38 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a master and {@code workers} workers of one core each; returns when all registered. */
   public static LocalCluster start(int workers) {
+    List<Path> jars = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.endsWith(".jar")) {
+        jars.add(Paths.get(entry));
+      }
+    }
+    return start(jars, workers);
+  }
+
+  /**
+   * Starts a master and {@code workers} workers of one core each from the jars of a Spark
+   * distribution ({@code $SPARK_HOME/jars}) instead of the test's classpath: master, workers and
+   * the executors they launch see only Spark's own jars, as on a stock cluster.
+   */
+  public static LocalCluster startFromDistribution(Path sparkJars, int workers) {
+    try (var s = Files.list(sparkJars)) {
+      return start(s.filter(p -> p.toString().endsWith(".jar")).sorted().toList(), workers);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static LocalCluster start(List<Path> classpath, int workers) {
     try {
       Path home = Files.createTempDirectory("kiln-cluster-");
       Path jars = Files.createDirectories(home.resolve("jars"));
       Files.writeString(home.resolve("RELEASE"), "");
-      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-        Path p = Paths.get(entry);
-        if (entry.endsWith(".jar") && Files.exists(p)) {
+      for (Path p : classpath) {
+        if (Files.exists(p)) {
           Path link = jars.resolve(p.getFileName());
           if (!Files.exists(link)) {
-            Files.createSymbolicLink(link, p);
+            Files.createSymbolicLink(link, p.toAbsolutePath());
           }
         }
       }

@@ -144,6 +144,8 @@ public final class TuningJobRunner {
         "kiln-tuning-heartbeat-" + spec.name(), () -> beat(t));
     GangAdmission gang = new GangAdmission(() -> Preflight.slots(sc));
     int workers = spec.trainingJob().resources().workers();
+    // a new application's executors register after it starts: wait for them as a training job does
+    long slotDeadline = System.nanoTime() + conf.slotWaitSeconds() * 1_000_000_000L;
     try {
       SearchStrategy strategy = strategy(spec);
       t.warmStart(loadWarmStart(spec));
@@ -183,9 +185,10 @@ public final class TuningJobRunner {
           break;
         }
         if (spec.maxTrainingJobs() > t.launched() && gang.held() == 0 && Preflight.slots(sc) < workers
-            && t.running() == 0) {
+            && t.running() == 0 && (sc.isLocal() || System.nanoTime() > slotDeadline)) {
           throw KilnException.user("Tuning job '" + spec.name() + "': each trial needs " + workers
-              + " workers running at once but the cluster has " + Preflight.slots(sc) + " task slot(s)");
+              + " workers running at once but the cluster has " + Preflight.slots(sc) + " task slot(s)"
+              + (sc.isLocal() ? "" : " after waiting " + conf.slotWaitSeconds() + " s for executors"));
         }
         t.await(500);
       }
@@ -193,10 +196,10 @@ public final class TuningJobRunner {
     } catch (KilnException e) {
       t.stopRunningTrials(trainer);
       return t.fail(e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       t.stopRunningTrials(trainer);
       LOG.error("Tuning job {} failed", spec.name(), e);
-      return t.fail("InternalServerError: " + e);
+      return t.fail("InternalServerError: " + TrainingJobRunner.internalError(e));
     } finally {
       pool.shutdown();
       try {
@@ -321,9 +324,11 @@ public final class TuningJobRunner {
     } catch (KilnException e) {
       t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": " + e.getMessage(), null,
           e.type() != io.kiln.spi.ErrorType.USER);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too: a trial that ended without a word would leave the tuning job waiting for it
       LOG.error("Trial {} failed", trial.name, e);
-      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + e, null, true);
+      t.ended(trial, TrainingJobStatus.Failed, "InternalServerError: " + TrainingJobRunner.internalError(e), null,
+          true);
     } finally {
       gang.release(workers);
       t.signal();

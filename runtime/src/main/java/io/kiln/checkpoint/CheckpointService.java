@@ -103,21 +103,30 @@ public final class CheckpointService implements Checkpointing, AutoCloseable {
       return Optional.empty();
     }
     if (rank != 0) {
-      int wanted = round;
-      CheckpointStore.Info c = store.list().stream().filter(i -> i.round() == wanted).findFirst()
-          .orElseThrow(() -> new KilnException(ErrorType.INTERNAL, "The checkpoint after round " + wanted
-              + " that rank 0 restored is gone"));
       dir = newTemporaryDirectory("restore");
-      if (!store.restore(c, dir)) {
-        throw new KilnException(ErrorType.INTERNAL, "The checkpoint after round " + wanted
+      boolean copied = store.restore(new CheckpointStore.Info(round, null, identity, 0), dir);
+      if (workers > 1) {
+        // rank 0 may save (and retire old checkpoints) only once every rank has its copy
+        agree(copied);
+      }
+      if (!copied) {
+        throw new KilnException(ErrorType.INTERNAL, "The checkpoint after round " + round
             + " that rank 0 restored cannot be read on worker " + rank);
       }
+    } else if (workers > 1 && !agree(true)) {
+      throw new KilnException(ErrorType.INTERNAL, "The checkpoint after round " + round
+          + " that rank 0 restored cannot be read on every worker");
     }
     lastSavedRound = round;
     if (rank == 0) {
       log.accept("Resumed from the checkpoint after round " + round);
     }
     return Optional.of(new Restored(round, dir));
+  }
+
+  /** Whether every rank says {@code ok}. <em>Collective</em>. */
+  private boolean agree(boolean ok) {
+    return allGather.apply(ok ? "ok" : "failed").stream().allMatch("ok"::equals);
   }
 
   private List<CheckpointStore.Info> listed() {

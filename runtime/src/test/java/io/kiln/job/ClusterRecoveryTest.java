@@ -293,6 +293,8 @@ class ClusterRecoveryTest {
         "{\"rounds\": \"120\", \"sleep_ms\": \"40\", \"checkpoint_every\": \"10\", \"stuck_at_round\": \"15\"}",
         ", \"resources\": {\"workers\": 2}"));
     awaitLog("cluster-stuck", "rank 1 is stuck at round 15", 120);
+    // nothing orders rank 0's lines before rank 1's: wait for the line the test reads, not for its neighbour
+    awaitLog("cluster-stuck", "rank 0 runs on executor", 60);
     String log = runner.store().readLog("cluster-stuck").orElseThrow();
     int rank0 = workerOf(log, 0);
     int stuck = workerOf(log, 1);

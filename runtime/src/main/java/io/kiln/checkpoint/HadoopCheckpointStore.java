@@ -2,7 +2,7 @@ package io.kiln.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.kiln.barrier.HadoopConf;
-import io.kiln.job.Json;
+import io.kiln.record.Json;
 import io.kiln.spi.CheckpointIdentity;
 import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.KilnException;

@@ -1,8 +1,8 @@
 package io.kiln.cli;
 
-import io.kiln.job.AwsTime;
-import io.kiln.job.JobRecord;
-import io.kiln.job.Json;
+import io.kiln.record.AwsTime;
+import io.kiln.record.JobRecord;
+import io.kiln.record.Json;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;

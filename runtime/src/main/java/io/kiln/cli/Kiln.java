@@ -1,6 +1,6 @@
 package io.kiln.cli;
 
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.runner.TrainingJobRunner;
 import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import picocli.CommandLine;

@@ -1,6 +1,6 @@
 package io.kiln.cli;
 
-import io.kiln.job.KilnConf;
+import io.kiln.runner.KilnConf;
 import io.kiln.storage.S3Settings;
 import java.io.IOException;
 import java.io.Reader;

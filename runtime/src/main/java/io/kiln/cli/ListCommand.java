@@ -1,7 +1,7 @@
 package io.kiln.cli;
 
-import io.kiln.job.AwsTime;
-import io.kiln.job.JobRecord;
+import io.kiln.record.AwsTime;
+import io.kiln.record.JobRecord;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.kiln.cli;
 
-import io.kiln.job.JobStore;
+import io.kiln.record.JobStore;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package io.kiln.cli;
 
-import io.kiln.job.JobListener;
-import io.kiln.job.SecondaryStatus;
+import io.kiln.runner.JobListener;
+import io.kiln.record.SecondaryStatus;
 import java.io.PrintWriter;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;

@@ -1,7 +1,7 @@
 package io.kiln.cli;
 
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobStore;
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobStore;
 import io.kiln.spi.KilnException;
 import java.time.Instant;
 

@@ -1,7 +1,7 @@
 package io.kiln.cli;
 
-import io.kiln.job.JobResult;
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;

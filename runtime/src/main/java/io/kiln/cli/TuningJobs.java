@@ -1,8 +1,8 @@
 package io.kiln.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kiln.job.JobStore;
-import io.kiln.job.RecordStore;
+import io.kiln.record.JobStore;
+import io.kiln.record.RecordStore;
 import java.time.Instant;
 import java.util.List;
 
@@ -25,7 +25,7 @@ final class TuningJobs {
       return null;
     }
     try {
-      return io.kiln.job.AwsTime.parse(t);
+      return io.kiln.record.AwsTime.parse(t);
     } catch (RuntimeException e) {
       return null;
     }

@@ -1,9 +1,9 @@
 package io.kiln.bench;
 
-import io.kiln.job.Algorithms;
-import io.kiln.job.JobResult;
-import io.kiln.job.JobStore;
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.runner.Algorithms;
+import io.kiln.runner.JobResult;
+import io.kiln.record.JobStore;
+import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.JobBuilder;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelRequirement;

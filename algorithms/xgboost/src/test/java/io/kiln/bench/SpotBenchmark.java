@@ -2,9 +2,9 @@ package io.kiln.bench;
 
 import io.kiln.barrier.HadoopConf;
 import io.kiln.checkpoint.HadoopCheckpointStore;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobResult;
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.record.JobRecord;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.JobBuilder;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.testing.LocalCluster;

@@ -1,7 +1,7 @@
 package io.kiln.bench;
 
-import io.kiln.job.JobResult;
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.JobBuilder;
 import io.kiln.testing.S3Files;
 import java.io.BufferedWriter;

@@ -2,7 +2,7 @@ package io.kiln.tuning.cli;
 
 import io.kiln.cli.CommonOptions;
 import io.kiln.cli.KilnSettings;
-import io.kiln.job.Json;
+import io.kiln.record.Json;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.tuning.driver.TuningRecord;

@@ -4,7 +4,7 @@ import io.kiln.cli.CommonOptions;
 import io.kiln.cli.Kiln;
 import io.kiln.cli.KilnSettings;
 import io.kiln.cli.Sessions;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.spi.KilnException;
 import io.kiln.tuning.driver.TuningJobRunner;
 import io.kiln.tuning.driver.TuningListener;

@@ -5,17 +5,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kiln.barrier.HadoopConf;
 import io.kiln.checkpoint.HadoopCheckpointStore;
-import io.kiln.job.Algorithms;
-import io.kiln.job.JobListener;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobRecords;
-import io.kiln.job.JobResult;
-import io.kiln.job.KilnConf;
-import io.kiln.job.Heartbeat;
-import io.kiln.job.Lease;
-import io.kiln.job.Preflight;
-import io.kiln.job.TrainingJobRunner;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.runner.Algorithms;
+import io.kiln.runner.JobListener;
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobRecords;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.KilnConf;
+import io.kiln.record.Heartbeat;
+import io.kiln.record.Lease;
+import io.kiln.runner.Preflight;
+import io.kiln.runner.TrainingJobRunner;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.CheckpointSpec;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.CheckpointStore;
@@ -776,7 +776,7 @@ public final class TuningJobRunner {
       objectives.put("Failed", count(x -> x.objective == null && x.state != TrialState.RUNNING));
       ObjectNode completion = f.objectNode().put("NumberOfTrainingJobsObjectiveNotImproving", notImproving());
       if (convergenceTime != null) {
-        completion.put("ConvergenceDetectedTime", io.kiln.job.AwsTime.format(convergenceTime));
+        completion.put("ConvergenceDetectedTime", io.kiln.record.AwsTime.format(convergenceTime));
       }
       ObjectNode consumed = f.objectNode().put("RuntimeInSeconds",
           Math.max(1, Duration.between(created, endTime == null ? Instant.now() : endTime).getSeconds()));
@@ -820,10 +820,10 @@ public final class TuningJobRunner {
       n.put("TrainingJobName", name);
       n.put("TuningJobName", tuningJob);
       if (createdAt != null) {
-        n.put("CreationTime", io.kiln.job.AwsTime.format(createdAt));
+        n.put("CreationTime", io.kiln.record.AwsTime.format(createdAt));
       }
       if (end != null) {
-        n.put("TrainingEndTime", io.kiln.job.AwsTime.format(end));
+        n.put("TrainingEndTime", io.kiln.record.AwsTime.format(end));
       }
       n.put("TrainingJobStatus", status.name());
       ObjectNode hp = n.putObject("TunedHyperParameters");

@@ -1,6 +1,6 @@
 package io.kiln.tuning.driver;
 
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.record.TrainingJobStatus;
 
 /**
  * SageMaker's HyperParameterTuningJobStatus. Its values are those of TrainingJobStatus, and so

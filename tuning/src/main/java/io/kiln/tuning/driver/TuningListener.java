@@ -1,6 +1,6 @@
 package io.kiln.tuning.driver;
 
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.record.TrainingJobStatus;
 import java.util.Map;
 
 /** Follows a tuning job from its driver, e.g. for the CLI's output. */

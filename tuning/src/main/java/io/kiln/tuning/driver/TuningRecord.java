@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kiln.job.Heartbeat;
+import io.kiln.record.Heartbeat;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.kiln.tuning.driver;
 
-import io.kiln.job.JobStore;
-import io.kiln.job.RecordStore;
+import io.kiln.record.JobStore;
+import io.kiln.record.RecordStore;
 import io.kiln.storage.Store;
 import java.util.List;
 import java.util.Optional;

@@ -2,12 +2,12 @@ package io.kiln.tuning.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kiln.job.Algorithms;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobStore;
-import io.kiln.job.KilnConf;
-import io.kiln.job.TrainingJobRunner;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.runner.Algorithms;
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobStore;
+import io.kiln.runner.KilnConf;
+import io.kiln.runner.TrainingJobRunner;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;

@@ -3,12 +3,12 @@ package io.kiln.tuning.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kiln.job.Algorithms;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobStore;
-import io.kiln.job.KilnConf;
-import io.kiln.job.SecondaryStatus;
-import io.kiln.job.TrainingJobRunner;
+import io.kiln.runner.Algorithms;
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobStore;
+import io.kiln.runner.KilnConf;
+import io.kiln.record.SecondaryStatus;
+import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spi.KilnException;
 import io.kiln.testing.CountingAlgorithm;
 import io.kiln.testing.OrphanDriver;

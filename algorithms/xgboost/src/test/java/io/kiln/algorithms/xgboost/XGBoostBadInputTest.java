@@ -2,9 +2,9 @@ package io.kiln.algorithms.xgboost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kiln.job.JobResult;
-import io.kiln.job.TrainingJobRunner;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.TrainingJobRunner;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.SpecReader;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;

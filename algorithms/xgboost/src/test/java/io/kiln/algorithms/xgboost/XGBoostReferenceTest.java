@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobResult;
-import io.kiln.job.TrainingJobRunner;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.record.JobRecord;
+import io.kiln.runner.JobResult;
+import io.kiln.runner.TrainingJobRunner;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.SpecReader;
 import io.kiln.testing.ReferencePython;
 import io.kiln.testing.S3Files;

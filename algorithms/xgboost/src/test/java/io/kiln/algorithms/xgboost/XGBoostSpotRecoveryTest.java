@@ -2,12 +2,12 @@ package io.kiln.algorithms.xgboost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kiln.job.JobListener;
-import io.kiln.job.JobRecord;
-import io.kiln.job.JobResult;
-import io.kiln.job.SecondaryStatus;
-import io.kiln.job.TrainingJobRunner;
-import io.kiln.job.TrainingJobStatus;
+import io.kiln.runner.JobListener;
+import io.kiln.record.JobRecord;
+import io.kiln.runner.JobResult;
+import io.kiln.record.SecondaryStatus;
+import io.kiln.runner.TrainingJobRunner;
+import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.testing.LocalCluster;

@@ -1,0 +1,151 @@
+package io.kiln.record;
+
+import io.kiln.spi.KilnException;
+import io.kiln.storage.Store;
+import io.kiln.storage.Uris;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.hadoop.fs.FileStatus;
+
+/**
+ * The one store of job records, for training and tuning jobs alike: under a job root on any Hadoop
+ * filesystem, {@code <root>/<folder>/<name>/record.json} with {@code job.log}, the lease ({@link
+ * Lease}) and, when someone asked, {@code stop-request.json} beside it. Records are written whole
+ * (see {@link Store}); a new job's record is created exclusively.
+ *
+ * @param <R> the record type, read and written as JSON
+ */
+public final class RecordStore<R> {
+  private final String root;
+  private final Store store;
+  private final String folder;
+  private final Kind kind;
+  private final Class<R> type;
+  private final Function<R, String> nameOf;
+  private final Function<R, Instant> createdOf;
+
+  /**
+   * A store of one kind of record.
+   *
+   * @param root the job root, as a Hadoop URI
+   * @param folder the kind's folder under the root ({@code training-jobs}, {@code tuning-jobs})
+   * @param kind the kind for messages and the command that describes it ({@code training job},
+   *     {@code describe})
+   * @param nameOf a record's name
+   * @param createdOf a record's creation time (may be null), for listing newest first
+   */
+  public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
+      Function<R, Instant> createdOf) {
+    this.root = root;
+    this.store = store;
+    this.folder = folder;
+    this.kind = kind;
+    this.type = type;
+    this.nameOf = nameOf;
+    this.createdOf = createdOf;
+  }
+
+  /**
+   * A kind of record for messages.
+   *
+   * @param name e.g. {@code training job}
+   * @param describeCommand the CLI command that shows one, e.g. {@code describe}
+   */
+  public record Kind(String name, String describeCommand) {}
+
+  public String root() {
+    return root;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  /** The record's directory, ending in {@code /}. */
+  public String directory(String name) {
+    return Uris.join(root, folder, name) + "/";
+  }
+
+  private String what() {
+    return kind.name();
+  }
+
+  private String command() {
+    return kind.describeCommand();
+  }
+
+  /**
+   * Creates a new record; exactly one of several creators of the same name wins where the filesystem
+   * has an exclusive create.
+   *
+   * @throws KilnException USER (ResourceInUse) when a record of that name exists
+   */
+  public void create(R record) {
+    String name = nameOf.apply(record);
+    if (!store.createIfAbsent(directory(name) + "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8))) {
+      throw KilnException.user("ResourceInUse: a " + what() + " named '" + name + "' already exists in " + root
+          + "; choose another name (see 'kiln " + command() + " " + name + "')");
+    }
+  }
+
+  public void save(R record) {
+    store.writeText(directory(nameOf.apply(record)) + "record.json", Json.write(record));
+  }
+
+  public Optional<R> load(String name) {
+    return store.readText(directory(name) + "record.json").map(s -> Json.read(s, type, what() + " record of " + name));
+  }
+
+  public boolean exists(String name) {
+    return store.exists(directory(name) + "record.json");
+  }
+
+  /** Every record, newest first. */
+  public List<R> list() {
+    List<R> out = new ArrayList<>();
+    for (FileStatus s : store.list(Uris.join(root, folder) + "/")) {
+      if (s.isDirectory()) {
+        load(s.getPath().getName()).ifPresent(out::add);
+      }
+    }
+    out.sort(Comparator.comparing(createdOf, Comparator.nullsLast(Comparator.reverseOrder())));
+    return out;
+  }
+
+  /** Asks the job's driver, from any process, to stop it. */
+  public void requestStop(String name, String reason) {
+    store.writeText(directory(name) + "stop-request.json", Json.write(new StopRequest(Instant.now(), reason)));
+  }
+
+  public Optional<StopRequest> stopRequest(String name) {
+    return store.readText(directory(name) + "stop-request.json")
+        .map(s -> Json.read(s, StopRequest.class, "stop request of " + name));
+  }
+
+  public void clearStopRequest(String name) {
+    store.delete(directory(name) + "stop-request.json", false);
+  }
+
+  public void writeLog(String name, String text) {
+    store.writeText(directory(name) + "job.log", text);
+  }
+
+  public Optional<String> readLog(String name) {
+    return store.readText(directory(name) + "job.log");
+  }
+
+  /**
+   * A request, from another process, that a job stop.
+   *
+   * @param requestTime when it was asked
+   * @param reason why, as the user said it
+   */
+  public record StopRequest(
+      @com.fasterxml.jackson.annotation.JsonProperty("RequestTime") Instant requestTime,
+      @com.fasterxml.jackson.annotation.JsonProperty("Reason") String reason) {}
+}

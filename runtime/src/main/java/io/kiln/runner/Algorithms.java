@@ -1,0 +1,71 @@
+package io.kiln.runner;
+
+import io.kiln.spec.AlgorithmSpec;
+import io.kiln.spec.Names;
+import io.kiln.spi.Algorithm;
+import io.kiln.spi.KilnException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+
+/** The built-in algorithms on the classpath, found through {@link ServiceLoader}. */
+public final class Algorithms {
+  private final List<Algorithm<?>> all;
+
+  public Algorithms(List<Algorithm<?>> all) {
+    this.all = List.copyOf(all);
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  public static Algorithms load() {
+    List<Algorithm<?>> found = new ArrayList<>();
+    for (Algorithm a : ServiceLoader.load(Algorithm.class, Algorithms.class.getClassLoader())) {
+      found.add(a);
+    }
+    return new Algorithms(found);
+  }
+
+  public List<String> names() {
+    return all.stream().map(Algorithm::name).sorted().toList();
+  }
+
+  /**
+   * Refuses an objective metric that {@code job}'s algorithm cannot emit with the job's
+   * hyperparameters and channels (a tuning job's objective, checked when its request is read).
+   *
+   * @param field how the user wrote the field, for the message
+   * @throws KilnException USER naming the metric and the ones the algorithm can emit
+   */
+  public void checkObjective(io.kiln.spec.TrainingJobSpec job, String metric, String field) {
+    Algorithm<?> algorithm = resolve(job.algorithm());
+    java.util.Set<String> channels = new java.util.LinkedHashSet<>();
+    job.channels().forEach(c -> channels.add(c.name()));
+    List<String> emitted = algorithm.metrics(job.hyperparameters(), channels).stream()
+        .map(io.kiln.spi.MetricDescriptor::name).toList();
+    if (!emitted.contains(metric)) {
+      throw KilnException.user(field + " '" + metric + "' is not a metric " + algorithm.name() + " emits with the "
+          + "job's channels (" + String.join(", ", channels) + ")"
+          + (Names.suggestion(metric, emitted).isEmpty() ? "." : Names.suggestion(metric, emitted))
+          + " It emits: " + String.join(", ", emitted));
+    }
+  }
+
+  /** The algorithm a job names, by its Kiln name or its SageMaker image repository. */
+  public Algorithm<?> resolve(AlgorithmSpec spec) {
+    String wanted = spec.name().toLowerCase(Locale.ROOT);
+    for (Algorithm<?> a : all) {
+      if (a.name().equals(wanted) || a.imageRepositories().contains(wanted)) {
+        return a;
+      }
+    }
+    String shown = spec.trainingImage() != null ? "TrainingImage '" + spec.trainingImage() + "' (repository '"
+        + spec.name() + "')" : "'" + spec.name() + "'";
+    List<String> candidates = new ArrayList<>(names());
+    all.forEach(a -> candidates.addAll(a.imageRepositories()));
+    String suggestion = Names.suggestion(spec.name(), candidates);
+    throw KilnException.user("Unknown algorithm " + shown + (suggestion.isEmpty() ? "." : suggestion)
+        + " Available built-in algorithms: " + (names().isEmpty() ? "(none on the classpath)"
+        : String.join(", ", names())));
+  }
+}

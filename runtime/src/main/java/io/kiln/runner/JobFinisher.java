@@ -1,0 +1,182 @@
+package io.kiln.runner;
+
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobStore;
+import io.kiln.record.SecondaryStatus;
+import io.kiln.record.TrainingJobStatus;
+import io.kiln.spi.Algorithm;
+import io.kiln.spi.CheckpointIdentity;
+import io.kiln.spi.CheckpointStore;
+import io.kiln.spi.ErrorType;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.TrainingOutcome;
+import io.kiln.storage.Uris;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Ends a training job: publishes its outputs (Uploading), records final metrics, times and billing,
+ * and writes the terminal status (Completed, Stopped with the model so far, or Failed with
+ * SageMaker's FailureReason). Also ends a job stopped while no training ran, with the model of its
+ * newest own checkpoint.
+ */
+final class JobFinisher {
+  private final JobStore store;
+  private final RunningJob job;
+  private final Billing billing;
+  private final String artifact;
+  private String outputArchive;
+  private boolean artifactWritten;
+
+  JobFinisher(JobStore store, RunningJob job, Billing billing) {
+    this.store = store;
+    this.job = job;
+    this.billing = billing;
+    this.artifact = Uris.join(job.spec().outputPath(), job.spec().name(), "output", "model.tar.gz");
+  }
+
+  /** Where the job's model.tar.gz goes. */
+  String artifact() {
+    return artifact;
+  }
+
+  /** Uploading, then Completed (or Stopped, keeping the model): the model and output archives, final metrics. */
+  JobResult trained(TrainingOutcome outcome, JobOutputs.Staged staged, Path modelDirectory) {
+    job.log("Training ended after " + outcome.roundsCompleted() + " round(s)"
+        + (outcome.stoppedEarly() ? " (stopped early)" : ""));
+    job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
+    JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log);
+    artifactWritten = true;
+    outputArchive = JobOutputs.publishOutput(store.store(), staged,
+        Uris.join(job.spec().outputPath(), job.spec().name(), "output", JobOutputs.OUTPUT_ARCHIVE)).orElse(null);
+    if (outputArchive != null) {
+      job.log("Wrote " + outputArchive + " from rank 0's output/data directory");
+    }
+    Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
+    finals.putAll(job.definedMetrics());
+    Instant end = Instant.now();
+    List<JobRecord.MetricData> metricData = finals.entrySet().stream()
+        .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), end)).toList();
+    int rounds = outcome.roundsCompleted();
+    job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact)).finalMetrics(metricData)
+        .kiln(r.kilnBuilder().roundsCompleted(rounds).build()).build());
+    return finish(artifact, true);
+  }
+
+  /** Ends a job that was stopped with no training running: the model is the newest own checkpoint's. */
+  JobResult fromCheckpoint(Algorithm<?> algorithm, CheckpointStore checkpoints, CheckpointIdentity identity)
+      throws IOException {
+    if (job.stopReason() != SecondaryStatus.Failed && job.record().secondaryStatus() != SecondaryStatus.Stopping) {
+      job.transition(SecondaryStatus.Stopping, job.stopMessage());
+    }
+    Optional<CheckpointStore.Info> latest = checkpoints == null ? Optional.empty()
+        : JobCheckpoints.own(checkpoints, identity);
+    if (latest.isPresent() && job.stopReason() != SecondaryStatus.Failed) {
+      Path dir = Files.createTempDirectory("kiln-model-" + job.spec().name() + "-");
+      Path state = Files.createTempDirectory("kiln-checkpoint-" + job.spec().name() + "-");
+      try {
+        if (checkpoints.restore(latest.get(), state) && algorithm.modelFromCheckpoint(state, dir)) {
+          job.transition(SecondaryStatus.Uploading, "Uploading the model of the checkpoint after round "
+              + latest.get().round());
+          ModelArchive.write(dir, store.store(), artifact);
+          int round = latest.get().round();
+          job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact))
+              .kiln(r.kilnBuilder().roundsCompleted(round).build()).build());
+          return finish(artifact, true);
+        }
+      } finally {
+        deleteQuietly(dir);
+        deleteQuietly(state);
+      }
+    }
+    return finish(null, false);
+  }
+
+  private JobResult finish(String artifact, boolean trained) {
+    Instant end = Instant.now();
+    SecondaryStatus finalStatus = job.stopReason() == null ? SecondaryStatus.Completed : job.stopReason();
+    String message = job.stopReason() == null ? "Training job completed"
+        : job.stopMessage() + (trained ? "; the model so far was kept" : "");
+    if (finalStatus == SecondaryStatus.Failed) {
+      return failed(new KilnException(ErrorType.CAPACITY, job.stopMessage()), 1);
+    }
+    job.update(r -> {
+      JobRecord.Builder b = times(r, end);
+      if (finalStatus != SecondaryStatus.Completed) {
+        b.failureReason(message);
+      }
+      return b.build();
+    });
+    job.transition(finalStatus, message, end);
+    JobRecord r = job.record();
+    return new JobResult(r.trainingJobName(), r.trainingJobStatus(), r.secondaryStatus(), r.failureReason(),
+        artifact, r.trainingJobStatus().exitCode(), null);
+  }
+
+  /**
+   * Fails the job with {@code e}'s FailureReason; removes the archives this job already published,
+   * so a failed job leaves no model.
+   */
+  JobResult failed(KilnException e, int exitCode) {
+    if (artifactWritten) {
+      store.store().delete(artifact, false);
+    }
+    if (outputArchive != null) {
+      store.store().delete(outputArchive, false);
+    }
+    String reason = failureReason(e);
+    Instant end = Instant.now();
+    job.log("ERROR " + reason);
+    if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY) {
+      job.log("ERROR cause: " + stackTrace(e));
+    }
+    job.update(r -> times(r, end).failureReason(reason).build());
+    job.transition(SecondaryStatus.Failed, reason, end);
+    return new JobResult(job.spec().name(), TrainingJobStatus.Failed, SecondaryStatus.Failed, reason, null, exitCode,
+        e.type());
+  }
+
+  private JobRecord.Builder times(JobRecord r, Instant end) {
+    JobRecord.Builder b = r.toBuilder().trainingEndTime(end);
+    if (r.trainingStartTime() != null) {
+      long seconds = RunningJob.seconds(r.trainingStartTime(), end);
+      b.trainingTime(seconds).billableTime(billing.billableSeconds(seconds))
+          .kiln(r.kilnBuilder().billing(billing.toJson(seconds, r.kiln().workers())).build());
+    }
+    return b;
+  }
+
+  /**
+   * SageMaker's FailureReason for {@code e}: its error code ({@link JobResult#errorCode}), a colon,
+   * and the first 1024 characters in all of the message.
+   */
+  static String failureReason(KilnException e) {
+    String reason = JobResult.errorCode(e.type()) + ": " + String.valueOf(e.getMessage()).strip();
+    return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+  }
+
+  private static String stackTrace(Throwable e) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(w));
+    return w.toString();
+  }
+
+  static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp directory; the OS cleans what is left
+    }
+  }
+}

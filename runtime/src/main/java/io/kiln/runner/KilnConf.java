@@ -1,0 +1,56 @@
+package io.kiln.runner;
+
+import io.kiln.record.Heartbeat;
+import io.kiln.record.JobStore;
+import org.apache.spark.SparkConf;
+
+/** Kiln's own settings, read from the Spark conf ({@code spark.kiln.*}). */
+public final class KilnConf {
+  /** Where job records live. */
+  public static final String JOB_ROOT = "spark.kiln.job-root";
+  public static final String JOB_ROOT_DEFAULT = JobStore.DEFAULT_ROOT;
+  /** Seconds between driver heartbeats (and record saves). */
+  public static final String HEARTBEAT_INTERVAL = "spark.kiln.heartbeat.interval-seconds";
+  public static final long HEARTBEAT_INTERVAL_DEFAULT = 10;
+  /** Seconds without a heartbeat after which a job's driver counts as lost; 0: max(30, 3 intervals). */
+  public static final String HEARTBEAT_LAPSE = "spark.kiln.heartbeat.lapse-seconds";
+  public static final long HEARTBEAT_LAPSE_DEFAULT = 0;
+  /** How long preflight waits for executors to register enough task slots. */
+  public static final String SLOT_WAIT = "spark.kiln.preflight.slot-wait-seconds";
+  public static final long SLOT_WAIT_DEFAULT = 60;
+  /** Host the driver's control server binds to; default spark.driver.host. */
+  public static final String CONTROL_HOST = "spark.kiln.control.host";
+  /** Whether preflight probes S3 before work (off only for tests of the probe's absence). */
+  public static final String STORAGE_PROBE = "spark.kiln.preflight.storage-probe";
+  public static final boolean STORAGE_PROBE_DEFAULT = true;
+
+  private final SparkConf conf;
+
+  public KilnConf(SparkConf conf) {
+    this.conf = conf;
+  }
+
+  public String jobRoot() {
+    return conf.get(JOB_ROOT, JOB_ROOT_DEFAULT);
+  }
+
+  public long heartbeatIntervalSeconds() {
+    return Math.max(1, conf.getLong(HEARTBEAT_INTERVAL, HEARTBEAT_INTERVAL_DEFAULT));
+  }
+
+  public long heartbeatLapseSeconds() {
+    return Heartbeat.lapseSeconds(conf.getLong(HEARTBEAT_LAPSE, HEARTBEAT_LAPSE_DEFAULT), heartbeatIntervalSeconds());
+  }
+
+  public long slotWaitSeconds() {
+    return conf.getLong(SLOT_WAIT, SLOT_WAIT_DEFAULT);
+  }
+
+  public String controlHost() {
+    return conf.get(CONTROL_HOST, conf.get("spark.driver.host", "127.0.0.1"));
+  }
+
+  public boolean storageProbe() {
+    return conf.getBoolean(STORAGE_PROBE, STORAGE_PROBE_DEFAULT);
+  }
+}

@@ -1,0 +1,334 @@
+package io.kiln.runner;
+
+import io.kiln.record.JobRecord;
+import io.kiln.record.JobStore;
+import io.kiln.record.SecondaryStatus;
+import io.kiln.record.TrainingJobStatus;
+import io.kiln.spec.MetricDefinition;
+import io.kiln.spec.TrainingJobSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's live state of one job: its record, its log, and what has been asked of it (stop,
+ * checkpoint). Several threads touch it (the runner, the heartbeat, the control server); every
+ * change goes through one lock, and the store sees whole records.
+ */
+final class RunningJob {
+  private static final Logger LOG = LoggerFactory.getLogger("io.kiln.job");
+
+  private final JobStore store;
+  private final TrainingJobSpec spec;
+  private final JobListener listener;
+  private final StringBuilder log = new StringBuilder();
+  private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
+  private final Map<String, Integer> definedSteps = new java.util.HashMap<>();
+  private JobRecord record;
+  private boolean dirty;
+  private final Object saveLock = new Object();
+  private volatile SecondaryStatus stopReason;
+  private volatile String stopMessage;
+  private volatile boolean checkpointRequested;
+  private long checkpointRequestCount;
+  private final Map<Integer, Long> checkpointRequests = new java.util.HashMap<>();
+  private volatile int plannedRounds;
+  private volatile boolean fenced;
+  private double waitedSeconds;
+  private Instant waitingSince;
+
+  RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
+    this.store = store;
+    this.spec = spec;
+    this.record = record;
+    this.listener = listener;
+  }
+
+  synchronized JobRecord record() {
+    return record;
+  }
+
+  TrainingJobSpec spec() {
+    return spec;
+  }
+
+  synchronized void update(UnaryOperator<JobRecord> change) {
+    record = change.apply(record).toBuilder().lastModifiedTime(Instant.now()).build();
+    dirty = true;
+  }
+
+  /** Moves to a new secondary status: closes the open transition, opens the new one, saves. */
+  Instant transition(SecondaryStatus status, String message) {
+    return transition(status, message, Instant.now());
+  }
+
+  Instant transition(SecondaryStatus status, String message, Instant now) {
+    synchronized (this) {
+      appendTransition(status, message, now);
+    }
+    announce(status, message);
+    return now;
+  }
+
+  /**
+   * Asks training to stop at the next round boundary and records the Stopping transition in the
+   * same step, so no later transition (Uploading, Stopped) can be recorded before it. The first
+   * reason asked wins; returns false when a stop was already under way.
+   */
+  boolean stopWith(SecondaryStatus reason, String message, String stoppingMessage) {
+    synchronized (this) {
+      if (stopReason != null || record.trainingJobStatus().terminal()) {
+        return false;
+      }
+      appendTransition(SecondaryStatus.Stopping, stoppingMessage, Instant.now());
+      stopReason = reason;
+      stopMessage = message;
+    }
+    announce(SecondaryStatus.Stopping, stoppingMessage);
+    return true;
+  }
+
+  private void appendTransition(SecondaryStatus status, String message, Instant now) {
+    List<JobRecord.StatusTransition> ts = new ArrayList<>(record.secondaryStatusTransitions());
+    if (!ts.isEmpty()) {
+      JobRecord.StatusTransition last = ts.get(ts.size() - 1);
+      if (last.endTime() == null) {
+        ts.set(ts.size() - 1, new JobRecord.StatusTransition(last.status(), last.startTime(), now,
+            last.statusMessage()));
+      }
+    }
+    if (!status.primary().terminal()) {
+      ts.add(new JobRecord.StatusTransition(status, now, null, message));
+    } else {
+      ts.add(new JobRecord.StatusTransition(status, now, now, message));
+    }
+    TrainingJobStatus primary = status.primary();
+    record = record.toBuilder().secondaryStatus(status).trainingJobStatus(primary).transitions(ts)
+        .lastModifiedTime(now).build();
+    dirty = true;
+  }
+
+  private void announce(SecondaryStatus status, String message) {
+    log("[" + status + "] " + message);
+    listener.onTransition(status, message);
+    save();
+  }
+
+  void log(String line) {
+    log(line, true);
+  }
+
+  /**
+   * Writes a line to the job log; {@code stream}: a MetricDefinitions match in it is also a live
+   * metric step (false for Kiln's own per-round lines, whose metrics are streamed already).
+   */
+  private void log(String line, boolean stream) {
+    String stamped = Instant.now() + " " + line;
+    synchronized (this) {
+      log.append(stamped).append('\n');
+      dirty = true;
+    }
+    LOG.info("{}: {}", spec.name(), line);
+    if (!spec.metricDefinitions().isEmpty()) {
+      applyMetricDefinitions(line, stream);
+    }
+  }
+
+  /** Something the user should know that did not stop the job: in the log and the record's Notices. */
+  void notice(String message) {
+    synchronized (this) {
+      List<String> notices = new ArrayList<>(record.kiln().notices() == null ? List.of() : record.kiln().notices());
+      if (!notices.contains(message)) {
+        notices.add(message);
+        record = record.toBuilder().kiln(record.kilnBuilder().notices(notices).build()).build();
+        dirty = true;
+      }
+    }
+    log("NOTICE " + message);
+    listener.onNotice(message);
+  }
+
+  /** One round's metrics from rank 0. */
+  void onRound(int round, Map<String, Double> metrics) {
+    Instant now = Instant.now();
+    StringBuilder line = new StringBuilder("[").append(round).append(']');
+    metrics.forEach((k, v) -> line.append('\t').append(k.replace(':', '-')).append(':').append(format(v)));
+    log(line.toString(), false);
+    synchronized (this) {
+      JobRecord.KilnBuilder k = record.kilnBuilder()
+          .addRound(new JobRecord.RoundMetrics(round, now, new LinkedHashMap<>(metrics)))
+          .roundsCompleted(round + 1);
+      record = record.toBuilder().kiln(k.build()).build();
+      dirty = true;
+    }
+    listener.onRound(round, plannedRounds, metrics);
+  }
+
+  /**
+   * Applies the spec's MetricDefinitions to a log line, as SageMaker applies them to the training
+   * container's output: the last value of each metric is a final metric, and with {@code stream}
+   * every value is also a step of the live metric stream (the k-th value of a metric is its step
+   * k), seen by the record's metric history, the progress line and the tuner's early stopping.
+   */
+  private void applyMetricDefinitions(String line, boolean stream) {
+    // SageMaker's regexes see tabs as CloudWatch shows them, '#011'
+    String cloudWatch = line.replace("\t", "#011");
+    for (MetricDefinition d : spec.metricDefinitions()) {
+      for (String candidate : List.of(line, cloudWatch)) {
+        Matcher m = d.pattern().matcher(candidate);
+        if (m.find() && m.groupCount() >= 1 && m.group(1) != null) {
+          try {
+            double v = Double.parseDouble(m.group(1).trim());
+            int step = -1;
+            synchronized (this) {
+              definedMetrics.put(d.name(), v);
+              if (stream) {
+                step = definedSteps.merge(d.name(), 1, Integer::sum) - 1;
+                Map<String, Double> one = new LinkedHashMap<>();
+                one.put(d.name(), v);
+                record = record.toBuilder().kiln(record.kilnBuilder()
+                    .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
+                dirty = true;
+              }
+            }
+            if (stream) {
+              listener.onRound(step, plannedRounds, Map.of(d.name(), v));
+            }
+          } catch (NumberFormatException ignored) {
+            // not a number: SageMaker skips such matches too
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  synchronized Map<String, Double> definedMetrics() {
+    return new LinkedHashMap<>(definedMetrics);
+  }
+
+  /** Marks the start of a wait for capacity (time that is neither training nor billed for spot). */
+  synchronized void beginWait(Instant at) {
+    waitingSince = at;
+  }
+
+  synchronized void endWait(Instant at) {
+    if (waitingSince != null) {
+      waitedSeconds += Duration.between(waitingSince, at).toMillis() / 1000.0;
+      waitingSince = null;
+    }
+  }
+
+  /** Seconds spent waiting for capacity so far, the wait under way included. */
+  synchronized double waitedSeconds(Instant now) {
+    double ongoing = waitingSince == null ? 0 : Duration.between(waitingSince, now).toMillis() / 1000.0;
+    return waitedSeconds + ongoing;
+  }
+
+  void setPlannedRounds(int rounds) {
+    this.plannedRounds = rounds;
+  }
+
+  /** Asks training to stop at the next round boundary; the first reason asked wins. */
+  synchronized boolean requestStop(SecondaryStatus reason, String message) {
+    if (stopReason != null) {
+      return false;
+    }
+    stopReason = reason;
+    stopMessage = message;
+    return true;
+  }
+
+  SecondaryStatus stopReason() {
+    return stopReason;
+  }
+
+  String stopMessage() {
+    return stopMessage;
+  }
+
+  void requestCheckpoint() {
+    synchronized (checkpointRequests) {
+      checkpointRequested = true;
+      checkpointRequestCount++;
+    }
+  }
+
+  boolean takeCheckpointRequest() {
+    synchronized (checkpointRequests) {
+      boolean r = checkpointRequested;
+      checkpointRequested = false;
+      return r;
+    }
+  }
+
+  /**
+   * For a worker that polls: true once for each checkpoint request made since that worker last
+   * polled (requests are counted per job; each worker keeps its own place in the count).
+   */
+  boolean pollCheckpointRequest(int rank) {
+    synchronized (checkpointRequests) {
+      long seen = checkpointRequests.getOrDefault(rank, 0L);
+      checkpointRequests.put(rank, checkpointRequestCount);
+      return checkpointRequestCount > seen;
+    }
+  }
+
+  void heartbeat(Instant now) {
+    synchronized (this) {
+      record = record.toBuilder().kiln(record.kilnBuilder().heartbeatTime(now).build()).build();
+      dirty = true;
+    }
+    save();
+  }
+
+  /**
+   * Steps aside: another driver took the job over. This driver stops training and never writes the
+   * record again.
+   */
+  void fence(String why) {
+    if (!fenced) {
+      LOG.warn("{}: {}; this driver stops writing the job", spec.name(), why);
+    }
+    fenced = true;
+    requestStop(SecondaryStatus.Stopped, why);
+  }
+
+  /** Writes the record and the log if anything changed since the last save. */
+  void save() {
+    // writes happen in snapshot order: the heartbeat thread cannot write an older record over the
+    // runner's newer one (never call save() while holding this object's monitor)
+    synchronized (saveLock) {
+      JobRecord snapshot;
+      String logText;
+      synchronized (this) {
+        if (!dirty || fenced) {
+          return;
+        }
+        snapshot = record;
+        logText = log.toString();
+        dirty = false;
+      }
+      store.save(snapshot);
+      store.writeLog(snapshot.trainingJobName(), logText);
+    }
+  }
+
+  static String format(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    return Float.toString((float) v).replace("E", "e");
+  }
+
+  static long seconds(Instant from, Instant to) {
+    return Math.max(1, (Duration.between(from, to).toMillis() + 999) / 1000);
+  }
+}

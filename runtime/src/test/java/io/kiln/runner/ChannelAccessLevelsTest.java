@@ -1,0 +1,315 @@
+package io.kiln.runner;
+
+import io.kiln.record.JobStore;
+import io.kiln.record.TrainingJobStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.spec.SpecReader;
+import io.kiln.testing.AccessLevelsAlgorithm;
+import io.kiln.testing.AccessLevelsAlgorithm.Epoch;
+import io.kiln.testing.AccessLevelsAlgorithm.Result;
+import io.kiln.testing.S3Files;
+import io.kiln.testing.S3Server;
+import io.kiln.testing.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.GZIPOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every access level of a channel in real jobs (two workers on local Spark, channels on local
+ * files and on the real S3 server), read by {@link AccessLevelsAlgorithm}: rows without labels,
+ * lines, whole objects, a download and every object; each row, line and object is seen by exactly
+ * one worker, and reading a channel again (a second epoch) sends S3 no list request.
+ */
+@Tag("spark")
+@Tag("s3")
+class ChannelAccessLevelsTest {
+  static final String BUCKET = "kiln-access";
+  static SparkSession spark;
+  static Configuration hadoop;
+  static TrainingJobRunner runner;
+  static Path dir;
+
+  @BeforeAll
+  static void start() {
+    S3Server s3 = S3Server.get();
+    s3.bucket(BUCKET);
+    spark = TestSpark.start(s3, Map.of());
+    hadoop = spark.sparkContext().hadoopConfiguration();
+    // the algorithms registered through ServiceLoader, as a job finds them
+    runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(), hadoop),
+        Algorithms.load());
+    dir = TestSpark.tempDir("kiln-access-");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** What the channels written by {@link #writeChannels} hold. */
+  record Expected(List<Double> rowIds, List<Long> lineIds, List<String> imageKeys, Map<String, String> images,
+      Map<String, String> downloads, List<String> downloadOrder, Map<String, String> model) {}
+
+  @Test
+  void everyAccessLevelSeesEachRecordExactlyOnceAcrossTwoWorkers() {
+    String root = local("local-data");
+    Expected expected = writeChannels(root);
+
+    List<Result> results = run("access-local", root);
+
+    assertExactlyOnce(results, expected, 2);
+    assertThat(results).allSatisfy(r -> assertThat(r.epochs()).allSatisfy(e -> {
+      assertThat(e.listRequestsBefore()).isEqualTo(-1); // no channel on s3a
+    }));
+  }
+
+  @Test
+  void onS3EveryRecordIsSeenOnceAndASecondEpochSendsNoListRequest() {
+    String root = "s3a://" + BUCKET + "/data/";
+    Expected expected = writeChannels(root);
+
+    List<Result> results = run("access-s3", "s3://" + BUCKET + "/data/");
+
+    assertExactlyOnce(results, expected, 2);
+    for (Result r : results) {
+      Epoch first = r.epochs().get(0);
+      Epoch second = r.epochs().get(1);
+      // the driver listed the channels through the same (cached) s3a filesystem: the statistic is live
+      assertThat(first.listRequestsBefore()).as("rank %d: list requests before reading", r.rank()).isPositive();
+      assertThat(first.listRequestsAfter()).as("rank %d: list requests after epoch 1", r.rank())
+          .isEqualTo(first.listRequestsBefore());
+      assertThat(second.listRequestsAfter()).as("rank %d: list requests during epoch 2", r.rank())
+          .isEqualTo(second.listRequestsBefore());
+    }
+  }
+
+  @Test
+  void aLineTheAlgorithmRefusesFailsTheJobAsAUserErrorNamingObjectAndLine() {
+    String root = local("bad-line");
+    S3Files.write(hadoop, root + "lines/a.jsonl", List.of("{\"id\": 1}", "{\"id\": 2}"));
+    S3Files.write(hadoop, root + "lines/b.jsonl", List.of("{\"id\": 3}", "", "{\"di\": 4}"));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-bad-line",
+        channel("lines", root + "lines/", "application/jsonlines", "None")), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).startsWith("ClientError: Channel 'lines': file:")
+        .endsWith("/bad-line/lines/b.jsonl line 3: 'id' must be a whole number; write {\"id\": 1}");
+  }
+
+  @Test
+  void aLineTheAlgorithmFailsOnIsAnAlgorithmError() {
+    String root = local("crash-line");
+    S3Files.write(hadoop, root + "lines/a.jsonl", List.of("{\"id\": 1}", "{\"crash\": true}", "{\"id\": 3}"));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-crash",
+        channel("lines", root + "lines/", "application/jsonlines", "None")).replace("\"workers\": 2",
+        "\"workers\": 1"), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("AlgorithmError: Channel 'lines': file:")
+        .endsWith("/crash-line/lines/a.jsonl line 2: the algorithm failed on the line: "
+            + "java.lang.IllegalStateException: crashed on a line as asked");
+  }
+
+  @Test
+  void rowsWithoutLabelsAreRefusedToAnAlgorithmThatAsksForLabels() {
+    String root = local("no-labels");
+    S3Files.write(hadoop, root + "rows/a.csv", List.of("1,2", "3,4", "5,6", "7,8"));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-label-size",
+        channel("rows", root + "rows/", "text/csv; label_size=0", "None")).replace("\"epochs\": \"2\"",
+        "\"epochs\": \"1\", \"rows_label_size\": \"1\""), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'rows' has content type text/csv;label_size=0 (rows "
+        + "without a label), but this algorithm learns from a label in the first column; put the label first and "
+        + "remove label_size=0");
+  }
+
+  /** Runs the access-levels algorithm for two epochs on every channel under {@code root}; its workers' results. */
+  private static List<Result> run(String name, String root) {
+    String spec = spec(name,
+        channel("rows", root + "rows/", "text/csv;label_size=0", "None"),
+        channel("lines", root + "lines/", "application/x-jsonlines", "None"),
+        channel("images", root + "images/", "application/x-image", "None"),
+        channel("files", root + "files/", null, "Gzip"),
+        channel("model", root + "model/", null, "None"));
+    JobResult result = runner.run(SpecReader.readTrainingJob(spec, "test"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    List<Result> results = AccessLevelsAlgorithm.results(S3Files.untar(S3Files.read(hadoop,
+        result.modelArtifacts())));
+    assertThat(results).extracting(Result::rank).containsExactly(0, 1);
+    assertThat(results).allSatisfy(r -> assertThat(r.epochs()).hasSize(2));
+    assertThat(runner.store().readLog(name).orElseThrow())
+        .contains("Channel rows: 3 object(s), ", " bytes, text/csv;label_size=0, FullyReplicated")
+        .contains("Channel images: 9 object(s), ", " bytes, application/x-image, FullyReplicated");
+    return results;
+  }
+
+  /**
+   * Each epoch of each worker read a share of the rows and lines; the shares, in rank order, are the
+   * whole channel in order, each record once; both epochs read the same; whole objects were dealt
+   * out as object i to worker i mod workers.
+   */
+  private static void assertExactlyOnce(List<Result> results, Expected expected, int workers) {
+    for (int e = 0; e < 2; e++) {
+      List<Double> rows = new ArrayList<>();
+      List<Long> lines = new ArrayList<>();
+      Map<String, String> images = new TreeMap<>();
+      for (Result r : results) {
+        Epoch epoch = r.epochs().get(e);
+        assertThat(epoch.rowIds()).as("rank %d's rows", r.rank()).isNotEmpty();
+        assertThat(epoch.lineIds()).as("rank %d's lines", r.rank()).isNotEmpty();
+        assertThat(epoch.rowLabels()).as("rows read without labels").isNull();
+        assertThat(epoch.rowColumns()).as("every column a feature").isEqualTo(3);
+        assertThat(epoch).as("rank %d: epoch %d reads what epoch 1 read", r.rank(), e + 1)
+            .isEqualTo(new Epoch(r.epochs().get(0).rowIds(), null, 3, r.epochs().get(0).lineIds(),
+                r.epochs().get(0).images(), epoch.listRequestsBefore(), epoch.listRequestsAfter()));
+        rows.addAll(epoch.rowIds());
+        lines.addAll(epoch.lineIds());
+        for (Map.Entry<String, String> i : epoch.images().entrySet()) {
+          assertThat(images.put(i.getKey(), i.getValue())).as("image %s read twice", i.getKey()).isNull();
+        }
+        List<String> mine = new ArrayList<>();
+        for (int i = r.rank(); i < expected.imageKeys().size(); i += workers) {
+          mine.add(expected.imageKeys().get(i));
+        }
+        assertThat(epoch.images().keySet()).as("rank %d's images", r.rank()).containsExactlyElementsOf(mine);
+      }
+      assertThat(rows).containsExactlyElementsOf(expected.rowIds());
+      assertThat(lines).containsExactlyElementsOf(expected.lineIds());
+      assertThat(images).isEqualTo(expected.images());
+    }
+    Map<String, String> downloads = new TreeMap<>();
+    for (Result r : results) {
+      List<String> mine = new ArrayList<>();
+      for (int i = r.rank(); i < expected.downloadOrder().size(); i += workers) {
+        mine.add(expected.downloadOrder().get(i));
+      }
+      assertThat(r.downloaded().keySet()).as("rank %d's downloads", r.rank()).containsExactlyInAnyOrderElementsOf(mine);
+      downloads.putAll(r.downloaded());
+      assertThat(r.model()).as("rank %d sees every model object", r.rank()).isEqualTo(expected.model());
+    }
+    assertThat(downloads).isEqualTo(expected.downloads());
+  }
+
+  /**
+   * Writes the channels under {@code root} (a directory URI ending in /) through its Hadoop
+   * filesystem, so S3 data goes in through the S3 API.
+   */
+  private static Expected writeChannels(String root) {
+    List<Double> rowIds = new ArrayList<>();
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 550; i++) {
+      if (i == 300) {
+        put(root + "rows/part-0.csv", rows.toString());
+        rows.setLength(0);
+      }
+      rows.append(i).append(',').append(i * 2).append(',').append(i % 7).append(i % 5 == 0 ? "\r\n" : "\n");
+      rowIds.add((double) i);
+    }
+    put(root + "rows/part-1.csv", rows.toString());
+    put(root + "rows/part-2.csv", "");
+
+    List<Long> lineIds = new ArrayList<>();
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 900; i++) {
+      if (i == 400 || i == 600) {
+        String name = i == 400 ? "lines/a.jsonl" : "lines/b.jsonl.gz";
+        if (i == 400) {
+          put(root + name, lines.toString());
+        } else {
+          S3Files.write(hadoop, root + name, gzip(lines.toString()));
+        }
+        lines.setLength(0);
+      }
+      lines.append("{\"id\": ").append(i).append(", \"text\": \"").append("word ".repeat(i % 13)).append("\"}\n");
+      if (i % 97 == 0) {
+        lines.append('\n');
+      }
+      lineIds.add((long) i);
+    }
+    put(root + "lines/c.jsonl", lines.toString());
+
+    List<String> imageKeys = new ArrayList<>();
+    Map<String, String> images = new TreeMap<>();
+    for (String key : List.of("cats/001.jpg", "cats/002.jpg", "cats/003.jpg", "dogs/a/004.jpg", "dogs/b/005.jpg",
+        "empty.jpg", "top-006.jpg", "zebras/007.jpg", "zebras/008.jpg")) {
+      String content = key.equals("empty.jpg") ? "" : "image " + key;
+      put(root + "images/" + key, content);
+      if (!content.isEmpty()) {
+        imageKeys.add(key);
+        images.put(key, content);
+      }
+    }
+
+    Map<String, String> downloads = new TreeMap<>();
+    List<String> downloadOrder = new ArrayList<>();
+    Map<String, String> files = new LinkedHashMap<>(); // key order
+    files.put("a.txt.gz", "a.txt");
+    files.put("nested/b.txt.gz", "nested/b.txt");
+    files.put("nested/deeper/c.txt", "nested/deeper/c.txt");
+    files.put("z.bin", "z.bin");
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      String content = "file " + f.getValue() + "\n".repeat(3);
+      S3Files.write(hadoop, root + "files/" + f.getKey(), gzip(content));
+      downloads.put(f.getValue(), content);
+      downloadOrder.add(f.getValue());
+    }
+
+    Map<String, String> model = new LinkedHashMap<>();
+    model.put("model.tar.gz", "kept as stored: the channel is not Gzip");
+    model.put("vocab.txt", "a\nb\n");
+    model.forEach((k, v) -> put(root + "model/" + k, v));
+    return new Expected(rowIds, lineIds, imageKeys, images, downloads, downloadOrder, model);
+  }
+
+  /** A directory URI (ending in /) under the test's temporary directory. */
+  private static String local(String name) {
+    return dir.resolve(name).toUri() + "/";
+  }
+
+  private static void put(String uri, String text) {
+    S3Files.write(hadoop, uri, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] gzip(String text) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static String channel(String name, String uri, String contentType, String compression) {
+    return "{\"name\": \"" + name + "\", \"uri\": \"" + uri + "\", \"compression\": \"" + compression + "\""
+        + (contentType == null ? "" : ", \"contentType\": \"" + contentType + "\"") + "}";
+  }
+
+  private static String spec(String name, String... channels) {
+    return """
+        {"name": "%s", "algorithm": "access-levels", "hyperparameters": {"epochs": "2"},
+         "channels": [%s], "outputPath": "%s", "resources": {"workers": 2}}
+        """.formatted(name, String.join(", ", channels), dir.resolve("out").toUri());
+  }
+}

@@ -46,6 +46,7 @@ final class Admission {
     Map<String, MediaType> contentTypes = ChannelFormats.mediaTypes(spec, algorithm);
     Map<String, ContentType> formats = ChannelFormats.formats(spec, algorithm, contentTypes);
     Uris.requireSupported(spec.outputPath(), "outputPath");
+    checkMetricDefinitions(spec, algorithm);
     return new Validated(algorithm, hyperparameters, contentTypes, formats, plannedRounds(algorithm, hyperparameters),
         needsBarrier(algorithm, hyperparameters));
   }
@@ -61,6 +62,30 @@ final class Admission {
       probeStorage(spec, sc.hadoopConfiguration());
     }
     return cluster;
+  }
+
+  /**
+   * A built-in reports its own metrics, so each MetricDefinitions entry must name one of them
+   * (SageMaker's built-ins take no metric definitions of their own); the regex then reads its
+   * values from the log.
+   *
+   * @throws KilnException USER naming the definition and the metrics the algorithm emits
+   */
+  private static void checkMetricDefinitions(TrainingJobSpec spec, Algorithm<?> algorithm) {
+    if (spec.metricDefinitions().isEmpty()) {
+      return;
+    }
+    java.util.Set<String> channels = new java.util.LinkedHashSet<>();
+    spec.channels().forEach(c -> channels.add(c.name()));
+    java.util.List<String> emitted = algorithm.metrics(spec.hyperparameters(), channels).stream()
+        .map(io.kiln.spi.MetricDescriptor::name).toList();
+    for (io.kiln.spec.MetricDefinition d : spec.metricDefinitions()) {
+      if (!emitted.contains(d.name())) {
+        throw KilnException.user("MetricDefinitions '" + d.name() + "' (metricDefinitions) names no metric "
+            + algorithm.name() + " emits with the job's channels" + io.kiln.spec.Names.suggestion(d.name(), emitted)
+            + "; a built-in's metric definitions can name only its own metrics: " + String.join(", ", emitted));
+      }
+    }
   }
 
   private static void probeStorage(TrainingJobSpec spec, Configuration hadoop) {

@@ -573,23 +573,34 @@ class TrainingJobLifecycleTest {
     JobListener listener = new JobListener() {
       @Override
       public void onRound(int round, int plannedRounds, Map<String, Double> metrics) {
-        if (metrics.containsKey("train:regex")) {
-          seen.add(round + "=" + metrics.get("train:regex"));
+        if (metrics.containsKey("train:logged")) {
+          seen.add(round + "=" + metrics.get("train:logged"));
         }
       }
     };
     JobResult r = runner.run(driverLoop("regex-stream", "{\"steps\": \"4\"}",
-        ", \"metricDefinitions\": [{\"name\": \"train:regex\", \"regex\": \"objective ([0-9.]+)\"}]"), listener);
+        ", \"metricDefinitions\": [{\"name\": \"train:logged\", \"regex\": \"objective ([0-9.]+)\"}]"), listener);
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(seen).containsExactly("0=1.0", "1=0.5", "2=0.3333333333333333", "3=0.25");
     JobRecord rec = runner.store().load("regex-stream").orElseThrow();
-    assertThat(rec.kiln().metricHistory().stream().filter(m -> m.metrics().containsKey("train:regex"))
+    assertThat(rec.kiln().metricHistory().stream().filter(m -> m.metrics().containsKey("train:logged"))
         .map(JobRecord.RoundMetrics::round)).containsExactly(0, 1, 2, 3);
     assertThat(rec.kiln().roundsCompleted()).isEqualTo(4);
     assertThat(rec.finalMetricDataList()).anySatisfy(m -> {
-      assertThat(m.metricName()).isEqualTo("train:regex");
+      assertThat(m.metricName()).isEqualTo("train:logged");
       assertThat(m.value()).isEqualTo(0.25);
     });
+  }
+
+  @Test
+  void aBuiltInsMetricDefinitionMustNameAMetricItEmits() {
+    JobResult r = runner.run(driverLoop("regex-unknown", "{\"steps\": \"2\"}",
+        ", \"metricDefinitions\": [{\"name\": \"train:objectiv\", \"regex\": \"objective ([0-9.]+)\"}]"));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(TrainingJobRunner.EXIT_BAD_SPEC);
+    assertThat(r.failureReason()).isEqualTo("ClientError: MetricDefinitions 'train:objectiv' (metricDefinitions) "
+        + "names no metric driver-loop emits with the job's channels; did you mean 'train:objective'?; a built-in's "
+        + "metric definitions can name only its own metrics: train:objective, train:logged");
   }
 
   @Test

@@ -58,7 +58,8 @@ public final class DriverLoopAlgorithm implements Algorithm<DriverLoopAlgorithm.
 
   @Override
   public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
-    return List.of(new MetricDescriptor("train:objective", false));
+    // train:logged is only in the log ("objective <value>" lines), for a MetricDefinitions regex to read
+    return List.of(new MetricDescriptor("train:objective", false), new MetricDescriptor("train:logged", false));
   }
 
   @Override

@@ -46,7 +46,7 @@ class ExampleSpecsTest {
         new CheckpointSpec("s3://kiln/quickstart/checkpoints/", "/opt/ml/checkpoints", 10),
         true,
         Map.of("OMP_NUM_THREADS", "2", "KILN_EXAMPLE", "full"),
-        List.of(new MetricDefinition("validation:error-rate", "validation-error:([-+]?[0-9]*\\.?[0-9]+)")),
+        List.of(new MetricDefinition("validation:error", "validation-error:([-+]?[0-9]*\\.?[0-9]+)")),
         2,
         List.of()));
   }

@@ -306,6 +306,34 @@ public final class TuningJobRunner {
     }
   }
 
+  /**
+   * A trial of a tuning job whose driver died beats its own heartbeat, on its own phase: the tuning
+   * record can lapse a few seconds before the trial's. Waits (at most one lapse and one interval)
+   * until the trial's driver counts as lost too, so the trial is taken over rather than refused.
+   */
+  private void awaitTrialDriverLost(String trial) {
+    Optional<io.kiln.record.JobRecord> record = trainer.store().load(trial);
+    if (record.isEmpty() || record.get().kiln() == null) {
+      return;
+    }
+    var k = record.get().kiln();
+    long wait = io.kiln.record.Heartbeat.lapseSeconds(k.heartbeatLapseSeconds(), k.heartbeatIntervalSeconds())
+        + (k.heartbeatIntervalSeconds() == null ? 10 : k.heartbeatIntervalSeconds());
+    long deadline = System.nanoTime() + wait * 1_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      Optional<io.kiln.record.JobRecord> now = trainer.store().load(trial);
+      if (now.isEmpty() || now.get().trainingJobStatus().terminal() || now.get().driverLost(Instant.now())) {
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   private void runTrial(Tuning t, Trial trial, GangAdmission gang, int workers, boolean resume) {
     JobListener listener = new JobListener() {
       @Override
@@ -318,6 +346,9 @@ public final class TuningJobRunner {
       }
     };
     try {
+      if (resume) {
+        awaitTrialDriverLost(trial.name);
+      }
       JobResult r = resume ? trainer.resume(trial.name, listener) : trainer.run(trial.spec, listener, t.spec.name());
       Double objective = trainer.store().load(trial.name).flatMap(rec -> objectiveOf(rec, t.spec)).orElse(null);
       t.ended(trial, r.status(), r.failureReason(), objective, r.retryable());

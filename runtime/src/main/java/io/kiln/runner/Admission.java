@@ -31,9 +31,10 @@ final class Admission {
    * @param formats each channel's format
    * @param plannedRounds rounds or epochs training will run, when known
    * @param barrier whether training runs as one barrier stage
+   * @param notices what the user should know that does not stop the job
    */
   record Validated(Algorithm<?> algorithm, Object hyperparameters, Map<String, MediaType> contentTypes,
-      Map<String, ContentType> formats, OptionalInt plannedRounds, boolean barrier) {}
+      Map<String, ContentType> formats, OptionalInt plannedRounds, boolean barrier, java.util.List<String> notices) {}
 
   /**
    * Checks the spec against its algorithm.
@@ -46,9 +47,9 @@ final class Admission {
     Map<String, MediaType> contentTypes = ChannelFormats.mediaTypes(spec, algorithm);
     Map<String, ContentType> formats = ChannelFormats.formats(spec, algorithm, contentTypes);
     Uris.requireSupported(spec.outputPath(), "outputPath");
-    checkMetricDefinitions(spec, algorithm);
+    java.util.List<String> notices = checkMetricDefinitions(spec, algorithm);
     return new Validated(algorithm, hyperparameters, contentTypes, formats, plannedRounds(algorithm, hyperparameters),
-        needsBarrier(algorithm, hyperparameters));
+        needsBarrier(algorithm, hyperparameters), notices);
   }
 
   /**
@@ -65,27 +66,42 @@ final class Admission {
   }
 
   /**
-   * A built-in reports its own metrics, so each MetricDefinitions entry must name one of them
-   * (SageMaker's built-ins take no metric definitions of their own); the regex then reads its
-   * values from the log.
+   * A built-in reports its own metrics, so each MetricDefinitions entry must name one of them; the
+   * regex then reads its values from the log. A name the algorithm cannot emit on any channel it
+   * reads is refused; one it emits only on a channel this job lacks (SageMaker's own request
+   * skeletons define {@code validation:auc} for jobs without validation data) is accepted with a
+   * notice that it will have no values.
    *
+   * @return the notices
    * @throws KilnException USER naming the definition and the metrics the algorithm emits
    */
-  private static void checkMetricDefinitions(TrainingJobSpec spec, Algorithm<?> algorithm) {
+  private static java.util.List<String> checkMetricDefinitions(TrainingJobSpec spec, Algorithm<?> algorithm) {
+    java.util.List<String> notices = new java.util.ArrayList<>();
     if (spec.metricDefinitions().isEmpty()) {
-      return;
+      return notices;
     }
-    java.util.Set<String> channels = new java.util.LinkedHashSet<>();
-    spec.channels().forEach(c -> channels.add(c.name()));
-    java.util.List<String> emitted = algorithm.metrics(spec.hyperparameters(), channels).stream()
-        .map(io.kiln.spi.MetricDescriptor::name).toList();
+    java.util.Set<String> jobChannels = new java.util.LinkedHashSet<>();
+    spec.channels().forEach(c -> jobChannels.add(c.name()));
+    java.util.Set<String> allChannels = new java.util.LinkedHashSet<>(jobChannels);
+    algorithm.channels().forEach(c -> allChannels.add(c.name()));
+    java.util.List<String> emitted = names(algorithm.metrics(spec.hyperparameters(), jobChannels));
+    java.util.List<String> possible = names(algorithm.metrics(spec.hyperparameters(), allChannels));
     for (io.kiln.spec.MetricDefinition d : spec.metricDefinitions()) {
-      if (!emitted.contains(d.name())) {
+      if (!possible.contains(d.name())) {
         throw KilnException.user("MetricDefinitions '" + d.name() + "' (metricDefinitions) names no metric "
-            + algorithm.name() + " emits with the job's channels" + io.kiln.spec.Names.suggestion(d.name(), emitted)
-            + "; a built-in's metric definitions can name only its own metrics: " + String.join(", ", emitted));
+            + algorithm.name() + " emits" + io.kiln.spec.Names.suggestion(d.name(), possible)
+            + "; a built-in's metric definitions can name only its own metrics: " + String.join(", ", possible));
+      }
+      if (!emitted.contains(d.name())) {
+        notices.add("MetricDefinitions '" + d.name() + "' will have no values: " + algorithm.name()
+            + " emits it only with a channel this job does not have (it has " + String.join(", ", jobChannels) + ")");
       }
     }
+    return notices;
+  }
+
+  private static java.util.List<String> names(java.util.List<io.kiln.spi.MetricDescriptor> metrics) {
+    return metrics.stream().map(io.kiln.spi.MetricDescriptor::name).toList();
   }
 
   private static void probeStorage(TrainingJobSpec spec, Configuration hadoop) {

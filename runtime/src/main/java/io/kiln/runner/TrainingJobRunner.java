@@ -249,6 +249,7 @@ public final class TrainingJobRunner {
         return finisher.failed(e, EXIT_BAD_SPEC);
       }
       try {
+        validated.notices().forEach(job::notice);
         validated.plannedRounds().ifPresent(job::setPlannedRounds);
         Preflight.Cluster cluster = Admission.admit(spark.sparkContext(), spec, validated, conf);
         CheckpointStore checkpoints = spec.checkpoint() == null ? null

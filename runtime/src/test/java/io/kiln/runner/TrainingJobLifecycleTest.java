@@ -599,7 +599,7 @@ class TrainingJobLifecycleTest {
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(r.exitCode()).isEqualTo(TrainingJobRunner.EXIT_BAD_SPEC);
     assertThat(r.failureReason()).isEqualTo("ClientError: MetricDefinitions 'train:objectiv' (metricDefinitions) "
-        + "names no metric driver-loop emits with the job's channels; did you mean 'train:objective'?; a built-in's "
+        + "names no metric driver-loop emits; did you mean 'train:objective'?; a built-in's "
         + "metric definitions can name only its own metrics: train:objective, train:logged");
   }
 

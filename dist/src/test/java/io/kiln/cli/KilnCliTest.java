@@ -153,6 +153,8 @@ class KilnCliTest {
     // the skeleton defines validation:auc for a job with a train channel only: accepted, said once
     assertThat(train.out).containsOnlyOnce("MetricDefinitions 'validation:auc' will have no values: xgboost emits it "
         + "only with a channel this job does not have (it has train)");
+    assertThat(kiln("describe", "skeleton-xgb-1").out)
+        .contains("Notice:            MetricDefinitions 'validation:auc' will have no values");
     JsonNode d = JSON.readTree(kiln("describe", "skeleton-xgb-1", "--json").out);
     assertThat(d.get("AlgorithmSpecification").get("TrainingImage").asText()).endsWith("/sagemaker-xgboost:1.7-1");
     assertThat(d.get("ResourceConfig").get("InstanceType").asText()).isEqualTo("ml.m5.xlarge");

@@ -25,6 +25,11 @@ public final class CheckpointSchedule {
     this.fixedInterval = Math.max(0, fixedInterval);
   }
 
+  /** Whether the user fixed the interval in rounds (else the schedule is adaptive). */
+  public boolean fixed() {
+    return fixedInterval > 0;
+  }
+
   /** A round took this long on the training thread. */
   public void round(long nanos) {
     rounds++;

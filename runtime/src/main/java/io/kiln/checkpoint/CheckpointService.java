@@ -187,11 +187,14 @@ public final class CheckpointService implements Checkpointing, AutoCloseable {
   }
 
   private void maybeSave(int round, StateWriter writer) {
-    if (inFlight != null && !inFlight.isDone()) {
-      return;
-    }
     if (!schedule.due()) {
       return;
+    }
+    if (inFlight != null && !inFlight.isDone()) {
+      if (!schedule.fixed()) {
+        return; // the adaptive schedule waits for the upload: its cost counts the upload's wall time
+      }
+      awaitUpload(); // a user's interval is kept: training waits for the previous upload
     }
     schedule.started();
     long start = System.nanoTime();

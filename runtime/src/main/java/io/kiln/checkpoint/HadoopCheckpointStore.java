@@ -104,7 +104,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       throw KilnException.internal("Cannot read the checkpoint directory " + directory + ": " + e.getMessage(), e);
     }
     // a directory left by a writer that died at this round is partial: start it afresh
-    store().delete(dir, true);
+    if (store().exists(dir)) {
+      store().delete(dir, true);
+    }
     for (java.nio.file.Path f : files) {
       String name = directory.relativize(f).toString().replace(java.io.File.separatorChar, '/');
       MessageDigest digest = sha256();

@@ -63,6 +63,11 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
         out.println("Metric:            " + m.metricName() + " = " + m.value());
       }
     }
+    if (r.kiln() != null && r.kiln().notices() != null) {
+      for (String n : r.kiln().notices()) {
+        out.println("Notice:            " + n);
+      }
+    }
     out.println("Transitions:");
     for (JobRecord.StatusTransition t : r.secondaryStatusTransitions()) {
       out.println("  " + AwsTime.format(t.startTime()) + "  " + String.format("%-20s", t.status()) + " "

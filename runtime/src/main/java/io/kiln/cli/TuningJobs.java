@@ -15,7 +15,7 @@ final class TuningJobs {
   private TuningJobs() {}
 
   static RecordStore<JsonNode> records(JobStore store) {
-    return store.beside("tuning-jobs", new RecordStore.Kind("tuning job", "describe-tuning"), JsonNode.class,
+    return store.beside(JobStore.TUNING_JOBS, JobStore.TUNING_JOB, JsonNode.class,
         n -> n.path("HyperParameterTuningJobName").asText(), TuningJobs::created);
   }
 

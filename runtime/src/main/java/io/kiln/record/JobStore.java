@@ -17,6 +17,10 @@ public final class JobStore {
   public static final String DEFAULT_ROOT = Paths.get(System.getProperty("user.home"), ".kiln", "jobs")
       .toUri().toString();
 
+  /** The folder of tuning job records under a job root, and how messages name them. */
+  public static final String TUNING_JOBS = "tuning-jobs";
+  public static final RecordStore.Kind TUNING_JOB = new RecordStore.Kind("tuning job", "describe-tuning");
+
   private final RecordStore<JobRecord> records;
 
   public JobStore(String root, Configuration conf) {

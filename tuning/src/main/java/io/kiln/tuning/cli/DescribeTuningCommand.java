@@ -6,6 +6,8 @@ import io.kiln.record.Json;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.tuning.driver.TuningRecord;
+import io.kiln.record.RecordStore;
+import io.kiln.tuning.driver.TuningRecord;
 import io.kiln.tuning.driver.TuningStore;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -33,7 +35,7 @@ final class DescribeTuningCommand implements Callable<Integer> {
 
   static TuningRecord load(CommonOptions common, String name) {
     KilnSettings s = common.settings();
-    TuningStore store = new TuningStore(s.jobRoot(), s.hadoopConf());
+    RecordStore<TuningRecord> store = TuningStore.at(s.jobRoot(), s.hadoopConf());
     return store.load(name).map(r -> r.asSeenAt(Instant.now())).orElseThrow(() -> new KilnException(
         ErrorType.INTERNAL, "ResourceNotFound: no tuning job named '" + name + "' in " + store.root()));
   }

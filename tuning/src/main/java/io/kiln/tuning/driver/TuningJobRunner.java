@@ -12,6 +12,7 @@ import io.kiln.record.JobRecords;
 import io.kiln.runner.JobResult;
 import io.kiln.runner.KilnConf;
 import io.kiln.record.Heartbeat;
+import io.kiln.record.RecordStore;
 import io.kiln.record.Lease;
 import io.kiln.runner.Preflight;
 import io.kiln.runner.TrainingJobRunner;
@@ -65,7 +66,7 @@ public final class TuningJobRunner {
   private static final Logger LOG = LoggerFactory.getLogger("io.kiln.tuning");
 
   private final TrainingJobRunner trainer;
-  private final TuningStore store;
+  private final RecordStore<TuningRecord> store;
   private final Algorithms algorithms;
   private final KilnConf conf;
 
@@ -80,7 +81,7 @@ public final class TuningJobRunner {
     return new TuningJobRunner(TrainingJobRunner.on(spark), Algorithms.load());
   }
 
-  public TuningStore store() {
+  public RecordStore<TuningRecord> store() {
     return store;
   }
 

@@ -196,14 +196,19 @@ class ClusterRecoveryTest {
   @Order(2)
   void aCheckpointLargerThanTheExecutorHeapIsSavedAndRestoredAfterAnExecutorKill() throws Exception {
     CompletableFuture<JobResult> job = start(spec("cluster-big-ckpt",
-        "{\"rounds\": \"60\", \"sleep_ms\": \"100\", \"checkpoint_every\": \"20\", \"checkpoint_mb\": \"600\"}",
+        "{\"rounds\": \"60\", \"sleep_ms\": \"250\", \"checkpoint_every\": \"20\", \"checkpoint_mb\": \"600\"}",
         ", \"resources\": {\"workers\": 2}"));
     awaitLog("cluster-big-ckpt", "Checkpoint saved after round 20", 120);
-    cluster.killExecutors(0);
+    // 40 rounds of 250 ms and two more 600 MiB saves are still to come: the kill lands in training
+    JobRecord atKill = record("cluster-big-ckpt");
+    int killed = cluster.killExecutors(0);
     JobResult r = job.get(300, TimeUnit.SECONDS);
     assertThat(r.failureReason()).isNull();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
-    assertThat(statuses("cluster-big-ckpt")).contains(SecondaryStatus.Interrupted);
+    assertThat(statuses("cluster-big-ckpt"))
+        .as("killed %d executor(s) at round %s in %s; log:%n%s", killed, atKill.kiln().roundsCompleted(),
+            atKill.secondaryStatus(), runner.store().readLog("cluster-big-ckpt").orElse(""))
+        .contains(SecondaryStatus.Interrupted);
     // every byte of the 600 MiB file was checked when it was restored
     assertThat(restoredRound("cluster-big-ckpt")).isIn(20, 40);
     assertThat(model(r)).contains("rounds=60");

@@ -202,11 +202,13 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** SIGKILLs the executors of a worker; the worker launches new ones. */
-  public void killExecutors(int worker) {
-    for (ProcessHandle e : executors(worker)) {
+  /** SIGKILLs the executors of a worker (the worker launches new ones); returns how many it killed. */
+  public int killExecutors(int worker) {
+    List<ProcessHandle> executors = executors(worker);
+    for (ProcessHandle e : executors) {
       e.destroyForcibly();
     }
+    return executors.size();
   }
 
   /** SIGKILLs a worker and its executors: its capacity is gone. */

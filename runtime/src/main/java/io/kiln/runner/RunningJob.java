@@ -31,6 +31,7 @@ final class RunningJob {
   private final StringBuilder log = new StringBuilder();
   private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
   private final Map<String, Integer> definedSteps = new java.util.HashMap<>();
+  private final MetricDefinitionMatcher metricDefinitions;
   private JobRecord record;
   private boolean dirty;
   private final Object saveLock = new Object();
@@ -49,6 +50,7 @@ final class RunningJob {
     this.spec = spec;
     this.record = record;
     this.listener = listener;
+    this.metricDefinitions = new MetricDefinitionMatcher(spec.name(), spec.metricDefinitions(), this::onDefinedMetric);
   }
 
   synchronized JobRecord record() {
@@ -136,9 +138,7 @@ final class RunningJob {
       dirty = true;
     }
     LOG.info("{}: {}", spec.name(), line);
-    if (!spec.metricDefinitions().isEmpty()) {
-      applyMetricDefinitions(line, stream);
-    }
+    metricDefinitions.offer(line, stream);
   }
 
   /** Something the user should know that did not stop the job: in the log and the record's Notices. */
@@ -172,46 +172,40 @@ final class RunningJob {
   }
 
   /**
-   * Applies the spec's MetricDefinitions to a log line, as SageMaker applies them to the training
-   * container's output: the last value of each metric is a final metric, and with {@code stream}
-   * every value is also a step of the live metric stream (the k-th value of a metric is its step
-   * k), seen by the record's metric history, the progress line and the tuner's early stopping.
+   * One value a MetricDefinitions regex found in the log (on the matcher's thread): the last value
+   * of each metric is a final metric, and with {@code stream} every value is also a step of the
+   * live metric stream (the k-th value of a metric is its step k), seen by the record's metric
+   * history, the progress line and the tuner's early stopping.
    */
-  private void applyMetricDefinitions(String line, boolean stream) {
-    // SageMaker's regexes see tabs as CloudWatch shows them, '#011'
-    String cloudWatch = line.replace("\t", "#011");
-    for (MetricDefinition d : spec.metricDefinitions()) {
-      for (String candidate : List.of(line, cloudWatch)) {
-        Matcher m = d.pattern().matcher(candidate);
-        if (m.find() && m.groupCount() >= 1 && m.group(1) != null) {
-          try {
-            double v = Double.parseDouble(m.group(1).trim());
-            int step = -1;
-            synchronized (this) {
-              definedMetrics.put(d.name(), v);
-              if (stream) {
-                step = definedSteps.merge(d.name(), 1, Integer::sum) - 1;
-                Map<String, Double> one = new LinkedHashMap<>();
-                one.put(d.name(), v);
-                record = record.toBuilder().kiln(record.kilnBuilder()
-                    .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
-                dirty = true;
-              }
-            }
-            if (stream) {
-              listener.onRound(step, plannedRounds, Map.of(d.name(), v));
-            }
-          } catch (NumberFormatException ignored) {
-            // not a number: SageMaker skips such matches too
-          }
-          break;
-        }
+  private void onDefinedMetric(String name, double v, boolean stream) {
+    int step = -1;
+    synchronized (this) {
+      definedMetrics.put(name, v);
+      if (stream) {
+        step = definedSteps.merge(name, 1, Integer::sum) - 1;
+        Map<String, Double> one = new LinkedHashMap<>();
+        one.put(name, v);
+        record = record.toBuilder().kiln(record.kilnBuilder()
+            .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
+        dirty = true;
       }
+    }
+    if (stream) {
+      listener.onRound(step, plannedRounds, Map.of(name, v));
     }
   }
 
-  synchronized Map<String, Double> definedMetrics() {
-    return new LinkedHashMap<>(definedMetrics);
+  /** The last value of each MetricDefinitions metric, once every line logged so far is matched. */
+  Map<String, Double> definedMetrics() {
+    metricDefinitions.drain(30_000);
+    synchronized (this) {
+      return new LinkedHashMap<>(definedMetrics);
+    }
+  }
+
+  /** Ends the job's helper thread (the MetricDefinitions matcher) after matching what is queued. */
+  void close() {
+    metricDefinitions.close();
   }
 
   /** Marks the start of a wait for capacity (time that is neither training nor billed for spot). */

@@ -278,6 +278,7 @@ public final class TrainingJobRunner {
         JobOutputs.deleteStaging(store.store(), stagingRoot, job::log);
       }
       job.save();
+      job.close();
       active.remove(spec.name());
     }
   }

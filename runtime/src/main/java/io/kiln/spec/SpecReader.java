@@ -55,13 +55,35 @@ public final class SpecReader {
     return Kind.KILN_TRAINING;
   }
 
+  /** The largest spec file or text read (bytes / characters): 1 MiB, far above any real job's few KB. */
+  public static final int MAX_SPEC_BYTES = 1 << 20;
+
+  /**
+   * Reads a spec file as UTF-8, at most {@link #MAX_SPEC_BYTES}: a larger file (or a device such
+   * as {@code /dev/zero}) is refused before anything is parsed.
+   *
+   * @throws KilnException (USER) naming the file: missing, unreadable, too large or not UTF-8
+   */
   public static String readFile(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_SPEC_BYTES + 1);
     } catch (NoSuchFileException e) {
       throw KilnException.user("Spec file " + file + " does not exist");
     } catch (IOException e) {
       throw KilnException.user("Cannot read spec file " + file + ": " + e.getMessage(), e);
+    }
+    if (bytes.length > MAX_SPEC_BYTES) {
+      throw KilnException.user("Spec file " + file + " is larger than " + MAX_SPEC_BYTES / 1024
+          + " KiB, the limit for a spec; a job spec is a few KB: check that this is the spec file");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw KilnException.user("Spec file " + file + " is not UTF-8 text; save it as UTF-8 (JSON or YAML)");
     }
   }
 }

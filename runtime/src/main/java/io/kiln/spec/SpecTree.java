@@ -17,15 +17,27 @@ import java.io.IOException;
  * YAML hyperparameter {@code eta: 0.10} stays {@code "0.10"} rather than becoming the double 0.1.
  * Numbers and booleans become text nodes; typed fields are parsed from that text where they are
  * read, with an error naming the field.
+ *
+ * <p>Limits apply before and while parsing, each named in its error: at most
+ * {@link SpecReader#MAX_SPEC_BYTES} characters, nesting at most {@value #MAX_DEPTH} levels deep, and
+ * no YAML aliases ({@code *name}): Jackson's YAML parser does not resolve them (it would read the
+ * anchor's name as the value), and a spec has no need of them, so one is refused naming its line.
  */
 public final class SpecTree {
   private static final JsonFactory JSON = new JsonFactory();
   private static final YAMLFactory YAML = new YAMLFactory();
 
+  /** The deepest nesting of objects and arrays a spec may have; real specs use 4 or 5. */
+  public static final int MAX_DEPTH = 32;
+
   private SpecTree() {}
 
   /** Parses {@code text}; YAML unless it starts like JSON. {@code source} names it in errors. */
   public static JsonNode parse(String text, String source) {
+    if (text.length() > SpecReader.MAX_SPEC_BYTES) {
+      throw KilnException.user("Cannot read spec " + source + ": it has " + text.length() + " characters, more than "
+          + SpecReader.MAX_SPEC_BYTES + ", the limit for a spec");
+    }
     String trimmed = text.stripLeading();
     boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
     try (JsonParser p = (json ? JSON : YAML).createParser(text)) {
@@ -33,7 +45,7 @@ public final class SpecTree {
       if (first == null) {
         throw KilnException.user("Cannot read spec " + source + ": the file is empty");
       }
-      JsonNode root = read(p, first);
+      JsonNode root = read(p, first, 1);
       if (p.nextToken() != null) {
         throw KilnException.user("Cannot read spec " + source + ": " + (json
             ? "unexpected content after the top-level object at line " + p.currentLocation().getLineNr()
@@ -53,8 +65,16 @@ public final class SpecTree {
     }
   }
 
-  private static JsonNode read(JsonParser p, JsonToken token) throws IOException {
+  private static JsonNode read(JsonParser p, JsonToken token, int depth) throws IOException {
     JsonNodeFactory f = JsonNodeFactory.instance;
+    if (p instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser y && y.isCurrentAlias()) {
+      throw new JsonParseException(p, "YAML aliases (*" + p.getText() + ") are not supported in a spec;"
+          + " write the value out where it is used");
+    }
+    if ((token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) && depth > MAX_DEPTH) {
+      throw new JsonParseException(p, "objects and lists are nested more than " + MAX_DEPTH
+          + " levels deep, the limit for a spec");
+    }
     switch (token) {
       case START_OBJECT -> {
         ObjectNode node = f.objectNode();
@@ -64,14 +84,14 @@ public final class SpecTree {
           if (node.has(name)) {
             throw new JsonParseException(p, "field '" + name + "' appears twice");
           }
-          node.set(name, read(p, valueToken));
+          node.set(name, read(p, valueToken, depth + 1));
         }
         return node;
       }
       case START_ARRAY -> {
         ArrayNode node = f.arrayNode();
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-          node.add(read(p, t));
+          node.add(read(p, t, depth + 1));
         }
         return node;
       }

@@ -593,6 +593,20 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void aMetricRegexThatWouldBacktrackForeverInJavaNeitherHangsTheDriverNorLosesAValue() {
+    // the job's name puts 40 x's in its first log line: java.util.regex would need ~2^40 steps there
+    String name = "regex-" + "x".repeat(40);
+    JobResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+        () -> runner.run(driverLoop(name, "{\"steps\": \"3\"}",
+            ", \"metricDefinitions\": [{\"name\": \"train:logged\", \"regex\": \"objective ([0-9.]+)|(?:x+x+)+y\"}]")));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(runner.store().load(name).orElseThrow().finalMetricDataList()).anySatisfy(m -> {
+      assertThat(m.metricName()).isEqualTo("train:logged");
+      assertThat(m.value()).isEqualTo(1.0 / 3);
+    });
+  }
+
+  @Test
   void aBuiltInsMetricDefinitionMustNameAMetricItEmits() {
     JobResult r = runner.run(driverLoop("regex-unknown", "{\"steps\": \"2\"}",
         ", \"metricDefinitions\": [{\"name\": \"train:objectiv\", \"regex\": \"objective ([0-9.]+)\"}]"));

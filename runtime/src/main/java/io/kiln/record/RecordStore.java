@@ -66,8 +66,18 @@ public final class RecordStore<R> {
     return store;
   }
 
-  /** The record's directory, ending in {@code /}. */
+  /**
+   * The record's directory, ending in {@code /}. Every read and write of a record, its log and its
+   * stop request goes through here, so a name from a command line cannot lead outside the store.
+   *
+   * @throws KilnException USER when {@code name} is not a job name (SageMaker's rule: 1 to 63
+   *     letters, digits and hyphens), e.g. one with {@code ../} or a slash
+   */
   public String directory(String name) {
+    if (!io.kiln.spec.Names.isJobName(name)) {
+      throw KilnException.user("'" + io.kiln.spi.Messages.echo(name) + "' is not a valid " + what() + " name: use 1 to"
+          + " 63 letters, digits and hyphens, starting and ending with a letter or digit");
+    }
     return Uris.join(root, folder, name) + "/";
   }
 
@@ -109,7 +119,8 @@ public final class RecordStore<R> {
   public List<R> list() {
     List<R> out = new ArrayList<>();
     for (FileStatus s : store.list(Uris.join(root, folder) + "/")) {
-      if (s.isDirectory()) {
+      // a folder whose name no job can have was not made by Kiln
+      if (s.isDirectory() && io.kiln.spec.Names.isJobName(s.getPath().getName())) {
         load(s.getPath().getName()).ifPresent(out::add);
       }
     }

@@ -46,7 +46,6 @@ final class Admission {
     Object hyperparameters = algorithm.hyperparameters(spec.hyperparameters());
     Map<String, MediaType> contentTypes = ChannelFormats.mediaTypes(spec, algorithm);
     Map<String, ContentType> formats = ChannelFormats.formats(spec, algorithm, contentTypes);
-    Uris.requireSupported(spec.outputPath(), "outputPath");
     java.util.List<String> notices = checkMetricDefinitions(spec, algorithm);
     return new Validated(algorithm, hyperparameters, contentTypes, formats, plannedRounds(algorithm, hyperparameters),
         needsBarrier(algorithm, hyperparameters), notices);
@@ -107,12 +106,10 @@ final class Admission {
   private static void probeStorage(TrainingJobSpec spec, Configuration hadoop) {
     StorageProbe probe = new StorageProbe(hadoop);
     for (ChannelSpec c : spec.channels()) {
-      Uris.requireSupported(c.uri(), "channel '" + c.name() + "' URI");
       probe.checkReadable(c.uri(), "channel '" + c.name() + "'");
     }
     probe.checkWritable(Uris.join(spec.outputPath(), spec.name()), "output path");
     if (spec.checkpoint() != null) {
-      Uris.requireSupported(spec.checkpoint().uri(), "checkpoint location");
       probe.checkWritable(spec.checkpoint().uri(), "checkpoint location");
     }
   }

@@ -156,11 +156,15 @@ final class JobFinisher {
 
   /**
    * SageMaker's FailureReason for {@code e}: its error code ({@link JobResult#errorCode}), a colon,
-   * and the first 1024 characters in all of the message.
+   * and the message on one line (line breaks and other control characters escaped, see
+   * {@link io.kiln.spi.Messages#oneLine}), at most 1024 characters: a longer one keeps its first
+   * 700 and last 300 characters, since the cause is often at the end.
    */
   static String failureReason(KilnException e) {
-    String reason = JobResult.errorCode(e.type()) + ": " + String.valueOf(e.getMessage()).strip();
-    return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+    String reason = io.kiln.spi.Messages.oneLine(JobResult.errorCode(e.type()) + ": "
+        + String.valueOf(e.getMessage()).strip());
+    return reason.length() > 1024 ? reason.substring(0, 700) + " … " + reason.substring(reason.length() - 300)
+        : reason;
   }
 
   private static String stackTrace(Throwable e) {

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RunningJob {
   private static final Logger LOG = LoggerFactory.getLogger("io.kiln.job");
+  private static final java.util.regex.Pattern CONTINUATION = java.util.regex.Pattern.compile("\r\n|\r|\n");
 
   private final JobStore store;
   private final TrainingJobSpec spec;
@@ -132,12 +133,14 @@ final class RunningJob {
    * metric step (false for Kiln's own per-round lines, whose metrics are streamed already).
    */
   private void log(String line, boolean stream) {
-    String stamped = Instant.now() + " " + line;
+    // every line of the log starts with its time: a line break inside an entry (a value echoed from
+    // a user, a worker's multi-line output) continues indented, so it cannot pass for an entry
+    String stamped = Instant.now() + " " + CONTINUATION.matcher(line).replaceAll("\n    ");
     synchronized (this) {
       log.append(stamped).append('\n');
       dirty = true;
     }
-    LOG.info("{}: {}", spec.name(), line);
+    LOG.info("{}: {}", spec.name(), CONTINUATION.matcher(line).replaceAll("\n    "));
     metricDefinitions.offer(line, stream);
   }
 

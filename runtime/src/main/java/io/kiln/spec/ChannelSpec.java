@@ -17,12 +17,13 @@ public record ChannelSpec(
 
   public ChannelSpec {
     if (name == null || !Names.CHANNEL_NAME.matcher(name).matches()) {
-      throw KilnException.user("Invalid channel name '" + name
+      throw KilnException.user("Invalid channel name '" + io.kiln.spi.Messages.echo(name)
           + "': use 1 to 64 letters, digits, '.', '-' or '_' (SageMaker's ChannelName rule)");
     }
     if (uri == null || uri.isBlank()) {
       throw KilnException.user("Channel '" + name + "' has no URI");
     }
+    UserUris.check(uri, "channel '" + name + "' uri (DataSource.S3DataSource.S3Uri)");
     if (distribution == null) {
       distribution = DataDistribution.FullyReplicated;
     }

@@ -40,7 +40,7 @@ public record TrainingJobSpec(
 
   public TrainingJobSpec {
     if (!Names.isJobName(name)) {
-      throw KilnException.user("Invalid job name '" + name + "': use 1 to 63 letters, digits and hyphens, "
+      throw KilnException.user("Invalid job name '" + io.kiln.spi.Messages.echo(name) + "': use 1 to 63 letters, digits and hyphens, "
           + "starting and ending with a letter or digit (SageMaker's TrainingJobName rule)");
     }
     hyperparameters = Map.copyOf(hyperparameters);
@@ -59,6 +59,7 @@ public record TrainingJobSpec(
     if (outputPath == null || outputPath.isBlank()) {
       throw KilnException.user("Job '" + name + "' has no output path; set where model.tar.gz is written");
     }
+    UserUris.check(outputPath, "outputPath (OutputDataConfig.S3OutputPath)");
     environment = Map.copyOf(environment);
     metricDefinitions = List.copyOf(metricDefinitions);
     notices = List.copyOf(notices);

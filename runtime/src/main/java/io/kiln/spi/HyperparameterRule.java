@@ -118,6 +118,6 @@ public sealed interface HyperparameterRule {
   }
 
   private static KilnException bad(String key, String value, String expected) {
-    return KilnException.user("Hyperparameter " + key + "=" + value + " is not valid: expected " + expected);
+    return KilnException.user("Hyperparameter " + key + "=" + Messages.echo(value) + " is not valid: expected " + expected);
   }
 }

@@ -114,18 +114,33 @@ public final class Store {
     }
   }
 
-  /** Local files: a hidden temporary file renamed over the target (no Hadoop .crc side files). */
+  /**
+   * Local files: a hidden temporary file renamed over the target (no Hadoop .crc side files),
+   * readable and writable by its owner only (records and logs may name a user's data and settings).
+   */
   private static void writeLocal(java.nio.file.Path target, Writer writer) throws IOException {
     java.nio.file.Files.createDirectories(target.getParent());
     java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
-      try (OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+      createOwnerOnly(tmp);
+      try (OutputStream out = java.nio.file.Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
         writer.write(out);
       }
       java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       java.nio.file.Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Creates an empty file with mode 0600 where the filesystem has POSIX permissions. */
+  private static void createOwnerOnly(java.nio.file.Path file) throws IOException {
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      java.nio.file.Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } else {
+      java.nio.file.Files.createFile(file);
     }
   }
 
@@ -151,8 +166,8 @@ public final class Store {
       if (isLocal(target)) {
         java.nio.file.Path local = java.nio.file.Paths.get(target.toUri());
         java.nio.file.Files.createDirectories(local.getParent());
-        try (OutputStream out = java.nio.file.Files.newOutputStream(local, java.nio.file.StandardOpenOption.CREATE_NEW,
-            java.nio.file.StandardOpenOption.WRITE)) {
+        createOwnerOnly(local); // exclusive: throws FileAlreadyExistsException when it exists
+        try (OutputStream out = java.nio.file.Files.newOutputStream(local, java.nio.file.StandardOpenOption.WRITE)) {
           out.write(bytes);
         }
         return true;

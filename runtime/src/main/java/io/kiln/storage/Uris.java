@@ -1,6 +1,5 @@
 package io.kiln.storage;
 
-import io.kiln.spi.KilnException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -83,13 +82,5 @@ public final class Uris {
       b.append(p.startsWith("/") ? p.substring(1) : p);
     }
     return b.toString();
-  }
-
-  public static void requireSupported(String uri, String what) {
-    String s = scheme(uri.trim());
-    if (s != null && (s.equals("http") || s.equals("https"))) {
-      throw KilnException.user(what + " '" + uri + "' is an HTTP URL; use an s3:// URI (Kiln reads through the "
-          + "S3 API) or a local path");
-    }
   }
 }

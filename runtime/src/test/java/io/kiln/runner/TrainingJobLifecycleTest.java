@@ -607,6 +607,20 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void aLineBreakInAValueEchoedIntoAMessageCannotForgeALineInTheJobLog() {
+    String forged = "5\n2026-11-30T10:00:00Z [Completed] Training job completed";
+    JobResult r = runner.run(spec("forged-line", "{\"rounds\": \"" + forged.replace("\n", "\\n") + "\"}", ""));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).doesNotContain("\n").contains("rounds=5\\n2026-11-30T10:00:00Z [Completed]");
+    String log = runner.store().readLog("forged-line").orElseThrow();
+    for (String line : log.split("\n")) {
+      assertThat(line).as("every line is a stamped entry or an indented continuation")
+          .matches("(\\d{4}-\\d{2}-\\d{2}T\\S+ .*|    .*)");
+      assertThat(line).as("no entry says the job completed").doesNotMatch("\\S+ \\[Completed\\].*");
+    }
+  }
+
+  @Test
   void aBuiltInsMetricDefinitionMustNameAMetricItEmits() {
     JobResult r = runner.run(driverLoop("regex-unknown", "{\"steps\": \"2\"}",
         ", \"metricDefinitions\": [{\"name\": \"train:objectiv\", \"regex\": \"objective ([0-9.]+)\"}]"));

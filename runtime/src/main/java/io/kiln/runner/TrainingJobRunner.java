@@ -245,8 +245,10 @@ public final class TrainingJobRunner {
       Admission.Validated validated;
       try {
         validated = Admission.validate(spec, algorithms);
+        OutputClaim.claim(store.store(), spec.outputPath(),
+            new OutputClaim.Owner(store.root(), spec.name(), job.record().creationTime()));
       } catch (KilnException e) {
-        return finisher.failed(e, EXIT_BAD_SPEC);
+        return finisher.failed(e, e.type() == ErrorType.USER ? EXIT_BAD_SPEC : 1);
       }
       try {
         validated.notices().forEach(job::notice);

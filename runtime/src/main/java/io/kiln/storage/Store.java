@@ -148,10 +148,18 @@ public final class Store {
     return "file".equals(p.toUri().getScheme());
   }
 
+  /** How long an object-store create waits before reading its object back (see {@link #createIfAbsent}). */
+  static final long CREATE_SETTLE_MILLIS = 1_000;
+
   /**
-   * Creates {@code uri} only if it does not exist; returns false when it already did. Atomic on
-   * filesystems with an exclusive create (local, HDFS); on object stores it is a check then a
-   * write.
+   * Creates {@code uri} only if it does not exist; returns false when it already did, or when
+   * another creator won. {@code bytes} must differ between creators (a record or lease names its
+   * owner). Atomic on filesystems with an exclusive create (local, HDFS). Object stores (S3 through
+   * s3a here) have none, so it is a check, a write, a wait of {@value #CREATE_SETTLE_MILLIS} ms and
+   * a read back: S3's read-after-write consistency makes the last writer's bytes the ones every
+   * creator reads, so of creators that interleave, only the last writer wins — unless one of them
+   * read back its own bytes before another's check-to-write gap ended, a window of that gap's
+   * length (milliseconds) that the wait makes unlikely but cannot close.
    */
   public boolean createIfAbsent(String uri, byte[] bytes) {
     Path target = path(uri);
@@ -161,7 +169,13 @@ public final class Store {
           return false;
         }
         write(uri, bytes);
-        return true;
+        try {
+          Thread.sleep(CREATE_SETTLE_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw KilnException.internal("Interrupted while creating " + uri, e);
+        }
+        return read(uri).map(b -> java.util.Arrays.equals(b, bytes)).orElse(false);
       }
       if (isLocal(target)) {
         java.nio.file.Path local = java.nio.file.Paths.get(target.toUri());

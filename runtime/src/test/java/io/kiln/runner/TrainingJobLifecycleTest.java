@@ -621,6 +621,40 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void aJobOfTheSameNameFromAnotherJobRootCannotOverwriteTheFirstJobsModel() throws Exception {
+    JobResult first = runner.run(spec("same-name", "{\"rounds\": \"3\"}", ""));
+    assertThat(first.status()).isEqualTo(TrainingJobStatus.Completed);
+    byte[] model = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(java.net.URI.create(first.modelArtifacts())));
+    // the default job root is per user, output buckets are shared: another user runs the same name
+    TrainingJobRunner other = new TrainingJobRunner(spark, new JobStore(dir.resolve("other-root").toString(),
+        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm())));
+    JobResult second = other.run(spec("same-name", "{\"rounds\": \"5\"}", ""));
+    assertThat(second.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(second.exitCode()).isEqualTo(TrainingJobRunner.EXIT_BAD_SPEC);
+    assertThat(second.failureReason()).startsWith("ClientError: ResourceInUse: " + dir.resolve("out").toUri()
+        + "same-name/.kiln-job.json belongs to training job 'same-name' of job root ")
+        .endsWith("Choose another job name or outputPath (OutputDataConfig.S3OutputPath)");
+    assertThat(other.store().load("same-name").orElseThrow().secondaryStatusTransitions())
+        .extracting(JobRecord.StatusTransition::status).doesNotContain(SecondaryStatus.Training);
+    assertThat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(java.net.URI.create(first.modelArtifacts()))))
+        .isEqualTo(model);
+  }
+
+  @Test
+  void outputsAnotherToolWroteAreNotOverwrittenEither() throws Exception {
+    java.nio.file.Path sageMakers = dir.resolve("out/from-sagemaker/output/model.tar.gz");
+    java.nio.file.Files.createDirectories(sageMakers.getParent());
+    java.nio.file.Files.writeString(sageMakers, "not ours");
+    JobResult r = runner.run(spec("from-sagemaker", "{\"rounds\": \"3\"}", ""));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(TrainingJobRunner.EXIT_BAD_SPEC);
+    assertThat(r.failureReason()).startsWith("ClientError: ResourceInUse: " + sageMakers.toUri()
+        + " was written by another job");
+    assertThat(java.nio.file.Files.readString(sageMakers)).isEqualTo("not ours");
+    assertThat(dir.resolve("out/from-sagemaker/.kiln-job.json")).doesNotExist();
+  }
+
+  @Test
   void aBuiltInsMetricDefinitionMustNameAMetricItEmits() {
     JobResult r = runner.run(driverLoop("regex-unknown", "{\"steps\": \"2\"}",
         ", \"metricDefinitions\": [{\"name\": \"train:objectiv\", \"regex\": \"objective ([0-9.]+)\"}]"));

@@ -376,6 +376,35 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void badDataIsNeverRetriedWhateverTheRetryStrategy() throws Exception {
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write((String.join("\n", SharedData.iris()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] whole = gz.toByteArray();
+    java.nio.file.Path truncated = dir.resolve("bad-data/truncated/train.csv.gz");
+    java.nio.file.Files.createDirectories(truncated.getParent());
+    java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+    java.nio.file.Path notNumbers = dir.resolve("bad-data/text/train.csv");
+    java.nio.file.Files.createDirectories(notNumbers.getParent());
+    java.nio.file.Files.writeString(notNumbers, "1,2,3\n0,abc,4\n");
+    for (String[] c : new String[][] {{"bad-gzip", truncated.getParent().toUri().toString(), "Gzip",
+        "is truncated gzip data"}, {"bad-number", notNumbers.getParent().toUri().toString(), "None", "abc"}}) {
+      JobResult r = runner.run(SpecReader.readTrainingJob("""
+          {"name": "%s", "algorithm": "counting", "hyperparameters": {"rounds": "3"},
+           "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv", "compression": "%s"}],
+           "outputPath": "%s", "resources": {"workers": 1}, "retry": {"maximumAttempts": 2}}
+          """.formatted(c[0], c[1], c[2], dir.resolve("out").toUri()), "test"));
+      assertThat(r.status()).as(c[0]).isEqualTo(TrainingJobStatus.Failed);
+      assertThat(r.failureReason()).as(c[0]).startsWith("ClientError: ").contains(c[3]);
+      JobRecord rec = runner.store().load(c[0]).orElseThrow();
+      assertThat(rec.secondaryStatusTransitions()).as(c[0]).extracting(JobRecord.StatusTransition::status)
+          .doesNotContain(SecondaryStatus.Restarting);
+      assertThat(rec.kiln().attempts()).as(c[0]).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aWorkersFailureFileWithOtherTextIsAnAlgorithmError() {
     JobResult r = runOutputs("out-algo", "{\"fail\": \"algorithm\", \"fail_rank\": \"0\"}", localOut(), "");
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);

@@ -103,6 +103,10 @@ final class BarrierWorkerContext implements WorkerContext {
         }
       }
     }
+    if (Arrays.stream(counts).allMatch(c -> c < 0)) {
+      throw KilnException.user("Channel '" + channel + "' has no data rows: " + describe(share.splits())
+          + " hold(s) none. Check the channel's URI, its ContentType and CompressionType");
+    }
     for (int w = 0; w < counts.length; w++) {
       if (counts[w] < 0) {
         throw KilnException.user("Channel '" + channel + "' gave worker " + w + " no rows: the data is too small for "
@@ -111,6 +115,21 @@ final class BarrierWorkerContext implements WorkerContext {
     }
     return new LabeledData(data.rows(), Math.max(columns, 0), data.labels(), data.weights(), data.dense(),
         data.rowOffsets(), data.indices(), data.values());
+  }
+
+  /** The objects of {@code splits} for a message: up to three URIs with their sizes, then a count. */
+  private static String describe(List<io.kiln.channel.InputSplit> splits) {
+    List<String> objects = splits.stream().map(io.kiln.channel.InputSplit::uri).distinct().toList();
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < Math.min(3, objects.size()); i++) {
+      String uri = objects.get(i);
+      long bytes = splits.stream().filter(x -> x.uri().equals(uri)).mapToLong(io.kiln.channel.InputSplit::objectSize).max().orElse(0);
+      b.append(i == 0 ? "" : ", ").append(io.kiln.spi.Messages.echo(uri)).append(" (").append(bytes).append(" bytes)");
+    }
+    if (objects.size() > 3) {
+      b.append(" and ").append(objects.size() - 3).append(" more object(s)");
+    }
+    return objects.isEmpty() ? "its objects" : b.toString();
   }
 
   /**

@@ -405,6 +405,25 @@ class TrainingJobLifecycleTest {
   }
 
   @Test
+  void anEmptyChannelNamesItsObjectsInsteadOfBlamingTheWorkerCount() throws Exception {
+    java.nio.file.Path empty = dir.resolve("empty-gzip/train.csv.gz");
+    java.nio.file.Files.createDirectories(empty.getParent());
+    try (var out = new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(empty))) {
+      out.flush();
+    }
+    long bytes = java.nio.file.Files.size(empty);
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"name": "empty-gzip", "algorithm": "counting", "hyperparameters": {"rounds": "3"},
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv", "compression": "Gzip"}],
+         "outputPath": "%s", "resources": {"workers": 1}}
+        """.formatted(empty.getParent().toUri(), dir.resolve("out").toUri()), "test"));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("ClientError: Channel 'train' has no data rows: file:")
+        .endsWith(empty + " (" + bytes + " bytes) hold(s) none. Check the channel's URI, its ContentType and"
+            + " CompressionType");
+  }
+
+  @Test
   void aWorkersFailureFileWithOtherTextIsAnAlgorithmError() {
     JobResult r = runOutputs("out-algo", "{\"fail\": \"algorithm\", \"fail_rank\": \"0\"}", localOut(), "");
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);

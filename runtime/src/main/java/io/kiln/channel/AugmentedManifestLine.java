@@ -1,5 +1,6 @@
 package io.kiln.channel;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kiln.spi.AugmentedManifestRecord;
@@ -34,11 +35,17 @@ final class AugmentedManifestLine implements AugmentedManifestRecord {
    */
   static AugmentedManifestLine parse(String text, long number, AugmentedManifestReader reader) {
     JsonNode node;
-    try {
-      node = AugmentedManifestReader.JSON.readTree(text);
+    try (JsonParser p = AugmentedManifestReader.JSON.createParser(text)) {
+      node = AugmentedManifestReader.JSON.readTree(p);
+      if (p.nextToken() != null) {
+        throw new BadRecordException("the line holds more than one JSON value; each line of an augmented manifest "
+            + "is one JSON object");
+      }
     } catch (JsonProcessingException e) {
-      throw new BadRecordException("the line is not valid JSON (" + e.getOriginalMessage() + "); each line of an "
+      throw new BadRecordException("the line is not valid JSON (" + Manifest.jsonProblem(e) + "); each line of an "
           + "augmented manifest is one JSON object");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // a String has no I/O to fail
     }
     if (!node.isObject()) {
       throw new BadRecordException("the line is " + describe(node) + ", not a JSON object; each line of an "

@@ -1,6 +1,5 @@
 package io.kiln.channel;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kiln.spi.AugmentedManifestHandler;
 import io.kiln.spi.BadRecordException;
@@ -28,7 +27,7 @@ import org.apache.hadoop.fs.Path;
 public final class AugmentedManifestReader {
   /** How a manifest is planned: as text lines, cut at line boundaries. */
   private static final ContentType MANIFEST_LINES = ContentType.of("application/jsonlines", ContentType.Split.LINES);
-  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final Configuration conf;
   private final String channel;

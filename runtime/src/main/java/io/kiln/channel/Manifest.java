@@ -102,7 +102,7 @@ public record Manifest(String prefix, List<String> keys) {
       return new Manifest(prefix, keys);
     } catch (JsonProcessingException e) {
       throw KilnException.user(at + " is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + " (" + e.getOriginalMessage() + "); a manifest is " + FORMAT);
+          + e.getLocation().getColumnNr() + " (" + jsonProblem(e) + "); a manifest is " + FORMAT);
     }
   }
 
@@ -229,6 +229,13 @@ public record Manifest(String prefix, List<String> keys) {
       return "names a bucket, not an object";
     }
     return segmentProblem(relative);
+  }
+
+  /** Jackson's description of a syntax error, without the parser's notes on where its input came from. */
+  static String jsonProblem(JsonProcessingException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    int marker = m.indexOf(" (start marker at");
+    return marker < 0 ? m : m.substring(0, marker);
   }
 
   private static String describe(JsonToken t) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kiln.spi.AugmentedManifestRecord;
 import io.kiln.spi.BadRecordException;
 import io.kiln.spi.ChannelObject;
-import io.kiln.storage.Uris;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +109,7 @@ final class AugmentedManifestLine implements AugmentedManifestRecord {
     if (problem != null) {
       throw new BadRecordException("attribute '" + attribute + "' '" + uri + "' " + problem);
     }
-    String hadoopUri = Uris.toHadoopUri(uri, reader.conf());
+    String hadoopUri = reader.hadoopUri(uri);
     String path = new org.apache.hadoop.fs.Path(hadoopUri).toUri().getPath();
     return new ReferencedObject(uri, hadoopUri, path.startsWith("/") ? path.substring(1) : path, reader.gzip(),
         reader.conf(), reader.at(line) + "attribute '" + attribute + "' names " + uri);

@@ -8,6 +8,7 @@ import io.kiln.spi.ContentType;
 import io.kiln.spi.DataDistribution;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import io.kiln.storage.Uris;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -34,6 +35,8 @@ public final class AugmentedManifestReader {
   private final String manifestUri;
   private final List<String> attributeNames;
   private final boolean gzip;
+  /** Whether the cluster serves s3:// itself (EMRFS), decided once rather than for every line. */
+  private final boolean servesS3;
 
   /**
    * @param conf the storage settings
@@ -50,6 +53,7 @@ public final class AugmentedManifestReader {
     this.manifestUri = manifestUri;
     this.attributeNames = List.copyOf(attributeNames);
     this.gzip = gzip;
+    this.servesS3 = Uris.servesS3(conf);
   }
 
   /**
@@ -113,6 +117,11 @@ public final class AugmentedManifestReader {
 
   boolean gzip() {
     return gzip;
+  }
+
+  /** The URI Kiln reads an object URI of a line through ({@link Uris#toHadoopUri}). */
+  String hadoopUri(String uri) {
+    return uri.regionMatches(true, 0, "s3:", 0, 3) && !servesS3 ? "s3a" + uri.substring(2) : uri;
   }
 
   /**

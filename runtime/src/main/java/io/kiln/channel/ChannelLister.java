@@ -170,8 +170,9 @@ public final class ChannelLister {
   private List<DataObject> sizes(ChannelSpec channel, Manifest manifest) throws IOException {
     int n = manifest.keys().size();
     Path[] paths = new Path[n];
+    String prefix = Uris.toHadoopUri(manifest.prefix(), conf); // the scheme is the prefix's: map it once
     for (int i = 0; i < n; i++) {
-      paths[i] = new Path(Uris.toHadoopUri(manifest.uri(i), conf));
+      paths[i] = new Path(prefix + manifest.keys().get(i));
     }
     FileSystem fs = paths[0].getFileSystem(conf);
     FileStatus[] found = new FileStatus[n];

@@ -153,11 +153,13 @@ public record Manifest(String prefix, List<String> keys) {
     return segmentProblem(key);
   }
 
-  /** What is wrong with the segments of a relative path, or null. */
+  /** What is wrong with the segments of a relative path naming an object, or null. */
   static String segmentProblem(String path) {
-    for (String segment : path.split("/", -1)) {
+    String[] segments = path.split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
       if (segment.isEmpty()) {
-        return path.endsWith("/") ? "ends with '/' (a folder, not an object)" : "has an empty path segment ('//')";
+        return i == segments.length - 1 ? "ends with '/' (a folder, not an object)" : "has an empty path segment ('//')";
       }
       if (segment.equals(".") || segment.equals("..")) {
         return "has a '" + segment + "' path segment";
@@ -217,8 +219,8 @@ public record Manifest(String prefix, List<String> keys) {
       int last = relative.lastIndexOf('/');
       String folders = last < 0 ? "" : relative.substring(0, last);
       String name = relative.substring(last + 1);
-      if (!folders.isEmpty() && segmentProblem(folders) != null) {
-        return segmentProblem(folders);
+      if (!folders.isEmpty() && segmentProblem(folders + "/" + "name") != null) {
+        return segmentProblem(folders + "/" + "name"); // the folders, as segments of an object path
       }
       if (name.equals(".") || name.equals("..")) {
         return "has a '" + name + "' path segment";

@@ -107,6 +107,17 @@ class ManifestChannelTest {
   }
 
   @Test
+  void keysMayHoldSpacesColonsAndPercentSigns() {
+    write(dir.resolve("data/odd/2024-01-01 10:00 50%.csv"), "1,2\n");
+    String manifest = manifest("odd.manifest", data, List.of("odd/2024-01-01 10:00 50%.csv"));
+
+    assertThat(refs(list(manifest))).extracting(ObjectRef::key, ObjectRef::size)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("odd/2024-01-01 10:00 50%.csv", 4L));
+    assertThat(refs(list(manifest, new ChannelLister(CONF, 0)))).extracting(ObjectRef::key)
+        .containsExactly("odd/2024-01-01 10:00 50%.csv");
+  }
+
+  @Test
   void aLargeManifestIsSizedByOneListingAndHeadsForWhatItMissed() {
     String manifest = manifest("big.manifest", data, KEYS);
     ChannelLister listing = new ChannelLister(CONF, 2);
@@ -175,6 +186,8 @@ class ManifestChannelTest {
           + "folder in it; write s3://bucket/",
       "no bucket|[{\"prefix\": \"s3:///x/\"}, \"a\"]|entry [0]: prefix 's3:///x/' has no bucket; write it as "
           + "s3://bucket/...",
+      "double slash prefix|[{\"prefix\": \"s3://b/x//\"}, \"a\"]|entry [0]: prefix 's3://b/x//' has an empty path "
+          + "segment ('//')",
       "climbing prefix|[{\"prefix\": \"s3://b/x/../y/\"}, \"a\"]|entry [0]: prefix 's3://b/x/../y/' has a '..' path "
           + "segment",
       "no keys|[{\"prefix\": \"s3://b/x/\"}]|lists no keys after its prefix s3://b/x/; add the keys of the objects "

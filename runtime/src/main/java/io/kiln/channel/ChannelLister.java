@@ -201,7 +201,7 @@ public final class ChannelLister {
    * Fills {@code found} from one recursive listing of the deepest folder all {@code paths} share,
    * ending early after {@link #LIST_FACTOR} times as many objects as there are paths.
    */
-  private static void listCommonFolder(FileSystem fs, Path[] paths, FileStatus[] found) throws IOException {
+  static void listCommonFolder(FileSystem fs, Path[] paths, FileStatus[] found) throws IOException {
     Map<String, Integer> index = new HashMap<>();
     String common = null;
     for (int i = 0; i < paths.length; i++) {

@@ -118,11 +118,20 @@ class ManifestChannelTest {
   }
 
   @Test
-  void aLargeManifestIsSizedByOneListingAndHeadsForWhatItMissed() {
+  void aLargeManifestIsSizedByOneListingAndHeadsForWhatItMissed() throws IOException {
     String manifest = manifest("big.manifest", data, KEYS);
     ChannelLister listing = new ChannelLister(CONF, 2);
 
     assertThat(list(manifest, listing)).isEqualTo(list(manifest));
+    // the listing alone finds every key, odd characters included, without a HEAD request
+    write(dir.resolve("data/odd/a b:c%d.csv"), "1\n");
+    List<String> keys = new ArrayList<>(KEYS);
+    keys.add("odd/a b:c%d.csv");
+    org.apache.hadoop.fs.Path[] paths = keys.stream()
+        .map(k -> new org.apache.hadoop.fs.Path(data + k)).toArray(org.apache.hadoop.fs.Path[]::new);
+    org.apache.hadoop.fs.FileStatus[] found = new org.apache.hadoop.fs.FileStatus[paths.length];
+    ChannelLister.listCommonFolder(paths[0].getFileSystem(CONF), paths, found);
+    assertThat(found).doesNotContainNull();
     // a key the listing cannot see is still checked, and reported as missing
     String missing = manifest("big-missing.manifest", data, List.of("a/part-0.csv", "a/part-1.csv", "a/gone.csv"));
     assertThat(userError(() -> list(missing, listing))).hasMessage("Channel 'train': manifest " + missing

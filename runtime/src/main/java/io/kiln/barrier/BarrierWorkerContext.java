@@ -1,11 +1,13 @@
 package io.kiln.barrier;
 
+import io.kiln.channel.AugmentedManifestReader;
 import io.kiln.channel.ChannelDownload;
 import io.kiln.channel.ChannelLines;
 import io.kiln.channel.ChannelReader;
 import io.kiln.channel.HadoopChannelObject;
 import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
+import io.kiln.spi.AugmentedManifestHandler;
 import io.kiln.spi.ChannelObject;
 import io.kiln.checkpoint.CheckpointService;
 import io.kiln.spi.Checkpointing;
@@ -79,9 +81,18 @@ final class BarrierWorkerContext implements WorkerContext {
     return share;
   }
 
+  /** Refuses whole-object and row access to an AugmentedManifestFile channel, whose objects are its lines' refs. */
+  private static void refuseAugmented(String channel, WorkerPlan.ChannelShare share, String access) {
+    if (share.augmentedManifest()) {
+      throw new IllegalArgumentException("channel " + channel + " is an AugmentedManifestFile (" + share.manifestUri()
+          + "); read its records with augmentedManifest() (or its lines with lines()), not " + access);
+    }
+  }
+
   @Override
   public LabeledData read(String channel, ReadOptions options) {
     WorkerPlan.ChannelShare share = share(channel);
+    refuseAugmented(channel, share, "read()");
     if (share.contentType().split() != ContentType.Split.ROWS) {
       throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
           + ", not a row format; read it with lines(), objects() or download()");
@@ -160,7 +171,8 @@ final class BarrierWorkerContext implements WorkerContext {
   @Override
   public void lines(String channel, LineHandler handler) {
     WorkerPlan.ChannelShare share = share(channel);
-    if (share.contentType().equals(ContentType.PARQUET) || share.contentType().split() == ContentType.Split.OBJECTS) {
+    if (!share.augmentedManifest() && (share.contentType().equals(ContentType.PARQUET)
+        || share.contentType().split() == ContentType.Split.OBJECTS)) {
       throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
           + ", not text lines; read it with " + (share.contentType().equals(ContentType.PARQUET) ? "read()"
               : "objects() or download()"));
@@ -169,8 +181,20 @@ final class BarrierWorkerContext implements WorkerContext {
   }
 
   @Override
+  public void augmentedManifest(String channel, AugmentedManifestHandler handler) {
+    WorkerPlan.ChannelShare share = share(channel);
+    if (!share.augmentedManifest()) {
+      throw new IllegalArgumentException("channel " + channel + " is not an AugmentedManifestFile channel; read it "
+          + "with read(), lines(), objects() or download()");
+    }
+    new AugmentedManifestReader(plan.hadoopConf().get(), channel, share.manifestUri(), share.attributeNames(),
+        share.gzip()).read(share.splits(), handler);
+  }
+
+  @Override
   public List<ChannelObject> objects(String channel) {
     WorkerPlan.ChannelShare share = share(channel);
+    refuseAugmented(channel, share, "objects()");
     List<ObjectRef> mine = ObjectKeys.deal(share.objects().value(), plan.workers()).get(plan.rank());
     return wrap(mine, share.gzip());
   }
@@ -178,6 +202,7 @@ final class BarrierWorkerContext implements WorkerContext {
   @Override
   public List<ChannelObject> allObjects(String channel) {
     WorkerPlan.ChannelShare share = share(channel);
+    refuseAugmented(channel, share, "allObjects()");
     return wrap(share.objects().value(), share.gzip());
   }
 
@@ -191,6 +216,7 @@ final class BarrierWorkerContext implements WorkerContext {
 
   @Override
   public Path download(String channel, Path directory) {
+    refuseAugmented(channel, share(channel), "download()");
     return ChannelDownload.copy(channel, objects(channel), share(channel).gzip(), directory);
   }
 

@@ -54,7 +54,16 @@ public record WorkerPlan(
    * @param objects every object of the channel in key order, as one broadcast per job attempt (an
    *     executor fetches it once, however many objects there are); each worker deals itself its
    *     share ({@link io.kiln.channel.ObjectKeys#deal})
+   * @param manifestUri for an AugmentedManifestFile channel, the manifest as the user wrote it (its
+   *     lines are then {@code splits}); null for the other data types
+   * @param attributeNames an AugmentedManifestFile channel's AttributeNames; empty for the others
    */
   public record ChannelShare(ContentType contentType, Integer labelSize, boolean gzip, List<InputSplit> splits,
-      Broadcast<List<ObjectRef>> objects) implements Serializable {}
+      Broadcast<List<ObjectRef>> objects, String manifestUri, List<String> attributeNames) implements Serializable {
+
+    /** True for an AugmentedManifestFile channel. */
+    public boolean augmentedManifest() {
+      return manifestUri != null;
+    }
+  }
 }

@@ -5,13 +5,22 @@ import io.kiln.spi.ChannelData;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.DataObject;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.S3DataType;
 import io.kiln.storage.StorageProbe;
 import io.kiln.storage.Uris;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -20,33 +29,100 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 
 /**
- * Lists a channel's objects with SageMaker's S3Prefix meaning: {@code s3://b/train} matches every
- * key that starts with {@code train} ({@code train/part-0}, {@code train.csv},
- * {@code train-2.csv}); {@code s3://b/train/} matches the keys under {@code train/}.
+ * Lists a channel's objects, once, on the driver, by what its URI names (SageMaker's S3DataType):
  *
- * <p>Names starting with {@code _} or {@code .} ({@code _SUCCESS}, {@code .crc} files, Hadoop's
- * hidden files) and empty directory markers are left out. Objects are sorted by key, so the
- * assignment of rows to workers depends only on what the channel holds.
+ * <ul>
+ *   <li>S3Prefix: {@code s3://b/train} matches every key that starts with {@code train}
+ *       ({@code train/part-0}, {@code train.csv}, {@code train-2.csv}); {@code s3://b/train/}
+ *       matches the keys under {@code train/}. Names starting with {@code _} or {@code .}
+ *       ({@code _SUCCESS}, {@code .crc} files, Hadoop's hidden files) and empty directory markers
+ *       are left out.
+ *   <li>ManifestFile: the objects a {@link Manifest} lists (every one must exist; none is left
+ *       out for its name). Their sizes come from one HEAD request per key, {@value #THREADS} at a
+ *       time, or, for a manifest of more than {@value #HEAD_LIMIT} keys, from one listing of the
+ *       keys' deepest common folder (stopped once it has seen {@value #LIST_FACTOR} times as many
+ *       objects as there are keys; the keys not seen by then get a HEAD request each).
+ *   <li>AugmentedManifestFile: the manifest itself, whose lines the workers read.
+ * </ul>
+ *
+ * <p>Objects are sorted by URI, so the assignment of rows to workers depends only on what the
+ * channel holds: a manifest listing a prefix's objects, in any order, reads as that prefix does.
  */
 public final class ChannelLister {
+  /** Manifests with at most this many keys are sized by HEAD requests alone. */
+  static final int HEAD_LIMIT = 1000;
+  /** Concurrent HEAD requests while sizing a manifest's objects. */
+  static final int THREADS = 16;
+  /** A listing for a manifest stops after this many times as many objects as it has keys. */
+  static final int LIST_FACTOR = 20;
+
   private final Configuration conf;
+  private final int headLimit;
 
   public ChannelLister(Configuration conf) {
+    this(conf, HEAD_LIMIT);
+  }
+
+  /** A lister that sizes manifests of more than {@code headLimit} keys by listing (for tests). */
+  ChannelLister(Configuration conf, int headLimit) {
     this.conf = conf;
+    this.headLimit = headLimit;
   }
 
   public ChannelData list(ChannelSpec channel, ContentType contentType) {
     return list(channel, contentType, java.util.Map.of());
   }
 
-  /** Lists a channel whose ContentType was written with {@code parameters} ({@code label_size}). */
+  /**
+   * Lists a channel whose ContentType was written with {@code parameters} ({@code label_size}).
+   *
+   * @throws KilnException USER when the channel has no data, its manifest is missing, malformed or
+   *     names a missing object, or its store cannot be used (see {@link StorageProbe#classify})
+   */
   public ChannelData list(ChannelSpec channel, ContentType contentType, java.util.Map<String, String> parameters) {
+    boolean gzip = channel.compression() == ChannelSpec.Compression.Gzip;
+    String what = "channel '" + channel.name() + "'";
+    if (channel.dataType() == S3DataType.AugmentedManifestFile) {
+      DataObject manifest;
+      try {
+        manifest = manifestObject(channel);
+      } catch (IOException | RuntimeException e) {
+        throw e instanceof KilnException k ? k : StorageProbe.classify(e, channel.uri(), what);
+      }
+      if (manifest.size() == 0) {
+        throw KilnException.user("Channel '" + channel.name() + "' is empty: the augmented manifest " + channel.uri()
+            + " holds no lines");
+      }
+      return new ChannelData(channel.name(), channel.uri(), contentType, channel.distribution(), gzip,
+          List.of(manifest), parameters, S3DataType.AugmentedManifestFile, channel.attributeNames());
+    }
+    if (channel.dataType() == S3DataType.ManifestFile) {
+      Manifest manifest;
+      List<DataObject> objects;
+      try {
+        DataObject object = manifestObject(channel);
+        Path path = new Path(object.uri());
+        try (InputStream in = path.getFileSystem(conf).open(path)) {
+          manifest = Manifest.parse(in, channel.name(), channel.uri());
+        }
+        objects = sizes(channel, manifest);
+      } catch (IOException | RuntimeException e) {
+        throw e instanceof KilnException k ? k : StorageProbe.classify(e, channel.uri(), what);
+      }
+      objects.sort(Comparator.comparing(DataObject::uri));
+      if (objects.stream().mapToLong(DataObject::size).sum() == 0) {
+        throw KilnException.user("Channel '" + channel.name() + "' is empty: the " + objects.size()
+            + " object(s) the manifest " + channel.uri() + " lists hold 0 bytes");
+      }
+      return new ChannelData(channel.name(), manifest.prefix(), contentType, channel.distribution(), gzip, objects,
+          parameters, S3DataType.ManifestFile, List.of());
+    }
     String hadoopUri = Uris.toHadoopUri(channel.uri(), conf);
     List<DataObject> objects;
     try {
       objects = listPrefix(hadoopUri);
     } catch (IOException | RuntimeException e) {
-      throw StorageProbe.classify(e, channel.uri(), "channel '" + channel.name() + "'");
+      throw StorageProbe.classify(e, channel.uri(), what);
     }
     if (objects.isEmpty()) {
       throw KilnException.user("Channel '" + channel.name() + "' has no data: nothing matches the prefix "
@@ -57,9 +133,162 @@ public final class ChannelLister {
       throw KilnException.user("Channel '" + channel.name() + "' is empty: the " + objects.size()
           + " object(s) under " + channel.uri() + " hold 0 bytes");
     }
-    boolean gzip = channel.compression() == ChannelSpec.Compression.Gzip;
     return new ChannelData(channel.name(), channel.uri(), contentType, channel.distribution(), gzip, objects,
         parameters);
+  }
+
+  /**
+   * The manifest object of a ManifestFile or AugmentedManifestFile channel.
+   *
+   * @throws KilnException USER when it does not exist or is a folder
+   */
+  private DataObject manifestObject(ChannelSpec channel) throws IOException {
+    Path path = new Path(Uris.toHadoopUri(channel.uri(), conf));
+    FileStatus status;
+    String kind = channel.dataType() == S3DataType.ManifestFile ? "manifest" : "augmented manifest";
+    try {
+      status = path.getFileSystem(conf).getFileStatus(path);
+    } catch (FileNotFoundException e) {
+      throw KilnException.user("Channel '" + channel.name() + "': the " + kind + " " + channel.uri()
+          + " does not exist; with dataType (S3DataType) " + channel.dataType() + " the uri (S3Uri) names the "
+          + kind + " object: check it, or use S3Prefix for the objects under a prefix");
+    }
+    if (status.isDirectory()) {
+      throw KilnException.user("Channel '" + channel.name() + "': the " + kind + " " + channel.uri() + " is a "
+          + "folder, not an object; with dataType (S3DataType) " + channel.dataType() + " the uri (S3Uri) names "
+          + "the " + kind + " object: check it, or use S3Prefix for the objects under a prefix");
+    }
+    return new DataObject(status.getPath().toString(), status.getLen());
+  }
+
+  /**
+   * The objects a manifest lists, with their sizes, in manifest order.
+   *
+   * @throws KilnException USER naming the manifest, the entry and the object (as written) when an
+   *     object does not exist or is a folder
+   */
+  private List<DataObject> sizes(ChannelSpec channel, Manifest manifest) throws IOException {
+    int n = manifest.keys().size();
+    Path[] paths = new Path[n];
+    String prefix = Uris.toHadoopUri(manifest.prefix(), conf); // the scheme is the prefix's: map it once
+    for (int i = 0; i < n; i++) {
+      paths[i] = new Path(prefix + manifest.keys().get(i));
+    }
+    FileSystem fs = paths[0].getFileSystem(conf);
+    FileStatus[] found = new FileStatus[n];
+    if (n > headLimit) {
+      listCommonFolder(fs, paths, found);
+    }
+    int missing = head(fs, paths, found);
+    if (missing >= 0) {
+      throw KilnException.user("Channel '" + channel.name() + "': manifest " + channel.uri() + " entry ["
+          + (missing + 1) + "] names " + manifest.uri(missing) + ", which does not exist; upload it, or fix or "
+          + "remove the entry");
+    }
+    List<DataObject> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String at = "Channel '" + channel.name() + "': manifest " + channel.uri() + " entry [" + (i + 1) + "] names "
+          + manifest.uri(i);
+      if (found[i].isDirectory()) {
+        throw KilnException.user(at + ", which is a folder, not an object; list the objects in it");
+      }
+      out.add(new DataObject(found[i].getPath().toString(), found[i].getLen()));
+    }
+    return out;
+  }
+
+  /**
+   * Fills {@code found} from one recursive listing of the deepest folder all {@code paths} share,
+   * ending early after {@link #LIST_FACTOR} times as many objects as there are paths.
+   */
+  static void listCommonFolder(FileSystem fs, Path[] paths, FileStatus[] found) throws IOException {
+    Map<String, Integer> index = new HashMap<>();
+    String common = null;
+    for (int i = 0; i < paths.length; i++) {
+      String p = fs.makeQualified(paths[i]).toString();
+      index.put(p, i);
+      common = common == null ? p : commonPrefix(common, p);
+    }
+    Path folder = new Path(common.substring(0, common.lastIndexOf('/') + 1));
+    long budget = (long) LIST_FACTOR * paths.length;
+    RemoteIterator<LocatedFileStatus> it;
+    try {
+      it = fs.listFiles(folder, true);
+    } catch (FileNotFoundException e) {
+      return;
+    }
+    int remaining = paths.length;
+    for (long seen = 0; remaining > 0 && seen < budget && it.hasNext(); seen++) {
+      LocatedFileStatus s = it.next();
+      Integer i = index.get(s.getPath().toString());
+      if (i != null && found[i] == null) {
+        found[i] = s;
+        remaining--;
+      }
+    }
+  }
+
+  private static String commonPrefix(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    int i = 0;
+    while (i < n && a.charAt(i) == b.charAt(i)) {
+      i++;
+    }
+    return a.substring(0, i);
+  }
+
+  /**
+   * Fills the gaps of {@code found} with one HEAD (getFileStatus) per path, {@link #THREADS} at a
+   * time, stopping soon after an object is found missing.
+   *
+   * @return the lowest index found missing, or -1 when every path was found
+   */
+  private static int head(FileSystem fs, Path[] paths, FileStatus[] found) throws IOException {
+    List<Integer> todo = new ArrayList<>();
+    for (int i = 0; i < paths.length; i++) {
+      if (found[i] == null) {
+        todo.add(i);
+      }
+    }
+    if (todo.isEmpty()) {
+      return -1;
+    }
+    AtomicInteger missing = new AtomicInteger(Integer.MAX_VALUE);
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(THREADS, todo.size()), r -> {
+      Thread t = new Thread(r, "kiln-manifest-head");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> futures = new ArrayList<>(todo.size());
+      for (int i : todo) {
+        futures.add(pool.submit(() -> {
+          if (missing.get() != Integer.MAX_VALUE) {
+            return null;
+          }
+          try {
+            found[i] = fs.getFileStatus(paths[i]);
+          } catch (FileNotFoundException e) {
+            missing.accumulateAndGet(i, Math::min);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      return missing.get() == Integer.MAX_VALUE ? -1 : missing.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while sizing the manifest's objects");
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   List<DataObject> listPrefix(String uri) throws IOException {

@@ -55,8 +55,11 @@ public final class JobRecords {
     ArrayNode inputs = f.arrayNode();
     for (ChannelSpec c : spec.channels()) {
       ObjectNode ch = inputs.addObject().put("ChannelName", c.name());
-      ch.putObject("DataSource").putObject("S3DataSource").put("S3DataType", "S3Prefix").put("S3Uri", c.uri())
-          .put("S3DataDistributionType", c.distribution().name());
+      ObjectNode s3 = ch.putObject("DataSource").putObject("S3DataSource").put("S3DataType", c.dataType().name())
+          .put("S3Uri", c.uri()).put("S3DataDistributionType", c.distribution().name());
+      if (!c.attributeNames().isEmpty()) {
+        c.attributeNames().forEach(s3.putArray("AttributeNames")::add);
+      }
       if (c.contentType() != null) {
         ch.put("ContentType", c.contentType());
       }

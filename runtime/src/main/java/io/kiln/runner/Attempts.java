@@ -3,6 +3,7 @@ package io.kiln.runner;
 import io.kiln.record.SecondaryStatus;
 import io.kiln.barrier.ControlServer;
 import io.kiln.barrier.HadoopConf;
+import io.kiln.channel.AugmentedManifestReader;
 import io.kiln.channel.ChannelLister;
 import io.kiln.channel.InputSplit;
 import io.kiln.channel.SplitPlanner;
@@ -17,6 +18,7 @@ import io.kiln.spi.Directive;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.MediaType;
+import io.kiln.spi.S3DataType;
 import io.kiln.spi.TrainingContext;
 import io.kiln.spi.TrainingOutcome;
 import io.kiln.storage.Uris;
@@ -178,12 +180,18 @@ final class Attempts {
       ChannelData data = lister.list(c, validated.formats().get(c.name()),
           validated.contentTypes().get(c.name()).parameters());
       channels.put(c.name(), data);
-      if (data.contentType().split() == ContentType.Split.OBJECTS) {
+      if (data.augmentedManifest()) {
+        splits.put(c.name(), AugmentedManifestReader.plan(planner, data, workers));
+      } else if (data.contentType().split() == ContentType.Split.OBJECTS) {
         splits.put(c.name(), java.util.Collections.nCopies(workers, List.of()));
       } else {
         splits.put(c.name(), planner.plan(data, workers));
       }
-      job.log("Channel " + c.name() + ": " + data.objects().size() + " object(s), " + data.totalBytes() + " bytes, "
+      job.log("Channel " + c.name() + ": " + (data.augmentedManifest()
+          ? "augmented manifest " + c.uri() + " (" + data.totalBytes() + " bytes), attributes "
+              + String.join(", ", data.attributeNames())
+          : data.objects().size() + " object(s), " + data.totalBytes() + " bytes")
+          + (data.dataType() == S3DataType.ManifestFile ? " listed by manifest " + c.uri() : "") + ", "
           + new MediaType(data.contentType().mime(), data.contentTypeParameters()) + ", " + data.distribution());
     }
   }

@@ -8,6 +8,7 @@ import io.kiln.spi.ChannelRequirement;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.MediaType;
+import io.kiln.spi.S3DataType;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,6 +73,12 @@ final class ChannelFormats {
     Map<String, ContentType> out = new LinkedHashMap<>();
     for (ChannelSpec c : spec.channels()) {
       ChannelRequirement r = known.get(c.name());
+      if (c.dataType() == S3DataType.AugmentedManifestFile && !r.augmentedManifest()) {
+        throw KilnException.user("Channel '" + c.name() + "' is an AugmentedManifestFile (dataType / S3DataType), "
+            + "which " + algorithm.name() + " does not read on this channel: it reads the data objects themselves ("
+            + ContentType.accepted(r.contentTypes()) + "). List them in a ManifestFile channel (a JSON list of a "
+            + "prefix and keys) or put them under an S3Prefix");
+      }
       MediaType written = mediaTypes.get(c.name());
       ContentType type = r.contentTypes().stream().filter(t -> t.matches(written.type())).findFirst()
           .orElseThrow(() -> KilnException.user("Channel '" + c.name() + "' has content type '" + c.contentType()

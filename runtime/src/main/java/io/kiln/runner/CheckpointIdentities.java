@@ -19,8 +19,8 @@ final class CheckpointIdentities {
   /**
    * The identity of {@code spec} on the listed {@code channels}: the algorithm's Kiln name, the
    * hyperparameters without {@code resourceHyperparameter}, and a SHA-256 over each channel's name,
-   * content type (with parameters), distribution, compression and objects (URI and size), in the
-   * spec's channel order.
+   * content type (with parameters), distribution, compression and objects (URI and size), and an
+   * augmented manifest's AttributeNames, in the spec's channel order.
    */
   static CheckpointIdentity of(TrainingJobSpec spec, String algorithm, Optional<String> resourceHyperparameter,
       Map<String, ChannelData> channels) {
@@ -37,6 +37,9 @@ final class CheckpointIdentities {
           c.distribution().name(), Boolean.toString(c.gzip()));
       for (DataObject o : c.objects()) {
         update(d, o.uri(), Long.toString(o.size()));
+      }
+      if (c.augmentedManifest()) { // what the algorithm reads of the manifest (other channels' fingerprints unchanged)
+        update(d, "attributes", String.join("\u0000", c.attributeNames()));
       }
     }
     return new CheckpointIdentity(algorithm, hp, HexFormat.of().formatHex(d.digest()));

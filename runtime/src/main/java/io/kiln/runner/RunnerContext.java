@@ -155,7 +155,8 @@ final class RunnerContext implements TrainingContext {
         ChannelData c = e.getValue();
         Integer labelSize = c.contentTypeParameters().containsKey("label_size") ? c.labelSize() : null;
         shares.put(e.getKey(), new WorkerPlan.ChannelShare(c.contentType(), labelSize, c.gzip(),
-            splits.get(e.getKey()).get(rank), objects.get(e.getKey())));
+            splits.get(e.getKey()).get(rank), objects.get(e.getKey()), c.augmentedManifest() ? c.uri() : null,
+            c.attributeNames()));
       }
       plans.add(new WorkerPlan(rank, workers, attempt, threads, jobName(), shares, control.client(), checkpoints,
           checkpointInterval(), identity, hadoopConf, job.spec().environment(), outputStagingUri));

@@ -2,6 +2,7 @@ package io.kiln.spec;
 
 import io.kiln.spi.DataDistribution;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.S3DataType;
 import java.util.List;
 
 /** Reads Kiln's own job spec (camelCase, JSON or YAML); see {@code conf/kiln-job.schema.json}. */
@@ -82,12 +83,13 @@ public final class KilnSpecReader {
   }
 
   private static ChannelSpec channel(Fields c) {
-    c.allowOnly(List.of("name", "uri", "contentType", "distribution", "compression"));
+    c.allowOnly(List.of("name", "uri", "contentType", "distribution", "compression", "dataType", "attributeNames"));
     String name = c.requireText("name");
     String uri = c.requireText("uri");
     return wrap(c, () -> new ChannelSpec(name, uri, c.text("contentType").orElse(null),
         c.enumValue("distribution", DataDistribution.class).orElse(DataDistribution.FullyReplicated),
-        c.enumValue("compression", ChannelSpec.Compression.class).orElse(ChannelSpec.Compression.None)));
+        c.enumValue("compression", ChannelSpec.Compression.class).orElse(ChannelSpec.Compression.None),
+        c.enumValue("dataType", S3DataType.class).orElse(S3DataType.S3Prefix), c.texts("attributeNames")));
   }
 
   private static ResourceSpec resources(Fields r) {

@@ -3,6 +3,7 @@ package io.kiln.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kiln.spi.DataDistribution;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.S3DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -145,20 +146,21 @@ public final class SageMakerRequestMapper {
     }
     Fields s3 = source.object("S3DataSource").orElseThrow(() -> c.error(
         "channel '" + name + "' has no DataSource.S3DataSource"));
-    String dataType = s3.requireText("S3DataType");
-    if (!dataType.equals("S3Prefix")) {
-      throw c.error("channel '" + name + "' has S3DataType " + dataType
-          + "; Kiln reads S3Prefix channels only: point S3Uri at the key prefix of the objects");
-    }
+    S3DataType dataType = dataType(c, name, s3.requireText("S3DataType"));
     DataDistribution distribution = s3.text("S3DataDistributionType")
         .map(v -> DataDistribution.valueOf(v)).orElse(DataDistribution.FullyReplicated);
-    for (String f : List.of("AttributeNames", "InstanceGroupNames", "ModelAccessConfig", "HubAccessConfig")) {
+    for (String f : List.of("InstanceGroupNames", "ModelAccessConfig", "HubAccessConfig")) {
       if (s3.has(f)) {
         ignored.add("InputDataConfig[" + name + "].S3DataSource." + f);
       }
     }
     c.text("RecordWrapperType").filter(v -> !v.equals("None")).ifPresent(v -> {
-      throw c.error("channel '" + name + "' has RecordWrapperType " + v + ", which Kiln does not read; use None");
+      if (dataType != S3DataType.AugmentedManifestFile) {
+        throw c.error("channel '" + name + "' has RecordWrapperType " + v + ", which Kiln does not read; use None");
+      }
+      // Pipe mode frames each attribute in RecordIO; Kiln hands the algorithm the parsed lines instead
+      ignored.add("InputDataConfig[" + name + "].RecordWrapperType=" + v
+          + " (Kiln reads the augmented manifest's attributes directly)");
     });
     if (c.has("ShuffleConfig")) {
       ignored.add("InputDataConfig[" + name + "].ShuffleConfig (rows are assigned to workers deterministically)");
@@ -166,8 +168,20 @@ public final class SageMakerRequestMapper {
     ChannelSpec.Compression compression = c.text("CompressionType")
         .map(v -> v.equals("Gzip") ? ChannelSpec.Compression.Gzip : ChannelSpec.Compression.None)
         .orElse(ChannelSpec.Compression.None);
+    List<String> attributeNames = s3.texts("AttributeNames");
     return KilnSpecReader.wrap(c, () -> new ChannelSpec(name, s3.requireText("S3Uri"),
-        c.text("ContentType").orElse(null), distribution, compression));
+        c.text("ContentType").orElse(null), distribution, compression, dataType, attributeNames));
+  }
+
+  /** S3DataType, of the values the request shape allows, as far as Kiln reads it. */
+  private static S3DataType dataType(Fields c, String channel, String value) {
+    for (S3DataType t : S3DataType.values()) {
+      if (t.name().equals(value)) {
+        return t;
+      }
+    }
+    throw c.error("channel '" + channel + "' has S3DataType " + value + ", which Kiln does not read; use "
+        + String.join(", ", java.util.Arrays.stream(S3DataType.values()).map(Enum::name).toList()));
   }
 
   private static ResourceSpec resources(Fields r, List<String> ignored) {

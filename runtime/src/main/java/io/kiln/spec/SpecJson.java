@@ -41,6 +41,12 @@ public final class SpecJson {
         ch.put("contentType", c.contentType());
       }
       ch.put("distribution", c.distribution().name()).put("compression", c.compression().name());
+      if (c.dataType() != io.kiln.spi.S3DataType.S3Prefix) {
+        ch.put("dataType", c.dataType().name());
+      }
+      if (!c.attributeNames().isEmpty()) {
+        c.attributeNames().forEach(ch.putArray("attributeNames")::add);
+      }
     }
     o.put("outputPath", s.outputPath());
     ObjectNode r = o.putObject("resources").put("workers", s.resources().workers());

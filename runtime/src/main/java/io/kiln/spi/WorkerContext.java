@@ -15,8 +15,13 @@ import java.util.Map;
  *   <li>{@link #lines}: the text lines of the worker's share, streamed;
  *   <li>{@link #objects}: the worker's whole objects, each opened on demand;
  *   <li>{@link #download}: the worker's objects copied into a local directory (SageMaker's File
- *       mode).
+ *       mode);
+ *   <li>{@link #augmentedManifest}: an AugmentedManifestFile channel's lines, each parsed into the
+ *       attributes its AttributeNames select.
  * </ul>
+ * A ManifestFile channel is read at every level exactly as a prefix holding the objects its
+ * manifest lists would be: the runtime lists the channel from the manifest. An AugmentedManifestFile
+ * channel is read only by {@link #augmentedManifest} or, unparsed, {@link #lines}.
  * Every row or line of a channel goes to exactly one worker, and which one depends only on the
  * channel's objects and the worker count. Reading a channel again (another epoch) does not list its
  * prefix again: the objects were listed once, on the driver.
@@ -48,13 +53,15 @@ public interface WorkerContext {
    *
    * @throws KilnException USER naming the object and line of a bad row, when workers read rows
    *     of different widths, or when {@code options} ask for a label size other than the one the
-   *     channel states; IllegalArgumentException for a channel that is not a row format
+   *     channel states; IllegalArgumentException for a channel that is not a row format, or is an
+   *     AugmentedManifestFile
    */
   LabeledData read(String channel, ReadOptions options);
 
   /**
-   * Streams this worker's lines of a text channel (a {@link ContentType.Split#LINES} format, or
-   * CSV or LIBSVM) to {@code handler}, in object and line order. Each call reads the share again
+   * Streams this worker's lines of a text channel (a {@link ContentType.Split#LINES} format, CSV or
+   * LIBSVM, or the manifest of an AugmentedManifestFile) to {@code handler}, in object and line
+   * order. Each call reads the share again
    * (an epoch), without listing. A gzip object is read whole by one worker.
    *
    * @throws KilnException USER when the handler throws {@link BadRecordException} (naming the
@@ -68,10 +75,18 @@ public interface WorkerContext {
    * with ShardedByS3Key object {@code i} (in key order) goes to worker {@code i mod workers}; with
    * FullyReplicated the objects are dealt out the same way, so each is read once. See
    * {@link #allObjects} for a channel every worker reads whole.
+   *
+   * @throws IllegalArgumentException for an AugmentedManifestFile channel (its records name their
+   *     objects: {@link AugmentedManifestRecord#object})
    */
   List<ChannelObject> objects(String channel);
 
-  /** Every object of a channel, in key order, for channels every worker needs whole (a model, a .lst file). */
+  /**
+   * Every object of a channel, in key order, for channels every worker needs whole (a model, a .lst
+   * file).
+   *
+   * @throws IllegalArgumentException for an AugmentedManifestFile channel
+   */
   List<ChannelObject> allObjects(String channel);
 
   /**
@@ -82,9 +97,26 @@ public interface WorkerContext {
    *
    * @return {@code directory}
    * @throws KilnException USER for keys that cannot all be local files (one is the folder of
-   *     another) or invalid gzip data, INTERNAL when storage or the local disk fails
+   *     another) or invalid gzip data, INTERNAL when storage or the local disk fails;
+   *     IllegalArgumentException for an AugmentedManifestFile channel
    */
   Path download(String channel, Path directory);
+
+  /**
+   * Streams this worker's lines of an AugmentedManifestFile channel to {@code handler}, each parsed
+   * into the attributes the channel's AttributeNames select, in order. Every line of the manifest
+   * goes to exactly one worker, in manifest order (whichever the channel's distribution); blank
+   * lines are skipped. Each call reads the share again (an epoch), without listing.
+   * {@link #lines} gives the same lines unparsed.
+   *
+   * @throws KilnException USER naming the channel, the manifest and the line when a line is not a
+   *     JSON object, lacks an attribute, has a malformed {@code -ref} URI, or the handler throws
+   *     {@link BadRecordException}; ALGORITHM when the handler throws anything else;
+   *     IllegalArgumentException for a channel of another data type
+   */
+  default void augmentedManifest(String channel, AugmentedManifestHandler handler) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not read augmented manifests");
+  }
 
   /** The job's environment variables (the spec's {@code environment}, SageMaker's Environment). */
   Map<String, String> environment();

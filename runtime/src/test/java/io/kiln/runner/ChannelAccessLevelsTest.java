@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -146,22 +147,151 @@ class ChannelAccessLevelsTest {
 
   /** Runs the access-levels algorithm for two epochs on every channel under {@code root}; its workers' results. */
   private static List<Result> run(String name, String root) {
-    String spec = spec(name,
+    List<Result> results = runJob(name,
         channel("rows", root + "rows/", "text/csv;label_size=0", "None"),
         channel("lines", root + "lines/", "application/x-jsonlines", "None"),
         channel("images", root + "images/", "application/x-image", "None"),
         channel("files", root + "files/", null, "Gzip"),
         channel("model", root + "model/", null, "None"));
-    JobResult result = runner.run(SpecReader.readTrainingJob(spec, "test"));
+    assertThat(runner.store().readLog(name).orElseThrow())
+        .contains("Channel rows: 3 object(s), ", " bytes, text/csv;label_size=0, FullyReplicated")
+        .contains("Channel images: 9 object(s), ", " bytes, application/x-image, FullyReplicated");
+    return results;
+  }
+
+  /** Runs the access-levels algorithm for two epochs on {@code channels} with two workers; its workers' results. */
+  private static List<Result> runJob(String name, String... channels) {
+    JobResult result = runner.run(SpecReader.readTrainingJob(spec(name, channels), "test"));
     assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     List<Result> results = AccessLevelsAlgorithm.results(S3Files.untar(S3Files.read(hadoop,
         result.modelArtifacts())));
     assertThat(results).extracting(Result::rank).containsExactly(0, 1);
     assertThat(results).allSatisfy(r -> assertThat(r.epochs()).hasSize(2));
-    assertThat(runner.store().readLog(name).orElseThrow())
-        .contains("Channel rows: 3 object(s), ", " bytes, text/csv;label_size=0, FullyReplicated")
-        .contains("Channel images: 9 object(s), ", " bytes, application/x-image, FullyReplicated");
     return results;
+  }
+
+  @Test
+  void manifestFileChannelsOnS3ReadAtEveryLevelAsTheirPrefixesDoAndASecondEpochListsNothing() {
+    String root = "s3a://" + BUCKET + "/mdata/";
+    Expected expected = writeChannels(root);
+    List<String> channels = new ArrayList<>();
+    for (List<String> c : List.of(List.of("rows", "text/csv;label_size=0", "None"),
+        List.of("lines", "application/x-jsonlines", "None"), List.of("images", "application/x-image", "None"),
+        List.of("files", "", "Gzip"), List.of("model", "", "None"))) {
+      String name = c.get(0);
+      List<String> keys = new ArrayList<>(S3Files.list(hadoop, root + name + "/"));
+      assertThat(keys).isNotEmpty();
+      Collections.reverse(keys); // the order of a manifest's keys does not change what a worker reads
+      // the user's spelling, s3://, in the manifest and in the spec
+      String manifest = "s3://" + BUCKET + "/manifests/" + name + ".manifest";
+      put("s3a" + manifest.substring(2), manifestJson("s3://" + BUCKET + "/mdata/" + name + "/", keys));
+      channels.add(channel(name, manifest, c.get(1).isEmpty() ? null : c.get(1), c.get(2), "ManifestFile", null));
+    }
+
+    List<Result> results = runJob("access-manifest", channels.toArray(String[]::new));
+
+    assertExactlyOnce(results, expected, 2);
+    for (Result r : results) {
+      for (Epoch e : r.epochs()) {
+        assertThat(e.listRequestsAfter()).as("rank %d: list requests while reading", r.rank())
+            .isEqualTo(e.listRequestsBefore());
+      }
+      assertThat(r.epochs().get(1).listRequestsBefore()).isEqualTo(r.epochs().get(0).listRequestsAfter());
+    }
+    assertThat(runner.store().readLog("access-manifest").orElseThrow())
+        .contains("Channel rows: 3 object(s), ", " bytes listed by manifest s3://" + BUCKET
+            + "/manifests/rows.manifest, text/csv;label_size=0, FullyReplicated")
+        .contains("Channel files: 4 object(s), ");
+  }
+
+  @Test
+  void anAugmentedManifestOnS3GivesEachLineToOneWorkerWithItsAttributesInOrder() {
+    String root = "s3a://" + BUCKET + "/aug/";
+    StringBuilder manifest = new StringBuilder();
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 60; i++) {
+      String key = "img/" + (i % 3 == 0 ? "cats/" : "dogs/sub/") + i + ".jpg";
+      String ref = "s3://" + BUCKET + "/aug/" + key;
+      put(root + key, "image " + i);
+      manifest.append("{\"source-ref\": \"").append(ref).append("\", \"noise\": [1, 2], \"class\": ")
+          .append(i % 3).append("}\n");
+      expected.add(i + ": " + (i % 3) + " | \"" + ref + "\" | image " + i);
+    }
+    put(root + "labels.jsonl", manifest.toString());
+
+    List<Result> results = runJob("access-augmented", channel("labelled", "s3://" + BUCKET + "/aug/labels.jsonl",
+        null, "None", "AugmentedManifestFile", List.of("class", "source-ref")));
+
+    for (int e = 0; e < 2; e++) {
+      List<String> all = new ArrayList<>();
+      for (Result r : results) {
+        assertThat(r.labelled().get(e)).as("rank %d's records in epoch %d", r.rank(), e + 1).isNotEmpty()
+            .isEqualTo(r.labelled().get(0));
+        all.addAll(r.labelled().get(e));
+      }
+      assertThat(all).containsExactlyElementsOf(expected);
+    }
+    assertThat(runner.store().readLog("access-augmented").orElseThrow()).contains("Channel labelled: augmented "
+        + "manifest s3://" + BUCKET + "/aug/labels.jsonl (", " bytes), attributes class, source-ref, "
+        + "application/x-image, FullyReplicated");
+  }
+
+  @Test
+  void anAugmentedManifestLineWithoutAnAttributeFailsTheJobNamingTheLineAsWritten() {
+    String root = "s3a://" + BUCKET + "/aug-bad/";
+    put(root + "a.jpg", "a");
+    put(root + "labels.jsonl", String.join("\n",
+        "{\"source-ref\": \"s3://" + BUCKET + "/aug-bad/a.jpg\", \"class\": 1}",
+        "{\"source-ref\": \"s3://" + BUCKET + "/aug-bad/a.jpg\", \"class\": 0}",
+        "{\"source-ref\": \"s3://" + BUCKET + "/aug-bad/a.jpg\", \"klass\": 1}",
+        "{\"source-ref\": \"s3://" + BUCKET + "/aug-bad/a.jpg\", \"class\": 1}", ""));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-aug-bad", channel("labelled",
+        "s3://" + BUCKET + "/aug-bad/labels.jsonl", null, "None", "AugmentedManifestFile",
+        List.of("class", "source-ref"))).replace("\"workers\": 2", "\"workers\": 1"), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'labelled': augmented manifest s3://" + BUCKET
+        + "/aug-bad/labels.jsonl line 3: it has no attribute 'class' (attributeNames / AttributeNames: class, "
+        + "source-ref); add it to the line or remove it from attributeNames");
+  }
+
+  @Test
+  void aManifestNamingAMissingObjectFailsTheJobNamingTheEntryAsWritten() {
+    put("s3a://" + BUCKET + "/mgone/a.csv", "1,2\n");
+    put("s3a://" + BUCKET + "/mgone/train.manifest", manifestJson("s3://" + BUCKET + "/mgone/",
+        List.of("a.csv", "deep/er/b.csv")));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-manifest-gone", channel("rows",
+        "s3://" + BUCKET + "/mgone/train.manifest", "text/csv;label_size=0", "None", "ManifestFile", null)),
+        "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'rows': manifest s3://" + BUCKET
+        + "/mgone/train.manifest entry [2] names s3://" + BUCKET + "/mgone/deep/er/b.csv, which does not exist; "
+        + "upload it, or fix or remove the entry");
+  }
+
+  @Test
+  void anAugmentedManifestOnAChannelThatDoesNotReadOneIsRefusedBeforeAnyWork() {
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-aug-refused", channel("rows",
+        "s3://" + BUCKET + "/nowhere/labels.jsonl", "text/csv", "None", "AugmentedManifestFile",
+        List.of("source-ref"))), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'rows' is an AugmentedManifestFile (dataType / "
+        + "S3DataType), which access-levels does not read on this channel: it reads the data objects themselves "
+        + "(text/csv, application/x-parquet). List them in a ManifestFile channel (a JSON list of a prefix and keys) "
+        + "or put them under an S3Prefix");
+  }
+
+  /** SageMaker's manifest format: the prefix, then the keys. */
+  private static String manifestJson(String prefix, List<String> keys) {
+    StringBuilder json = new StringBuilder("[{\"prefix\": \"" + prefix + "\"}");
+    keys.forEach(k -> json.append(",\n \"").append(k).append('"'));
+    return json.append("]\n").toString();
   }
 
   /**
@@ -302,8 +432,16 @@ class ChannelAccessLevelsTest {
   }
 
   private static String channel(String name, String uri, String contentType, String compression) {
+    return channel(name, uri, contentType, compression, "S3Prefix", null);
+  }
+
+  private static String channel(String name, String uri, String contentType, String compression, String dataType,
+      List<String> attributeNames) {
     return "{\"name\": \"" + name + "\", \"uri\": \"" + uri + "\", \"compression\": \"" + compression + "\""
-        + (contentType == null ? "" : ", \"contentType\": \"" + contentType + "\"") + "}";
+        + (contentType == null ? "" : ", \"contentType\": \"" + contentType + "\"")
+        + ", \"dataType\": \"" + dataType + "\""
+        + (attributeNames == null ? "" : ", \"attributeNames\": [\"" + String.join("\", \"", attributeNames) + "\"]")
+        + "}";
   }
 
   private static String spec(String name, String... channels) {

@@ -61,6 +61,22 @@ class ChannelFormatsTest {
   }
 
   @Test
+  void anAugmentedManifestIsAcceptedOnlyOnAChannelThatDeclaresOneAndAManifestFileEverywhere() {
+    TrainingJobSpec spec = spec("access-levels",
+        "{\"name\": \"labelled\", \"uri\": \"s3://b/l.jsonl\", \"dataType\": \"AugmentedManifestFile\", "
+            + "\"attributeNames\": [\"source-ref\"]}",
+        "{\"name\": \"images\", \"uri\": \"s3://b/i.manifest\", \"dataType\": \"ManifestFile\"}");
+
+    assertThat(formats(spec, ACCESS)).containsExactly(Map.entry("labelled", AccessLevelsAlgorithm.IMAGE),
+        Map.entry("images", AccessLevelsAlgorithm.IMAGE));
+    assertThat(userError("counting", "{\"name\": \"train\", \"uri\": \"s3://b/t.jsonl\", \"dataType\": "
+        + "\"AugmentedManifestFile\", \"attributeNames\": [\"source-ref\", \"label\"]}"))
+        .hasMessage("Channel 'train' is an AugmentedManifestFile (dataType / S3DataType), which counting does not "
+            + "read on this channel: it reads the data objects themselves (text/csv, text/libsvm). List them in a "
+            + "ManifestFile channel (a JSON list of a prefix and keys) or put them under an S3Prefix");
+  }
+
+  @Test
   void aTypeTheAlgorithmDoesNotReadNamesTheAlgorithmAndItsTypes() {
     assertThat(userError("counting", "{\"name\": \"train\", \"uri\": \"s3://b/t/\", \"contentType\": \"text/plain\"}"))
         .hasMessage("Channel 'train' has content type 'text/plain', which counting cannot read; use one of text/csv, "

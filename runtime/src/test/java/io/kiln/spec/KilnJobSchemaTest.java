@@ -41,7 +41,7 @@ class KilnJobSchemaTest {
   void nestedFieldsAreTheReadersFields() {
     assertThat(names(objectBranch("algorithm").path("properties"))).containsExactly("name", "trainingImage", "inputMode");
     assertThat(names(schema.at("/$defs/channel/properties")))
-        .containsExactly("name", "uri", "contentType", "distribution", "compression");
+        .containsExactly("name", "uri", "contentType", "distribution", "compression", "dataType", "attributeNames");
     assertThat(names(objectBranch("resources").path("properties")))
         .containsExactlyInAnyOrder("workers", "coresPerWorker", "memoryPerWorker", "gpusPerWorker", "instanceType",
             "minWorkers", "fallbackMaster");
@@ -63,6 +63,8 @@ class KilnJobSchemaTest {
         .containsExactlyElementsOf(Arrays.stream(DataDistribution.values()).map(Enum::name).toList());
     assertThat(texts(schema.at("/$defs/channel/properties/compression/enum")))
         .containsExactlyElementsOf(Arrays.stream(ChannelSpec.Compression.values()).map(Enum::name).toList());
+    assertThat(texts(schema.at("/$defs/channel/properties/dataType/enum")))
+        .containsExactlyElementsOf(Arrays.stream(io.kiln.spi.S3DataType.values()).map(Enum::name).toList());
     assertThat(texts(objectBranch("algorithm").at("/properties/inputMode/enum")))
         .containsExactlyElementsOf(Arrays.stream(KilnSpecReader.InputMode.values()).map(Enum::name).toList());
     assertThat(texts(objectBranch("resources").at("/properties/instanceType/enum")))
@@ -71,6 +73,10 @@ class KilnJobSchemaTest {
 
   @Test
   void limitsAreTheReadersLimits() {
+    assertThat(schema.at("/$defs/channel/properties/attributeNames/maxItems").asInt())
+        .isEqualTo(ChannelSpec.MAX_ATTRIBUTE_NAMES);
+    assertThat(schema.at("/$defs/channel/properties/attributeNames/items/maxLength").asInt())
+        .isEqualTo(ChannelSpec.MAX_ATTRIBUTE_NAME_LENGTH);
     assertThat(schema.at("/properties/name/maxLength").asInt()).isEqualTo(Names.MAX_JOB_NAME_LENGTH);
     assertThat(integerBranch(objectBranch("resources").at("/properties/workers")).path("maximum").asLong())
         .isEqualTo(10_000);

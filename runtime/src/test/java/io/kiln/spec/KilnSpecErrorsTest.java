@@ -61,7 +61,8 @@ class KilnSpecErrorsTest {
         """);
 
     assertThat(message).isEqualTo("Invalid spec job.yaml: unknown field 'channels[0].contentTyp'; did you mean "
-        + "'contentType'?; valid fields here: name, uri, contentType, distribution, compression");
+        + "'contentType'?; valid fields here: name, uri, contentType, distribution, compression, dataType, "
+        + "attributeNames");
   }
 
   @Test
@@ -190,6 +191,52 @@ class KilnSpecErrorsTest {
 
     assertThat(message).isEqualTo("Invalid spec job.yaml: field 'channels[0].distribution' is 'Sharded'; expected one "
         + "of FullyReplicated, ShardedByS3Key; did you mean 'ShardedByS3Key'?");
+  }
+
+  @Test
+  void badDataTypeListsTheValuesAndSuggestsOne() {
+    String message = error(MINIMAL.replace("uri: s3://churn/train/", "uri: s3://churn/train.json\n    dataType: Manifest"));
+
+    assertThat(message).isEqualTo("Invalid spec job.yaml: field 'channels[0].dataType' is 'Manifest'; expected one "
+        + "of S3Prefix, ManifestFile, AugmentedManifestFile; did you mean 'ManifestFile'?");
+  }
+
+  @Test
+  void attributeNamesOutsideAnAugmentedManifestAreRefusedNamingBothSpellings() {
+    String message = error(MINIMAL.replace("uri: s3://churn/train/",
+        "uri: s3://churn/train.manifest\n    dataType: ManifestFile\n    attributeNames: [source-ref]"));
+
+    assertThat(message).isEqualTo("Invalid spec job.yaml: Channel 'train' sets attributeNames (AttributeNames), which "
+        + "only an AugmentedManifestFile channel takes, but its dataType (S3DataType) is ManifestFile; remove "
+        + "attributeNames or set dataType to AugmentedManifestFile");
+  }
+
+  @Test
+  void anAugmentedManifestNeedsAttributeNames() {
+    String message = error(MINIMAL.replace("uri: s3://churn/train/",
+        "uri: s3://churn/train.jsonl\n    dataType: AugmentedManifestFile\n    attributeNames: []"));
+
+    assertThat(message).isEqualTo("Invalid spec job.yaml: Channel 'train' has dataType (S3DataType) "
+        + "AugmentedManifestFile but no attributeNames (AttributeNames): list the attributes of each line the "
+        + "algorithm reads, in order, e.g. [source-ref, class]");
+  }
+
+  @Test
+  void attributeNamesKeepSageMakersLimits() {
+    String seventeen = String.join(", ", java.util.stream.IntStream.range(0, 17).mapToObj(i -> "a" + i).toList());
+    String tooMany = error(MINIMAL.replace("uri: s3://churn/train/",
+        "uri: s3://churn/train.jsonl\n    dataType: AugmentedManifestFile\n    attributeNames: [" + seventeen + "]"));
+    String empty = error(MINIMAL.replace("uri: s3://churn/train/",
+        "uri: s3://churn/train.jsonl\n    dataType: AugmentedManifestFile\n    attributeNames: [source-ref, '']"));
+    String notText = error(MINIMAL.replace("uri: s3://churn/train/",
+        "uri: s3://churn/train.jsonl\n    dataType: AugmentedManifestFile\n    attributeNames: [[a]]"));
+
+    assertThat(tooMany).isEqualTo("Invalid spec job.yaml: Channel 'train' has 17 attributeNames (AttributeNames); "
+        + "SageMaker allows at most 16");
+    assertThat(empty).isEqualTo("Invalid spec job.yaml: Channel 'train' has attributeNames[1] (AttributeNames) ''; "
+        + "an attribute name is 1 to 256 characters");
+    assertThat(notText).isEqualTo("Invalid spec job.yaml: 'channels[0].attributeNames[0]' must be a single value, "
+        + "not a list");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.kiln.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kiln.spi.DataDistribution;
+import io.kiln.spi.S3DataType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -300,6 +301,31 @@ class KilnSpecReaderTest {
         DataDistribution.ShardedByS3Key, ChannelSpec.Compression.None));
     assertThat(spec.channel("test.v2_final-1").orElseThrow().compression()).isEqualTo(ChannelSpec.Compression.Gzip);
     assertThat(spec.channel("missing")).isEmpty();
+  }
+
+  @Test
+  void readsManifestAndAugmentedManifestChannels() {
+    TrainingJobSpec spec = read("""
+        name: images-1
+        algorithm: xgboost
+        outputPath: s3://churn/output/
+        channels:
+          - {name: train, uri: s3://churn/train.manifest, dataType: ManifestFile, contentType: text/csv}
+          - name: validation
+            uri: s3://churn/validation.jsonl
+            dataType: AugmentedManifestFile
+            attributeNames: [source-ref, class, bounding-box]
+          - {name: test, uri: s3://churn/test/, dataType: S3Prefix}
+        """);
+
+    assertThat(spec.channel("train")).contains(new ChannelSpec("train", "s3://churn/train.manifest", "text/csv",
+        DataDistribution.FullyReplicated, ChannelSpec.Compression.None, S3DataType.ManifestFile, List.of()));
+    assertThat(spec.channel("validation").orElseThrow().attributeNames())
+        .containsExactly("source-ref", "class", "bounding-box");
+    assertThat(spec.channel("validation").orElseThrow().dataType()).isEqualTo(S3DataType.AugmentedManifestFile);
+    assertThat(spec.channel("test").orElseThrow()).isEqualTo(new ChannelSpec("test", "s3://churn/test/", null,
+        DataDistribution.FullyReplicated, ChannelSpec.Compression.None));
+    assertThat(SpecJsonTest.roundTrip(spec)).isEqualTo(spec);
   }
 
   @Test

@@ -3,12 +3,15 @@ package io.kiln.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kiln.record.JobRecords;
 import io.kiln.spi.DataDistribution;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.S3DataType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -104,7 +107,7 @@ class SageMakerRequestMapperTest {
         "RemoteDebugConfig", "InfraCheckConfig", "SessionChainingConfig", "ServerlessJobConfig", "MlflowConfig",
         "ModelPackageConfig", "AlgorithmSpecification.ContainerEntrypoint",
         "AlgorithmSpecification.ContainerArguments", "AlgorithmSpecification.TrainingImageConfig",
-        "InputDataConfig[train].S3DataSource.AttributeNames", "InputDataConfig[train].S3DataSource.ModelAccessConfig",
+        "InputDataConfig[train].S3DataSource.ModelAccessConfig",
         "InputDataConfig[train].S3DataSource.HubAccessConfig", "InputDataConfig[train].ShuffleConfig",
         "OutputDataConfig.KmsKeyId", "ResourceConfig.VolumeSizeInGB", "ResourceConfig.VolumeKmsKeyId",
         "ResourceConfig.KeepAlivePeriodInSeconds", "ResourceConfig.TrainingPlanArn",
@@ -317,11 +320,86 @@ class SageMakerRequestMapperTest {
   }
 
   @Test
-  void manifestFileChannelIsRefusedWithTheFix() {
+  void mapsAManifestFileChannelAndDescribeEchoesIt() {
+    TrainingJobSpec spec = map(skeletonWith(r -> s3DataSource(r).put("S3DataType", "ManifestFile")
+        .put("S3Uri", "s3://kiln-test/skeleton/train.manifest")));
+
+    assertThat(spec.channels()).containsExactly(new ChannelSpec("train", "s3://kiln-test/skeleton/train.manifest",
+        "text/csv", DataDistribution.FullyReplicated, ChannelSpec.Compression.None, S3DataType.ManifestFile,
+        List.of()));
+    JsonNode echoed = JobRecords.describeEcho(spec).at("/InputDataConfig/0/DataSource/S3DataSource");
+    assertThat(echoed.toString()).isEqualTo("{\"S3DataType\":\"ManifestFile\","
+        + "\"S3Uri\":\"s3://kiln-test/skeleton/train.manifest\",\"S3DataDistributionType\":\"FullyReplicated\"}");
+  }
+
+  @Test
+  void mapsAnAugmentedManifestChannelWithItsAttributeNamesInOrderAndDescribeEchoesThem() {
+    TrainingJobSpec spec = map(skeletonWith(r -> {
+      s3DataSource(r).put("S3DataType", "AugmentedManifestFile").put("S3Uri", "s3://kiln-test/skeleton/train.jsonl")
+          .putArray("AttributeNames").add("source-ref").add("class");
+      // SageMaker's setup for image algorithms: Pipe mode frames each attribute in RecordIO
+      ((ObjectNode) r.at("/InputDataConfig/0")).put("RecordWrapperType", "RecordIO");
+    }));
+
+    ChannelSpec train = spec.channels().get(0);
+    assertThat(train.dataType()).isEqualTo(S3DataType.AugmentedManifestFile);
+    assertThat(train.attributeNames()).containsExactly("source-ref", "class");
+    assertThat(spec.notices().get(0)).contains("InputDataConfig[train].RecordWrapperType=RecordIO (Kiln reads the "
+        + "augmented manifest's attributes directly)");
+    JsonNode echoed = JobRecords.describeEcho(spec).at("/InputDataConfig/0/DataSource/S3DataSource");
+    assertThat(echoed.toString()).isEqualTo("{\"S3DataType\":\"AugmentedManifestFile\","
+        + "\"S3Uri\":\"s3://kiln-test/skeleton/train.jsonl\",\"S3DataDistributionType\":\"FullyReplicated\","
+        + "\"AttributeNames\":[\"source-ref\",\"class\"]}");
+    assertThat(SpecJsonTest.roundTrip(spec)).isEqualTo(SpecJsonTest.withoutNotices(spec));
+  }
+
+  @Test
+  void anAugmentedManifestWithoutAttributeNamesIsRefusedNamingBothSpellings() {
+    String message = error(skeletonWith(r -> s3DataSource(r).put("S3DataType", "AugmentedManifestFile")
+        .put("S3Uri", "s3://kiln-test/skeleton/train.jsonl")));
+
+    assertThat(message).isEqualTo("Invalid spec request.json: Channel 'train' has dataType (S3DataType) "
+        + "AugmentedManifestFile but no attributeNames (AttributeNames): list the attributes of each line the "
+        + "algorithm reads, in order, e.g. [source-ref, class]");
+  }
+
+  @Test
+  void attributeNamesOnAnotherDataTypeAreRefusedNamingBothSpellings() {
+    String message = error(skeletonWith(r -> s3DataSource(r).putArray("AttributeNames").add("source-ref")));
+
+    assertThat(message).isEqualTo("Invalid spec request.json: Channel 'train' sets attributeNames (AttributeNames), "
+        + "which only an AugmentedManifestFile channel takes, but its dataType (S3DataType) is S3Prefix; remove "
+        + "attributeNames or set dataType to AugmentedManifestFile");
+  }
+
+  @Test
+  void aManifestUriEndingInASlashIsRefusedWithTheFix() {
     String message = error(skeletonWith(r -> s3DataSource(r).put("S3DataType", "ManifestFile")));
 
-    assertThat(message).isEqualTo("Invalid spec request.json: channel 'train' has S3DataType ManifestFile; Kiln reads "
-        + "S3Prefix channels only: point S3Uri at the key prefix of the objects");
+    assertThat(message).isEqualTo("Invalid spec request.json: Channel 'train' has dataType (S3DataType) ManifestFile, "
+        + "but its uri (S3Uri) s3://kiln-test/skeleton/train/ ends with '/': name the manifest object itself "
+        + "(e.g. s3://bucket/train.manifest), or use S3Prefix for the objects under a prefix");
+  }
+
+  @Test
+  void aConverseChannelIsRefusedNamingTheDataTypesKilnReads() {
+    String message = error(skeletonWith(r -> s3DataSource(r).put("S3DataType", "Converse")));
+
+    assertThat(message).isEqualTo("Invalid spec request.json: channel 'train' has S3DataType Converse, which Kiln "
+        + "does not read; use S3Prefix, ManifestFile, AugmentedManifestFile");
+  }
+
+  @Test
+  void moreThanSixteenAttributeNamesAreRefusedByTheRequestShape() {
+    String message = error(skeletonWith(r -> {
+      ArrayNode names = s3DataSource(r).put("S3DataType", "AugmentedManifestFile")
+          .put("S3Uri", "s3://kiln-test/skeleton/train.jsonl").putArray("AttributeNames");
+      for (int i = 0; i < 17; i++) {
+        names.add("a" + i);
+      }
+    }));
+
+    assertThat(message).contains("InputDataConfig[0].DataSource.S3DataSource.AttributeNames").contains("16");
   }
 
   @Test

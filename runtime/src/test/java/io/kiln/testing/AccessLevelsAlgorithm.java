@@ -59,7 +59,11 @@ import org.apache.hadoop.fs.statistics.StoreStatisticNames;
  *       whole (the test's "images" are short texts);
  *   <li>{@code files}: {@link #FILES} through {@link WorkerContext#download} into a temporary
  *       directory, whose files are returned and then deleted;
- *   <li>{@code model}: {@link #FILES} through {@link WorkerContext#allObjects} on every worker.
+ *   <li>{@code model}: {@link #FILES} through {@link WorkerContext#allObjects} on every worker;
+ *   <li>{@code labelled}: an AugmentedManifestFile (declared with
+ *       {@link ChannelRequirement#withAugmentedManifest()}; its ContentType, {@link #IMAGE}, names
+ *       what the records point to) through {@link WorkerContext#augmentedManifest}: each record
+ *       becomes {@code "<line>: <attribute JSON> | ... | <text of each -ref object>"}.
  * </ul>
  *
  * <p>Hyperparameters: {@code epochs} (default 1): rows, lines and images are read this many
@@ -108,9 +112,10 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
    * @param epochs each epoch's reading
    * @param downloaded the files download() laid out, by path relative to the directory, with their text
    * @param model the model channel's objects from allObjects(), by key, with their text
+   * @param labelled each epoch's records of the labelled channel, in the order read
    */
-  public record Result(int rank, List<Epoch> epochs, Map<String, String> downloaded, Map<String, String> model)
-      implements Serializable {}
+  public record Result(int rank, List<Epoch> epochs, Map<String, String> downloaded, Map<String, String> model,
+      List<List<String>> labelled) implements Serializable {}
 
   @Override
   public String name() {
@@ -129,7 +134,8 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
         new ChannelRequirement("lines", false, List.of(JSON_LINES, ContentType.CSV), JSON_LINES),
         new ChannelRequirement("images", false, List.of(IMAGE), IMAGE),
         new ChannelRequirement("files", false, List.of(FILES), FILES),
-        new ChannelRequirement("model", false, List.of(FILES), FILES));
+        new ChannelRequirement("model", false, List.of(FILES), FILES),
+        new ChannelRequirement("labelled", false, List.of(IMAGE), IMAGE).withAugmentedManifest());
   }
 
   @Override
@@ -186,7 +192,24 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
     @Override
     public Result run(WorkerContext ctx) throws Exception {
       List<Epoch> epochs = new ArrayList<>();
+      List<List<String>> labelled = new ArrayList<>();
       for (int e = 0; e < p.epochs(); e++) {
+        if (ctx.hasChannel("labelled")) {
+          List<String> records = new ArrayList<>();
+          ctx.augmentedManifest("labelled", r -> {
+            StringBuilder b = new StringBuilder().append(r.line()).append(':');
+            for (String a : r.attributeNames()) {
+              b.append(' ').append(r.json(a)).append(" |");
+            }
+            for (String a : r.attributeNames()) {
+              if (a.endsWith("-ref")) {
+                b.append(' ').append(text(r.object(a)));
+              }
+            }
+            records.add(b.toString());
+          });
+          labelled.add(records);
+        }
         long before = listRequests(ctx);
         List<Double> rowIds = new ArrayList<>();
         List<Double> labels = null;
@@ -242,7 +265,7 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
           model.put(o.key(), text(o));
         }
       }
-      return new Result(ctx.rank(), epochs, downloaded, model);
+      return new Result(ctx.rank(), epochs, downloaded, model, labelled);
     }
 
     private static long id(String line) {

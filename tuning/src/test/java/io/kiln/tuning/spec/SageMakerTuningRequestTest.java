@@ -75,7 +75,6 @@ class SageMakerTuningRequestTest {
         "Ignoring AWS-only fields of the SageMaker request: TrainingJobDefinition.RoleArn, "
             + "TrainingJobDefinition.VpcConfig, TrainingJobDefinition.EnableNetworkIsolation, "
             + "TrainingJobDefinition.EnableInterContainerTrafficEncryption, "
-            + "TrainingJobDefinition.InputDataConfig[train].S3DataSource.AttributeNames, "
             + "TrainingJobDefinition.InputDataConfig[train].S3DataSource.ModelAccessConfig, "
             + "TrainingJobDefinition.InputDataConfig[train].S3DataSource.HubAccessConfig, "
             + "TrainingJobDefinition.InputDataConfig[train].ShuffleConfig (rows are assigned to workers "

@@ -44,6 +44,15 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
     return Set.of("sagemaker-xgboost", "xgboost");
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>ManifestFile channels are read as the prefix channels they list. AugmentedManifestFile
+   * channels are refused (the runtime names the channel and the alternatives): SageMaker's XGBoost
+   * 1.7-1 container has no augmented-manifest reader; it sees such a channel only in Pipe mode, as
+   * the selected attributes' bytes streamed back to back, which it parses as one CSV, Parquet or
+   * RecordIO-protobuf stream.
+   */
   @Override
   public List<ChannelRequirement> channels() {
     return List.of(new ChannelRequirement("train", true, TYPES, ContentType.LIBSVM),

@@ -134,6 +134,27 @@ class XGBoostBadInputTest {
   }
 
   @Test
+  void augmentedManifestChannelIsRefusedNamingTheChannelAndWhatToUseInstead() {
+    S3Files.write(hadoop, "s3a://kiln-bad/augmented/train.jsonl",
+        List.of("{\"source-ref\": \"s3://kiln-bad/good/train.csv\"}"));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"TrainingJobName": "bad-augmented",
+         "AlgorithmSpecification": {"TrainingImage": "sagemaker-xgboost:1.7-1", "TrainingInputMode": "Pipe"},
+         "HyperParameters": {"num_round": "3"},
+         "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+           "S3DataType": "AugmentedManifestFile", "S3Uri": "s3://kiln-bad/augmented/train.jsonl",
+           "AttributeNames": ["source-ref"]}}}],
+         "OutputDataConfig": {"S3OutputPath": "s3://kiln-bad/out/"}}
+        """, "request.json"));
+
+    assertFailed(r, 2, "ClientError: Channel 'train' is an AugmentedManifestFile (dataType / S3DataType), which "
+        + "xgboost does not read on this channel: it reads the data objects themselves (text/libsvm, text/csv, "
+        + "application/x-parquet). List them in a ManifestFile channel (a JSON list of a prefix and keys) or put them "
+        + "under an S3Prefix");
+  }
+
+  @Test
   void raggedCsvRowNamesFileAndLine() {
     assertFailed(run("bad-ragged", GOOD, "s3://kiln-bad/ragged/"), 1,
         "s3a://kiln-bad/ragged/train.csv line 37: found 3 values, but rows before it have 31");

@@ -34,9 +34,10 @@ import org.apache.hadoop.fs.RemoteIterator;
  * <ul>
  *   <li>S3Prefix: {@code s3://b/train} matches every key that starts with {@code train}
  *       ({@code train/part-0}, {@code train.csv}, {@code train-2.csv}); {@code s3://b/train/}
- *       matches the keys under {@code train/}. Names starting with {@code _} or {@code .}
- *       ({@code _SUCCESS}, {@code .crc} files, Hadoop's hidden files) and empty directory markers
- *       are left out.
+ *       matches the keys under {@code train/}. Spark's and Hadoop's markers ({@link #marker}:
+ *       {@code _SUCCESS}, {@code .crc} files, {@code _temporary/}) and empty directory markers are
+ *       left out silently; other names starting with {@code _} or {@code .} are left out with a
+ *       notice naming them and their bytes (a hidden file is rarely data in the channel's format).
  *   <li>ManifestFile: the objects a {@link Manifest} lists (every one must exist; none is left
  *       out for its name). Their sizes come from one HEAD request per key, {@value #THREADS} at a
  *       time, or, for a manifest of more than {@value #HEAD_LIMIT} keys, from one listing of the
@@ -80,6 +81,16 @@ public final class ChannelLister {
    *     names a missing object, or its store cannot be used (see {@link StorageProbe#classify})
    */
   public ChannelData list(ChannelSpec channel, ContentType contentType, java.util.Map<String, String> parameters) {
+    return list(channel, contentType, parameters, notice -> { });
+  }
+
+  /**
+   * As {@link #list(ChannelSpec, ContentType, java.util.Map)}; objects under a prefix whose names
+   * start with {@code _} or {@code .} and are not Spark's or Hadoop's markers ({@link #marker}) are
+   * left out, and {@code notices} receives one line naming them and their bytes.
+   */
+  public ChannelData list(ChannelSpec channel, ContentType contentType, java.util.Map<String, String> parameters,
+      java.util.function.Consumer<String> notices) {
     boolean gzip = channel.compression() == ChannelSpec.Compression.Gzip;
     String what = "channel '" + channel.name() + "'";
     if (channel.dataType() == S3DataType.AugmentedManifestFile) {
@@ -119,10 +130,14 @@ public final class ChannelLister {
     }
     String hadoopUri = Uris.toHadoopUri(channel.uri(), conf);
     List<DataObject> objects;
+    List<DataObject> skipped = new ArrayList<>();
     try {
-      objects = listPrefix(hadoopUri);
+      objects = listPrefix(hadoopUri, skipped);
     } catch (IOException | RuntimeException e) {
       throw StorageProbe.classify(e, channel.uri(), what);
+    }
+    if (!skipped.isEmpty()) {
+      notices.accept(skippedNotice(channel.name(), skipped));
     }
     if (objects.isEmpty()) {
       throw KilnException.user("Channel '" + channel.name() + "' has no data: nothing matches the prefix "
@@ -292,11 +307,16 @@ public final class ChannelLister {
   }
 
   List<DataObject> listPrefix(String uri) throws IOException {
+    return listPrefix(uri, new ArrayList<>());
+  }
+
+  /** Lists {@code uri}'s objects; hidden ones that are not Spark's or Hadoop's markers go to {@code skipped}. */
+  List<DataObject> listPrefix(String uri, List<DataObject> skipped) throws IOException {
     Path prefix = new Path(uri);
     FileSystem fs = prefix.getFileSystem(conf);
     List<DataObject> out = new ArrayList<>();
     if (uri.endsWith("/")) {
-      collect(fs, prefix, out);
+      collect(fs, prefix, out, skipped);
     } else {
       Path parent = prefix.getParent();
       String start = prefix.getName();
@@ -308,11 +328,21 @@ public final class ChannelLister {
       }
       for (FileStatus s : entries) {
         String name = s.getPath().getName();
-        if (!name.startsWith(start) || hidden(name)) {
+        if (!name.startsWith(start)) {
+          continue;
+        }
+        if (hidden(name)) {
+          if (!marker(name)) {
+            if (s.isDirectory()) {
+              collect(fs, s.getPath(), skipped, new ArrayList<>());
+            } else {
+              skipped.add(new DataObject(s.getPath().toString(), s.getLen()));
+            }
+          }
           continue;
         }
         if (s.isDirectory()) {
-          collect(fs, s.getPath(), out);
+          collect(fs, s.getPath(), out, skipped);
         } else if (s.getLen() > 0 || !name.endsWith("/")) {
           out.add(new DataObject(s.getPath().toString(), s.getLen()));
         }
@@ -322,7 +352,8 @@ public final class ChannelLister {
     return out;
   }
 
-  private static void collect(FileSystem fs, Path dir, List<DataObject> out) throws IOException {
+  private static void collect(FileSystem fs, Path dir, List<DataObject> out, List<DataObject> skipped)
+      throws IOException {
     RemoteIterator<LocatedFileStatus> it;
     try {
       it = fs.listFiles(dir, true);
@@ -331,23 +362,62 @@ public final class ChannelLister {
     }
     while (it.hasNext()) {
       LocatedFileStatus s = it.next();
-      if (!s.isFile() || hiddenBelow(dir, s.getPath())) {
+      if (!s.isFile()) {
+        continue;
+      }
+      String hidden = hiddenBelow(dir, s.getPath());
+      if (hidden != null) {
+        if (!marker(hidden) && !(s.getLen() == 0 && hidden.endsWith("_$folder$"))) {
+          skipped.add(new DataObject(s.getPath().toString(), s.getLen()));
+        }
         continue;
       }
       out.add(new DataObject(s.getPath().toString(), s.getLen()));
     }
   }
 
-  private static boolean hiddenBelow(Path root, Path file) {
+  private static String skippedNotice(String channel, List<DataObject> skipped) {
+    skipped.sort(Comparator.comparing(DataObject::uri));
+    StringBuilder b = new StringBuilder("Channel '").append(channel).append("': left out ").append(skipped.size())
+        .append(" object(s) whose names start with '_' or '.' (")
+        .append(skipped.stream().mapToLong(DataObject::size).sum()).append(" bytes): ");
+    for (int i = 0; i < Math.min(5, skipped.size()); i++) {
+      DataObject o = skipped.get(i);
+      b.append(i == 0 ? "" : ", ").append(io.kiln.spi.Messages.echo(o.uri())).append(" (").append(o.size())
+          .append(" bytes)");
+    }
+    if (skipped.size() > 5) {
+      b.append(" and ").append(skipped.size() - 5).append(" more");
+    }
+    return b.append(". Rename them to read them (Spark's markers such as _SUCCESS are left out silently)").toString();
+  }
+
+  /** The outermost hidden name on the path from {@code root} to {@code file}, or null. */
+  private static String hiddenBelow(Path root, Path file) {
+    String found = null;
     for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
       if (hidden(p.getName())) {
-        return true;
+        found = p.getName();
       }
     }
-    return false;
+    return found;
   }
 
   private static boolean hidden(String name) {
     return name.startsWith("_") || name.startsWith(".");
+  }
+
+  /**
+   * Names Spark, Hadoop and their committers leave beside data, which are not data: skipped without
+   * a word. {@code _SUCCESS}, {@code _temporary/} (a write in progress), Parquet's
+   * {@code _metadata} / {@code _common_metadata} summaries, Databricks' {@code _started_*} /
+   * {@code _committed_*}, checksum files {@code .name.crc}, {@code .spark-staging-*}, and the
+   * {@code _$folder$} directory markers of older S3 tools.
+   */
+  static boolean marker(String name) {
+    return name.equals("_SUCCESS") || name.equals("_temporary") || name.equals("_metadata")
+        || name.equals("_common_metadata") || name.startsWith("_started_") || name.startsWith("_committed_")
+        || (name.startsWith(".") && name.endsWith(".crc")) || name.startsWith(".spark-staging")
+        || name.endsWith("_$folder$");
   }
 }

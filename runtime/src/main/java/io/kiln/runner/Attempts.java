@@ -178,7 +178,7 @@ final class Attempts {
     SplitPlanner planner = new SplitPlanner(hadoop);
     for (ChannelSpec c : job.spec().channels()) {
       ChannelData data = lister.list(c, validated.formats().get(c.name()),
-          validated.contentTypes().get(c.name()).parameters());
+          validated.contentTypes().get(c.name()).parameters(), job::notice);
       channels.put(c.name(), data);
       if (data.augmentedManifest()) {
         splits.put(c.name(), AugmentedManifestReader.plan(planner, data, workers));

@@ -155,6 +155,38 @@ class ChannelListerTest {
   }
 
   @Test
+  void hiddenObjectsThatAreNotSparksMarkersAreLeftOutWithANoticeNamingThem() {
+    write(dir.resolve("train/_part-2.csv"), "2,2\n");
+    write(dir.resolve("train/.DS_Store"), "junk");
+    write(dir.resolve("train/_metadata"), "parquet summary");
+    write(dir.resolve("train/_committed_123"), "{}");
+    List<String> notices = new java.util.ArrayList<>();
+    ChannelSpec spec = new ChannelSpec("train", uri(dir) + "/train/", null, DataDistribution.FullyReplicated,
+        ChannelSpec.Compression.None);
+    ChannelData data = new ChannelLister(new org.apache.hadoop.conf.Configuration()).list(spec, ContentType.CSV,
+        java.util.Map.of(), notices::add);
+    assertThat(relative(data.objects())).containsExactly("train/part-0", "train/sub/part-1");
+    // Spark's and Hadoop's markers (_SUCCESS, .crc, _temporary/, _metadata, _committed_*) are not named
+    assertThat(notices).singleElement().asString()
+        .startsWith("Channel 'train': left out 3 object(s) whose names start with '_' or '.' (12 bytes): ")
+        .contains("train/.DS_Store (4 bytes)", "train/.staging/part-8 (4 bytes)", "train/_part-2.csv (4 bytes)")
+        .endsWith("Rename them to read them (Spark's markers such as _SUCCESS are left out silently)");
+    assertThat(notices.get(0).substring(0, notices.get(0).indexOf(". Rename")))
+        .doesNotContain("_SUCCESS", ".crc", "_temporary", "_metadata", "_committed");
+  }
+
+  @Test
+  void onlyMarkersMeanNoNotice() {
+    List<String> notices = new java.util.ArrayList<>();
+    ChannelSpec spec = new ChannelSpec("validation", uri(dir) + "/validation/", null,
+        DataDistribution.FullyReplicated, ChannelSpec.Compression.None);
+    write(dir.resolve("validation/_SUCCESS"), "");
+    new ChannelLister(new org.apache.hadoop.conf.Configuration()).list(spec, ContentType.CSV, java.util.Map.of(),
+        notices::add);
+    assertThat(notices).isEmpty();
+  }
+
+  @Test
   void objectsThatAreAllEmptyAreAUserErrorNamingChannelAndUri() {
     write(dir.resolve("empty/a.csv"), "");
     write(dir.resolve("empty/b.csv"), "");

@@ -141,10 +141,11 @@ final class BarrierWorkerContext implements WorkerContext {
   @Override
   public void lines(String channel, LineHandler handler) {
     WorkerPlan.ChannelShare share = share(channel);
-    if (share.contentType().equals(ContentType.PARQUET) || share.contentType().split() == ContentType.Split.OBJECTS) {
+    boolean binaryRows = share.contentType().equals(ContentType.PARQUET)
+        || share.contentType().equals(ContentType.RECORDIO_PROTOBUF);
+    if (binaryRows || share.contentType().split() == ContentType.Split.OBJECTS) {
       throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
-          + ", not text lines; read it with " + (share.contentType().equals(ContentType.PARQUET) ? "read()"
-              : "objects() or download()"));
+          + ", not text lines; read it with " + (binaryRows ? "read()" : "objects() or download()"));
     }
     new ChannelLines(plan.hadoopConf().get()).read(channel, share.splits(), handler);
   }

@@ -120,11 +120,13 @@ final class BarrierWorkerContext implements WorkerContext {
   private static int labelSize(String channel, WorkerPlan.ChannelShare share, ReadOptions options) {
     Integer stated = share.labelSize();
     Integer asked = options.labelSize();
-    if (asked != null && stated != null && !asked.equals(stated)) {
+    // a RecordIO record's label is not a column: an algorithm that reads no labels just ignores it
+    boolean records = share.contentType().equals(ContentType.RECORDIO_PROTOBUF);
+    if (asked != null && stated != null && !asked.equals(stated) && !(records && asked == 0)) {
       throw KilnException.user(asked == 1
           ? "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=0 (rows without a "
-              + "label), but this algorithm learns from a label in the first column; put the label first and remove "
-              + "label_size=0"
+              + "label), but this algorithm learns from a label " + (records ? "in each record's label[\"values\"]; "
+              + "write the labels there" : "in the first column; put the label first") + " and remove label_size=0"
           : "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=1 (a label in the "
               + "first column), but this algorithm reads rows without labels; remove the label column and write "
               + "label_size=0");

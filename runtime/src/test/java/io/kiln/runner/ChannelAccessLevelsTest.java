@@ -212,6 +212,38 @@ class ChannelAccessLevelsTest {
             + "object with a complete copy");
   }
 
+  @Test
+  void recordIoLabelSizeZeroIsRefusedToALabelLearnerButLabelsAreIgnoredByAnAlgorithmWithoutThem() throws IOException {
+    String root = local("recordio-labels");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (RecordIoProtobuf.Writer w = new RecordIoProtobuf.Writer(bytes)) {
+      for (int i = 0; i < 20; i++) {
+        w.dense(new float[] {i, -i}, i % 2f);
+      }
+    }
+    S3Files.write(hadoop, root + "rows/a.rec", bytes.toByteArray());
+    String oneWorker = "\"workers\": 1";
+
+    JobResult refused = runner.run(SpecReader.readTrainingJob(spec("access-recordio-needs-labels",
+        channel("rows", root + "rows/", "application/x-recordio-protobuf; label_size=0", "None"))
+        .replace("\"workers\": 2", oneWorker).replace("\"epochs\": \"2\"", "\"epochs\": \"1\", \"rows_label_size\": \"1\""),
+        "test"));
+    JobResult ignored = runner.run(SpecReader.readTrainingJob(spec("access-recordio-ignores-labels",
+        channel("rows", root + "rows/", "application/x-recordio-protobuf;label_size=1", "None"))
+        .replace("\"workers\": 2", oneWorker).replace("\"epochs\": \"2\"", "\"epochs\": \"1\", \"rows_label_size\": \"0\""),
+        "test"));
+
+    assertThat(refused.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(refused.failureReason()).isEqualTo("ClientError: Channel 'rows' has content type "
+        + "application/x-recordio-protobuf;label_size=0 (rows without a label), but this algorithm learns from a label "
+        + "in each record's label[\"values\"]; write the labels there and remove label_size=0");
+    assertThat(ignored.status()).as(ignored.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    Epoch epoch = AccessLevelsAlgorithm.results(S3Files.untar(S3Files.read(hadoop, ignored.modelArtifacts())))
+        .get(0).epochs().get(0);
+    assertThat(epoch.rowLabels()).isNull();
+    assertThat(epoch.rowIds()).hasSize(20);
+  }
+
   /** Every worker's rows, in rank order, as label then features. */
   private static List<List<Double>> seen(List<Result> results) {
     List<List<Double>> rows = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kiln.channel.RecordIoProtobuf;
 import io.kiln.testing.LocalCluster;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * exactly those a Spark distribution ships at the versions Spark's parent POM pins (commons-compress
  * 1.23, Jackson 2.15.2 ..., built by the {@code kiln-spark-distribution} module), plus hadoop-aws and
  * the AWS SDK through {@code --jars}. Client mode, on local Spark and on a standalone cluster
- * started from the same jars: a training job that uploads its model to S3, a tuning job of two
+ * started from the same jars: a training job that uploads its model to S3 (on the cluster, from a
+ * RecordIO-protobuf channel, decoded with the jar's relocated protobuf-java), a tuning job of two
  * trials, and a describe. Every command must end its JVM with its exit code (a Spark 3.5 driver
  * that ran a barrier stage does not exit by itself).
  *
@@ -77,6 +79,19 @@ class SparkSubmitIT {
     }
     S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/train/part-0.csv", train);
     S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/validation/part-0.csv", validation);
+    // the same training rows as RecordIO-protobuf, read through kiln.jar's relocated protobuf-java
+    ByteArrayOutputStream records = new ByteArrayOutputStream();
+    try (RecordIoProtobuf.Writer w = new RecordIoProtobuf.Writer(records)) {
+      for (String row : train) {
+        String[] cells = row.split(",");
+        float[] features = new float[cells.length - 1];
+        for (int c = 0; c < features.length; c++) {
+          features[c] = Float.parseFloat(cells[c + 1]);
+        }
+        w.dense(features, Float.parseFloat(cells[0]));
+      }
+    }
+    S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/train-recordio/part-0.rec", records.toByteArray());
     // the drivers' working directory: no conf/ of Kiln's there, as on a cluster's edge node
     work = Files.createTempDirectory("kiln-submit-");
   }
@@ -94,6 +109,8 @@ class SparkSubmitIT {
       assertThat(jar.getEntry("io/kiln/shaded/org/apache/commons/compress/archivers/tar/TarArchiveOutputStream.class"))
           .isNotNull();
       assertThat(jar.getEntry("io/kiln/shaded/com/fasterxml/jackson/databind/ObjectMapper.class")).isNotNull();
+      assertThat(jar.getEntry("io/kiln/shaded/com/google/protobuf/GeneratedMessage.class")).isNotNull();
+      assertThat(jar.getEntry("io/kiln/channel/proto/RecordProtos.class")).isNotNull();
     }
     assertThat(foreign).as("classes outside io.kiln and XGBoost's own packages").isEmpty();
   }
@@ -102,7 +119,7 @@ class SparkSubmitIT {
   void trainTuneAndDescribeOnLocalSpark() throws IOException {
     Path jobs = Files.createDirectories(work.resolve("jobs-local"));
     // the default class loading order: Spark's jars (commons-compress 1.23 ...) before kiln.jar
-    trainAndDescribe("local[2]", jobs, "submit-local", List.of());
+    trainAndDescribe("local[2]", jobs, "submit-local", List.of(), "train", "text/csv");
     // kiln.jar before Spark's jars: Kiln's Jackson must not meet Spark's
     tune("local[2]", jobs, "submit-local-tune", List.of("spark.driver.userClassPathFirst=true"));
   }
@@ -115,7 +132,9 @@ class SparkSubmitIT {
     cluster.addWorker(2);
     cluster.awaitWorkers(1);
     try {
-      trainAndDescribe(cluster.masterUrl(), jobs, "submit-cluster", List.of());
+      // RecordIO-protobuf: the executors decode it with the protobuf-java kiln.jar bundles
+      trainAndDescribe(cluster.masterUrl(), jobs, "submit-cluster", List.of(), "train-recordio",
+          "application/x-recordio-protobuf");
       tune(cluster.masterUrl(), jobs, "submit-cluster-tune", List.of());
     } finally {
       cluster.close();
@@ -123,18 +142,19 @@ class SparkSubmitIT {
     }
   }
 
-  private void trainAndDescribe(String master, Path jobs, String name, List<String> conf) throws IOException {
+  private void trainAndDescribe(String master, Path jobs, String name, List<String> conf, String trainPrefix,
+      String trainType) throws IOException {
     Path spec = work.resolve(name + ".yaml");
     Files.writeString(spec, """
         name: %s
         algorithm: xgboost
         hyperparameters: {num_round: 5, objective: "binary:logistic", max_depth: 3, eval_metric: auc}
         channels:
-          - {name: train, uri: "s3://%s/bc/train/", contentType: text/csv}
+          - {name: train, uri: "s3://%s/bc/%s/", contentType: %s}
           - {name: validation, uri: "s3://%s/bc/validation/", contentType: text/csv}
         outputPath: s3://%s/output/
         resources: {workers: 2}
-        """.formatted(name, BUCKET, BUCKET, BUCKET));
+        """.formatted(name, BUCKET, trainPrefix, trainType, BUCKET, BUCKET));
     String model = "s3://" + BUCKET + "/output/" + name + "/output/model.tar.gz";
     Run train = submit(master, jobs, conf, "train", spec.toString(), "--quiet");
     assertThat(train.exit).as(train.describe()).isZero();

@@ -150,11 +150,13 @@ final class BarrierWorkerContext implements WorkerContext {
   private static int labelSize(String channel, WorkerPlan.ChannelShare share, ReadOptions options) {
     Integer stated = share.labelSize();
     Integer asked = options.labelSize();
-    if (asked != null && stated != null && !asked.equals(stated)) {
+    // a RecordIO record's label is not a column: an algorithm that reads no labels just ignores it
+    boolean records = share.contentType().equals(ContentType.RECORDIO_PROTOBUF);
+    if (asked != null && stated != null && !asked.equals(stated) && !(records && asked == 0)) {
       throw KilnException.user(asked == 1
           ? "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=0 (rows without a "
-              + "label), but this algorithm learns from a label in the first column; put the label first and remove "
-              + "label_size=0"
+              + "label), but this algorithm learns from a label " + (records ? "in each record's label[\"values\"]; "
+              + "write the labels there" : "in the first column; put the label first") + " and remove label_size=0"
           : "Channel '" + channel + "' has content type " + share.contentType() + ";label_size=1 (a label in the "
               + "first column), but this algorithm reads rows without labels; remove the label column and write "
               + "label_size=0");
@@ -171,11 +173,11 @@ final class BarrierWorkerContext implements WorkerContext {
   @Override
   public void lines(String channel, LineHandler handler) {
     WorkerPlan.ChannelShare share = share(channel);
-    if (!share.augmentedManifest() && (share.contentType().equals(ContentType.PARQUET)
-        || share.contentType().split() == ContentType.Split.OBJECTS)) {
+    boolean binaryRows = share.contentType().equals(ContentType.PARQUET)
+        || share.contentType().equals(ContentType.RECORDIO_PROTOBUF);
+    if (!share.augmentedManifest() && (binaryRows || share.contentType().split() == ContentType.Split.OBJECTS)) {
       throw new IllegalArgumentException("channel " + channel + " is " + share.contentType()
-          + ", not text lines; read it with " + (share.contentType().equals(ContentType.PARQUET) ? "read()"
-              : "objects() or download()"));
+          + ", not text lines; read it with " + (binaryRows ? "read()" : "objects() or download()"));
     }
     new ChannelLines(plan.hadoopConf().get()).read(channel, share.splits(), handler);
   }

@@ -17,10 +17,20 @@ public final class ChannelReader {
 
   /**
    * Reads {@code splits}; the result's column count is this worker's own (for LibSVM, the largest
-   * index seen plus one), which callers agree on across workers.
+   * index seen plus one; for RecordIO-protobuf, the records' width: a dense record's value count or a
+   * sparse record's shape), which callers agree on across workers.
    */
   public LabeledData read(String channel, ContentType type, List<InputSplit> splits, ReadOptions options) {
     boolean labelled = options.labelSize() == null || options.labelSize() == 1;
+    if (type.equals(ContentType.RECORDIO_PROTOBUF)) {
+      // dense or CSR as the records are (decided by the first); no weights (the weight column is CSV's)
+      RecordIoRows rows = new RecordIoRows(labelled);
+      RecordIoSplitReader reader = new RecordIoSplitReader(conf);
+      for (InputSplit s : splits) {
+        reader.read(s, channel, rows);
+      }
+      return labelled ? rows.build() : withoutLabels(rows.build());
+    }
     boolean dense = !type.equals(ContentType.LIBSVM);
     boolean weighted = type.equals(ContentType.LIBSVM) || options.weightColumn();
     LabeledDataBuilder out = new LabeledDataBuilder(dense, weighted);
@@ -48,9 +58,10 @@ public final class ChannelReader {
       throw new IllegalArgumentException("channel " + channel + " is " + type + ", which has no row reader");
     }
     LabeledData data = out.build(out.maxIndex() + 1);
-    if (labelled) {
-      return data;
-    }
+    return labelled ? data : withoutLabels(data);
+  }
+
+  private static LabeledData withoutLabels(LabeledData data) {
     return new LabeledData(data.rows(), data.columns(), null, data.weights(), data.dense(), data.rowOffsets(),
         data.indices(), data.values());
   }

@@ -7,7 +7,9 @@ import java.io.Serializable;
  *
  * <p>For text, {@code [start, end)} is a byte range and the worker reads every line that starts in
  * it (the line that straddles {@code end} included, the one straddling {@code start} left to the
- * previous split). For Parquet it is a range of rows. A compressed object is always read whole.
+ * previous split); for RecordIO, every record whose first header starts in it
+ * ({@link RecordIoSplitReader}). For Parquet it is a range of rows. A compressed object is always
+ * read whole.
  *
  * @param uri the object, as a Hadoop URI
  * @param start first byte (or row)

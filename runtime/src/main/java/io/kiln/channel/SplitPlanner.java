@@ -17,8 +17,9 @@ import org.apache.hadoop.conf.Configuration;
  *
  * <ul>
  *   <li>FullyReplicated: the objects, in key order, are laid end to end and cut into as many
- *       contiguous, equal parts as there are workers (bytes for text, rows for Parquet). A
- *       compressed object cannot be cut and goes whole to the worker its middle falls in.
+ *       contiguous, equal parts as there are workers (bytes for text and RecordIO, rows for
+ *       Parquet). A compressed object cannot be cut and goes whole to the worker its middle falls
+ *       in.
  *   <li>ShardedByS3Key: object {@code i} goes whole to worker {@code i mod workers}.
  * </ul>
  */

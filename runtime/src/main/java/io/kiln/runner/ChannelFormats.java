@@ -22,8 +22,8 @@ import java.util.Set;
  *
  * <p>The parameters of the runtime's row formats are checked here, because the runtime reads them:
  * {@code label_size} (SageMaker's: 0 for rows without a label, 1 for the label in the first
- * column; CSV and Parquet, LIBSVM only 1) and {@code charset} (UTF-8 or US-ASCII, for the text
- * formats). Any other parameter of those formats is refused, so a misspelt {@code lable_size=0}
+ * column, or for RecordIO-protobuf in each record's {@code label["values"]}; CSV, Parquet and
+ * RecordIO-protobuf, LIBSVM only 1) and {@code charset} (UTF-8 or US-ASCII, for the text formats). Any other parameter of those formats is refused, so a misspelt {@code lable_size=0}
  * cannot silently read a feature as the label. The parameters of a format an algorithm declares
  * itself are the algorithm's to read ({@link io.kiln.spi.ChannelData#contentTypeParameters()}),
  * except {@code label_size}, which only row formats have.
@@ -109,19 +109,24 @@ final class ChannelFormats {
         }
       } else if (!rows) {
         continue; // the algorithm's own format: its parameters are the algorithm's to read
-      } else if (name.equals("charset") && !type.equals(ContentType.PARQUET)) {
+      } else if (name.equals("charset") && !binary(type)) {
         if (!CHARSETS.contains(value.toLowerCase(Locale.ROOT))) {
           throw KilnException.user("Channel '" + channel + "' has content type parameter charset=" + value
               + "; Kiln reads " + type.mime() + " as UTF-8: convert the data to UTF-8 and write charset=utf-8 "
               + "or leave the parameter out");
         }
       } else {
-        List<String> accepted = type.equals(ContentType.PARQUET) ? List.of("label_size") : ROW_PARAMETERS;
+        List<String> accepted = binary(type) ? List.of("label_size") : ROW_PARAMETERS;
         throw KilnException.user("Channel '" + channel + "' has content type parameter '" + name + "', which "
             + type.mime() + " does not take (it takes " + String.join(", ", accepted) + ")"
             + (Names.closest(name, accepted).isEmpty() ? "; remove it" : Names.suggestion(name, accepted)));
       }
     }
+  }
+
+  /** The runtime's binary row formats, which have no charset. */
+  private static boolean binary(ContentType type) {
+    return type.equals(ContentType.PARQUET) || type.equals(ContentType.RECORDIO_PROTOBUF);
   }
 
   private static Map<String, ChannelRequirement> requirements(TrainingJobSpec spec, Algorithm<?> algorithm) {

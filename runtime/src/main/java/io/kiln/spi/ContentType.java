@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * A channel's data format: a MIME type and how its data is shared among workers.
  *
  * <p>The set is open: the runtime defines the formats several built-ins share ({@link #CSV},
- * {@link #LIBSVM}, {@link #PARQUET}, which {@link WorkerContext#read} turns into a labelled matrix),
+ * {@link #LIBSVM}, {@link #PARQUET}, {@link #RECORDIO_PROTOBUF}, which {@link WorkerContext#read}
+ * turns into a labelled matrix),
  * and an algorithm declares any other format it reads with {@link #of} in its
  * {@link ChannelRequirement}s; its worker code then reads the channel through
  * {@link WorkerContext#lines}, {@link WorkerContext#objects} or {@link WorkerContext#download}.
@@ -32,7 +33,10 @@ public final class ContentType implements Serializable {
 
   /** How a channel of this type is cut among workers. */
   public enum Split {
-    /** Rows of a table (byte ranges of text at line boundaries, or Parquet row ranges). */
+    /**
+     * Rows of a table (byte ranges of text at line boundaries, byte ranges of RecordIO at record
+     * boundaries, or Parquet row ranges).
+     */
     ROWS,
     /** Text lines: byte ranges cut at line boundaries, every line read by exactly one worker. */
     LINES,
@@ -49,7 +53,17 @@ public final class ContentType implements Serializable {
   public static final ContentType PARQUET = new ContentType("application/x-parquet", Split.ROWS,
       List.of("parquet"));
 
-  private static final List<ContentType> RUNTIME_ROW_FORMATS = List.of(CSV, LIBSVM, PARQUET);
+  /**
+   * SageMaker's RecordIO-protobuf: MXNet RecordIO framing around one {@code aialgs.data.Record}
+   * protobuf per row, features in {@code features["values"]} (a dense or sparse tensor), the label
+   * in {@code label["values"]} unless {@code label_size=0}. What the SageMaker Python SDK's
+   * {@code record_set()} and {@code write_numpy_to_dense_tensor} write. Byte ranges of an object
+   * are shared among workers at record boundaries (see {@code io.kiln.channel.RecordIoSplitReader}).
+   */
+  public static final ContentType RECORDIO_PROTOBUF = new ContentType("application/x-recordio-protobuf", Split.ROWS,
+      List.of("recordio-protobuf"));
+
+  private static final List<ContentType> RUNTIME_ROW_FORMATS = List.of(CSV, LIBSVM, PARQUET, RECORDIO_PROTOBUF);
 
   private final String mime;
   private final Split split;
@@ -156,7 +170,8 @@ public final class ContentType implements Serializable {
   }
 
   private String name() {
-    return this == CSV ? "CSV" : this == LIBSVM ? "LIBSVM" : this == PARQUET ? "PARQUET" : mime;
+    return this == CSV ? "CSV" : this == LIBSVM ? "LIBSVM" : this == PARQUET ? "PARQUET"
+        : this == RECORDIO_PROTOBUF ? "RECORDIO_PROTOBUF" : mime;
   }
 
   private static String normalise(String s) {

@@ -10,8 +10,8 @@ import java.util.Map;
  *
  * <p>A channel is read at the level the algorithm needs:
  * <ul>
- *   <li>{@link #read}: rows of a runtime format (CSV, LIBSVM, Parquet) as one in-memory matrix,
- *       with or without a label column;
+ *   <li>{@link #read}: rows of a runtime format (CSV, LIBSVM, Parquet, RecordIO-protobuf) as one
+ *       in-memory matrix, with or without a label column;
  *   <li>{@link #lines}: the text lines of the worker's share, streamed;
  *   <li>{@link #objects}: the worker's whole objects, each opened on demand;
  *   <li>{@link #download}: the worker's objects copied into a local directory (SageMaker's File
@@ -46,12 +46,15 @@ public interface WorkerContext {
   boolean hasChannel(String channel);
 
   /**
-   * Reads this worker's rows of a runtime-format channel (CSV, LIBSVM, Parquet) into memory. With
-   * label size 0 (from {@code options} or the channel's {@code text/csv;label_size=0}) every column
-   * is a feature and {@link LabeledData#labels()} is null. <em>Collective</em>: the workers agree
+   * Reads this worker's rows of a runtime-format channel (CSV, LIBSVM, Parquet, RecordIO-protobuf)
+   * into memory. With label size 0 (from {@code options} or the channel's
+   * {@code text/csv;label_size=0}) every column is a feature and {@link LabeledData#labels()} is
+   * null. RecordIO-protobuf rows are dense or CSR as the records are (features["values"] with or
+   * without keys), their label each record's label["values"]. <em>Collective</em>: the workers agree
    * on the feature count.
    *
-   * @throws KilnException USER naming the object and line of a bad row, when workers read rows
+   * @throws KilnException USER naming the object and line (RecordIO: record and byte offset) of a
+   *     bad row, when workers read rows
    *     of different widths, or when {@code options} ask for a label size other than the one the
    *     channel states; IllegalArgumentException for a channel that is not a row format, or is an
    *     AugmentedManifestFile
@@ -66,7 +69,7 @@ public interface WorkerContext {
    *
    * @throws KilnException USER when the handler throws {@link BadRecordException} (naming the
    *     object and line), ALGORITHM when it throws anything else, INTERNAL when storage fails;
-   *     IllegalArgumentException for a Parquet or OBJECTS channel
+   *     IllegalArgumentException for a Parquet, RecordIO-protobuf or OBJECTS channel
    */
   void lines(String channel, LineHandler handler);
 

@@ -75,6 +75,31 @@ class ExactlyOnceReadingTest {
   }
 
   @Test
+  void recordIoRecordsAreReadExactlyOnceByOneToFiveWorkers() {
+    int[] multiPart = new int[1];
+    for (int seed = 0; seed < 8; seed++) {
+      Random random = new Random(2000 + seed);
+      Path root = dir.resolve("recordio-" + seed);
+      List<Row> expected = new ArrayList<>();
+      int files = 2 + random.nextInt(4);
+      for (int f = 0; f < files; f++) {
+        byte[] bytes = recordIo(random, expected, random.nextInt(4) == 0 ? 1 + random.nextInt(3) : random.nextInt(150),
+            multiPart);
+        String name = String.format("train/part-%05d.rec", f);
+        if (random.nextInt(5) == 0) {
+          writeGzip(root.resolve(name + ".gz"), bytes);
+        } else {
+          write(root.resolve(name), bytes);
+        }
+      }
+      ChannelData channel = list("train", uri(root) + "/train/", ContentType.RECORDIO_PROTOBUF);
+
+      assertExactlyOnce(channel, expected, "seed " + seed);
+    }
+    assertThat(multiPart[0]).as("records cut into parts around the magic number").isPositive();
+  }
+
+  @Test
   void gzipRowsAreReadExactlyOnceByOneToFiveWorkers() {
     Random random = new Random(7);
     List<Row> expected = new ArrayList<>();
@@ -347,6 +372,63 @@ class ExactlyOnceReadingTest {
       out.rows.add(new Row(id, weight, indices, values));
     }
     return out;
+  }
+
+  /**
+   * RecordIO-protobuf records labelled from {@code expected.size()} on (added to {@code expected}),
+   * three features, some of them the float whose bytes are the magic number, and metadata of random
+   * length; framed as dmlc-core's writer frames them, cutting a record into parts where its data
+   * holds the magic at a 4-byte boundary (counted in {@code multiPart}).
+   */
+  private static byte[] recordIo(Random random, List<Row> expected, int rows, int[] multiPart) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    float magic = Float.intBitsToFloat(RecordIoProtobuf.MAGIC);
+    for (int r = 0; r < rows; r++) {
+      int id = expected.size();
+      float[] values = new float[3];
+      io.kiln.channel.proto.RecordProtos.Float32Tensor.Builder t =
+          io.kiln.channel.proto.RecordProtos.Float32Tensor.newBuilder();
+      for (int c = 0; c < 3; c++) {
+        values[c] = random.nextInt(3) == 0 ? magic : (float) random.nextGaussian();
+        t.addValues(values[c]);
+      }
+      byte[] data = io.kiln.channel.proto.RecordProtos.Record.newBuilder()
+          .putFeatures("values", io.kiln.channel.proto.RecordProtos.Value.newBuilder().setFloat32Tensor(t).build())
+          .putLabel("values", io.kiln.channel.proto.RecordProtos.Value.newBuilder().setFloat32Tensor(
+              io.kiln.channel.proto.RecordProtos.Float32Tensor.newBuilder().addValues(id)).build())
+          .setMetadata("m".repeat(random.nextInt(random.nextInt(20) == 0 ? 3000 : 9)))
+          .build().toByteArray();
+      if (escapedFrame(out, data)) {
+        multiPart[0]++;
+      }
+      expected.add(Row.dense(id, values));
+    }
+    return out.toByteArray();
+  }
+
+  /** dmlc-core's RecordIOWriter::WriteRecord; whether the record was cut into parts. */
+  static boolean escapedFrame(java.io.ByteArrayOutputStream out, byte[] data) {
+    int length = data.length;
+    int from = 0;
+    for (int i = 0; i + 4 <= (length & ~3); i += 4) {
+      if (RecordIoProtobuf.littleEndian(data, i) == RecordIoProtobuf.MAGIC) {
+        header(out, from == 0 ? 1 : 2, i - from);
+        out.write(data, from, i - from);
+        from = i + 4;
+      }
+    }
+    header(out, from != 0 ? 3 : 0, length - from);
+    out.write(data, from, length - from);
+    out.write(new byte[(int) (RecordIoProtobuf.padded(length) - length)], 0,
+        (int) (RecordIoProtobuf.padded(length) - length));
+    return from != 0;
+  }
+
+  private static void header(java.io.ByteArrayOutputStream out, int flag, int length) {
+    byte[] h = new byte[8];
+    RecordIoProtobuf.littleEndian(h, 0, RecordIoProtobuf.MAGIC);
+    RecordIoProtobuf.littleEndian(h, 4, flag << 29 | length);
+    out.write(h, 0, 8);
   }
 
   private static void blankLines(Random random, StringBuilder text) {

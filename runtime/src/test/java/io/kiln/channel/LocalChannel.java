@@ -137,10 +137,14 @@ final class LocalChannel {
   }
 
   static Path writeGzip(Path file, String text) {
+    return writeGzip(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static Path writeGzip(Path file, byte[] bytes) {
     try {
       Files.createDirectories(file.getParent());
       try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.write(bytes);
       }
       return file;
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.kiln.runner;
 
+import io.kiln.channel.RecordIoProtobuf;
 import io.kiln.record.JobStore;
 import io.kiln.record.TrainingJobStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -143,6 +144,129 @@ class ChannelAccessLevelsTest {
     assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'rows' has content type text/csv;label_size=0 (rows "
         + "without a label), but this algorithm learns from a label in the first column; put the label first and "
         + "remove label_size=0");
+  }
+
+  @Test
+  void recordIoProtobufRowsDenseOrSparseReachTheWorkersOnceEachWithTheirLabelsAndFeatures() throws IOException {
+    String local = local("recordio");
+    String s3 = "s3a://" + BUCKET + "/recordio/";
+    List<List<Double>> expected = new ArrayList<>();
+    // 3 objects, rows with zeros (absent from the sparse records), labels 0-2; two workers cut the
+    // objects by bytes, so records straddle a worker's boundary
+    for (int part = 0; part < 3; part++) {
+      ByteArrayOutputStream dense = new ByteArrayOutputStream();
+      ByteArrayOutputStream sparse = new ByteArrayOutputStream();
+      try (RecordIoProtobuf.Writer d = new RecordIoProtobuf.Writer(dense);
+          RecordIoProtobuf.Writer sp = new RecordIoProtobuf.Writer(sparse)) {
+        for (int i = part * 200; i < part * 200 + 150 + part * 40; i++) {
+          float[] f = {i, i % 4 == 0 ? 0 : i * 0.5f, i % 3 == 0 ? 0 : -i};
+          float label = i % 3;
+          d.dense(f, label);
+          int[] idx = java.util.stream.IntStream.range(0, 3).filter(c -> f[c] != 0).toArray();
+          float[] v = new float[idx.length];
+          for (int k = 0; k < idx.length; k++) {
+            v[k] = f[idx[k]];
+          }
+          sp.sparse(3, idx, v, label);
+          expected.add(List.of((double) label, (double) f[0], (double) f[1], (double) f[2]));
+        }
+      }
+      S3Files.write(hadoop, local + "dense/part-" + part + ".rec", dense.toByteArray());
+      S3Files.write(hadoop, s3 + "sparse/part-" + part + ".rec", sparse.toByteArray());
+    }
+
+    List<Result> dense = runRows("recordio-dense", local + "dense/", "application/x-recordio-protobuf");
+    List<Result> sparse = runRows("recordio-sparse", "s3://" + BUCKET + "/recordio/sparse/", "recordio-protobuf");
+
+    assertThat(seen(dense)).isEqualTo(expected);
+    assertThat(seen(sparse)).isEqualTo(expected);
+    for (List<Result> job : List.of(dense, sparse)) {
+      assertThat(job).allSatisfy(r -> {
+        assertThat(r.epochs().get(0).rowIds()).as("rank %d has rows", r.rank()).isNotEmpty();
+        assertThat(r.epochs().get(0).rowColumns()).isEqualTo(3);
+      });
+    }
+    assertThat(dense).allSatisfy(r -> assertThat(r.epochs().get(0).rowsSparse()).isFalse());
+    assertThat(sparse).allSatisfy(r -> assertThat(r.epochs().get(0).rowsSparse()).isTrue());
+  }
+
+  @Test
+  void aTruncatedRecordIoObjectFailsTheJobAsAClientErrorNamingObjectRecordAndOffset() throws IOException {
+    String root = local("recordio-bad");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (RecordIoProtobuf.Writer w = new RecordIoProtobuf.Writer(bytes)) {
+      for (int i = 0; i < 4; i++) {
+        w.dense(new float[] {i, i}, 1f); // 52 bytes each
+      }
+    }
+    S3Files.write(hadoop, root + "rows/a.rec", java.util.Arrays.copyOf(bytes.toByteArray(), 52 * 3 + 30));
+
+    JobResult r = runner.run(SpecReader.readTrainingJob(spec("access-bad-recordio",
+        channel("rows", root + "rows/", "application/x-recordio-protobuf", "None")).replace("\"workers\": 2",
+        "\"workers\": 1"), "test"));
+
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.failureReason()).startsWith("ClientError: Channel 'rows': file:")
+        .endsWith("/recordio-bad/rows/a.rec record 3 (counting from 0) at byte offset 156: the record is truncated: "
+            + "its header at byte offset 156 states 44 bytes of data, but the object ends after 22; replace the "
+            + "object with a complete copy");
+  }
+
+  @Test
+  void recordIoLabelSizeZeroIsRefusedToALabelLearnerButLabelsAreIgnoredByAnAlgorithmWithoutThem() throws IOException {
+    String root = local("recordio-labels");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (RecordIoProtobuf.Writer w = new RecordIoProtobuf.Writer(bytes)) {
+      for (int i = 0; i < 20; i++) {
+        w.dense(new float[] {i, -i}, i % 2f);
+      }
+    }
+    S3Files.write(hadoop, root + "rows/a.rec", bytes.toByteArray());
+    String oneWorker = "\"workers\": 1";
+
+    JobResult refused = runner.run(SpecReader.readTrainingJob(spec("access-recordio-needs-labels",
+        channel("rows", root + "rows/", "application/x-recordio-protobuf; label_size=0", "None"))
+        .replace("\"workers\": 2", oneWorker).replace("\"epochs\": \"2\"", "\"epochs\": \"1\", \"rows_label_size\": \"1\""),
+        "test"));
+    JobResult ignored = runner.run(SpecReader.readTrainingJob(spec("access-recordio-ignores-labels",
+        channel("rows", root + "rows/", "application/x-recordio-protobuf;label_size=1", "None"))
+        .replace("\"workers\": 2", oneWorker).replace("\"epochs\": \"2\"", "\"epochs\": \"1\", \"rows_label_size\": \"0\""),
+        "test"));
+
+    assertThat(refused.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(refused.failureReason()).isEqualTo("ClientError: Channel 'rows' has content type "
+        + "application/x-recordio-protobuf;label_size=0 (rows without a label), but this algorithm learns from a label "
+        + "in each record's label[\"values\"]; write the labels there and remove label_size=0");
+    assertThat(ignored.status()).as(ignored.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    Epoch epoch = AccessLevelsAlgorithm.results(S3Files.untar(S3Files.read(hadoop, ignored.modelArtifacts())))
+        .get(0).epochs().get(0);
+    assertThat(epoch.rowLabels()).isNull();
+    assertThat(epoch.rowIds()).hasSize(20);
+  }
+
+  /** Every worker's rows, in rank order, as label then features. */
+  private static List<List<Double>> seen(List<Result> results) {
+    List<List<Double>> rows = new ArrayList<>();
+    for (Result r : results) {
+      Epoch e = r.epochs().get(0);
+      for (int i = 0; i < e.rowFeatures().size(); i++) {
+        List<Double> row = new ArrayList<>();
+        row.add(e.rowLabels().get(i));
+        row.addAll(e.rowFeatures().get(i));
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
+
+  /** One epoch of the access-levels algorithm on two workers over a labelled rows channel; the workers' results. */
+  private static List<Result> runRows(String name, String uri, String contentType) {
+    String spec = spec(name, channel("rows", uri, contentType, "None")).replace("\"epochs\": \"2\"",
+        "\"epochs\": \"1\"");
+    JobResult result = runner.run(SpecReader.readTrainingJob(spec, "test"));
+    assertThat(result.status()).as(result.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    return AccessLevelsAlgorithm.results(S3Files.untar(S3Files.read(hadoop, result.modelArtifacts())));
   }
 
   /** Runs the access-levels algorithm for two epochs on every channel under {@code root}; its workers' results. */
@@ -311,7 +435,8 @@ class ChannelAccessLevelsTest {
         assertThat(epoch.rowLabels()).as("rows read without labels").isNull();
         assertThat(epoch.rowColumns()).as("every column a feature").isEqualTo(3);
         assertThat(epoch).as("rank %d: epoch %d reads what epoch 1 read", r.rank(), e + 1)
-            .isEqualTo(new Epoch(r.epochs().get(0).rowIds(), null, 3, r.epochs().get(0).lineIds(),
+            .isEqualTo(new Epoch(r.epochs().get(0).rowIds(), null, 3, r.epochs().get(0).rowFeatures(), false,
+                r.epochs().get(0).lineIds(),
                 r.epochs().get(0).images(), epoch.listRequestsBefore(), epoch.listRequestsAfter()));
         rows.addAll(epoch.rowIds());
         lines.addAll(epoch.lineIds());

@@ -135,6 +135,25 @@ class ChannelFormatsTest {
   }
 
   @Test
+  void recordIoProtobufIsARowFormatByItsMimeTypeOrSageMakersShortNameAndTakesLabelSizeOnly() {
+    TrainingJobSpec spec = spec("access-levels",
+        "{\"name\": \"rows\", \"uri\": \"s3://b/r/\", \"contentType\": \"application/x-recordio-protobuf;label_size=0\"}");
+    assertThat(formats(spec, ACCESS)).containsExactly(Map.entry("rows", ContentType.RECORDIO_PROTOBUF));
+    assertThat(ContentType.RECORDIO_PROTOBUF.split()).isEqualTo(ContentType.Split.ROWS);
+    assertThat(formats(spec("access-levels",
+        "{\"name\": \"rows\", \"uri\": \"s3://b/r/\", \"contentType\": \"RecordIO-Protobuf\"}"), ACCESS))
+        .containsExactly(Map.entry("rows", ContentType.RECORDIO_PROTOBUF));
+    assertThat(userError("access-levels",
+        "{\"name\": \"rows\", \"uri\": \"s3://b/t/\", \"contentType\": \"application/x-recordio-protobuf; charset=utf-8\"}"))
+        .hasMessage("Channel 'rows' has content type parameter 'charset', which application/x-recordio-protobuf does "
+            + "not take (it takes label_size); remove it");
+    assertThat(userError("counting",
+        "{\"name\": \"train\", \"uri\": \"s3://b/t/\", \"contentType\": \"application/x-recordio-protobuf\"}"))
+        .as("an algorithm that does not declare it").hasMessage("Channel 'train' has content type "
+            + "'application/x-recordio-protobuf', which counting cannot read; use one of text/csv, text/libsvm");
+  }
+
+  @Test
   void textIsReadAsUtf8() {
     assertThat(userError("counting",
         "{\"name\": \"train\", \"uri\": \"s3://b/t/\", \"contentType\": \"text/csv; charset=ISO-8859-1\"}"))

@@ -18,15 +18,18 @@ class ContentTypeTest {
 
   @Test
   void runtimeFormatsSplitByRowsAndKnowSageMakersNames() {
-    assertThat(List.of(ContentType.CSV, ContentType.LIBSVM, ContentType.PARQUET))
-        .extracting(ContentType::mime).containsExactly("text/csv", "text/libsvm", "application/x-parquet");
-    assertThat(List.of(ContentType.CSV, ContentType.LIBSVM, ContentType.PARQUET))
-        .extracting(ContentType::split).containsOnly(ContentType.Split.ROWS);
+    List<ContentType> runtime = List.of(ContentType.CSV, ContentType.LIBSVM, ContentType.PARQUET,
+        ContentType.RECORDIO_PROTOBUF);
+    assertThat(runtime).extracting(ContentType::mime).containsExactly("text/csv", "text/libsvm",
+        "application/x-parquet", "application/x-recordio-protobuf");
+    assertThat(runtime).extracting(ContentType::split).containsOnly(ContentType.Split.ROWS);
+    assertThat(ContentType.RECORDIO_PROTOBUF.matches("recordio-protobuf")).isTrue();
     assertThat(ContentType.LIBSVM.matches("text/x-libsvm")).isTrue();
     assertThat(ContentType.CSV.matches(" CSV ")).isTrue();
     assertThat(ContentType.PARQUET.matches("parquet")).isTrue();
     assertThat(ContentType.CSV.matches("text/libsvm")).isFalse();
-    assertThat(ContentType.accepted()).isEqualTo("text/csv, text/libsvm, application/x-parquet");
+    assertThat(ContentType.accepted()).isEqualTo("text/csv, text/libsvm, application/x-parquet, "
+        + "application/x-recordio-protobuf");
   }
 
   @Test
@@ -68,10 +71,13 @@ class ContentTypeTest {
 
   @Test
   void onlyTheRuntimeSplitsByRows() {
-    assertThatThrownBy(() -> ContentType.of("application/x-recordio-protobuf", ContentType.Split.ROWS))
+    assertThatThrownBy(() -> ContentType.of("application/x-my-rows", ContentType.Split.ROWS))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("application/x-recordio-protobuf: only the runtime's formats (text/csv, text/libsvm, "
-            + "application/x-parquet) split by rows; declare LINES or OBJECTS and parse the data in worker code");
+        .hasMessage("application/x-my-rows: only the runtime's formats (text/csv, text/libsvm, "
+            + "application/x-parquet, application/x-recordio-protobuf) split by rows; declare LINES or OBJECTS and "
+            + "parse the data in worker code");
+    assertThat(ContentType.of("application/x-recordio-protobuf", ContentType.Split.ROWS))
+        .isSameAs(ContentType.RECORDIO_PROTOBUF);
   }
 
   @Test
@@ -90,6 +96,7 @@ class ContentTypeTest {
     assertThat(roundTrip(ContentType.CSV)).isSameAs(ContentType.CSV);
     assertThat(roundTrip(ContentType.LIBSVM)).isSameAs(ContentType.LIBSVM);
     assertThat(roundTrip(ContentType.PARQUET)).isSameAs(ContentType.PARQUET);
+    assertThat(roundTrip(ContentType.RECORDIO_PROTOBUF)).isSameAs(ContentType.RECORDIO_PROTOBUF);
     ContentType lines = roundTrip(JSON_LINES);
     assertThat(lines).isEqualTo(JSON_LINES).isNotSameAs(JSON_LINES);
     assertThat(lines.split()).isEqualTo(ContentType.Split.LINES);
@@ -102,6 +109,8 @@ class ContentTypeTest {
     assertThat(ContentType.parse("text/csv; label_size=0")).contains(ContentType.CSV);
     assertThat(ContentType.parse("CSV")).contains(ContentType.CSV);
     assertThat(ContentType.parse("text/x-libsvm")).contains(ContentType.LIBSVM);
+    assertThat(ContentType.parse("application/x-recordio-protobuf; label_size=0"))
+        .contains(ContentType.RECORDIO_PROTOBUF);
     assertThat(ContentType.parse("application/jsonlines")).isEmpty();
     assertThat(ContentType.parse(null)).isEmpty();
     assertThatThrownBy(() -> ContentType.parse(" ;label_size=0")).isInstanceOf(KilnException.class)

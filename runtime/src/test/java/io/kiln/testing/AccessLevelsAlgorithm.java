@@ -47,9 +47,10 @@ import org.apache.hadoop.fs.statistics.StoreStatisticNames;
  *
  * <p>Channels (all optional):
  * <ul>
- *   <li>{@code rows}: text/csv or Parquet through {@link WorkerContext#read}, the label size from
- *       the channel ({@code text/csv;label_size=0}) or the {@code rows_label_size} hyperparameter;
- *       each row's first feature is its id (read() is collective: the workers meet there in every
+ *   <li>{@code rows}: text/csv, Parquet or RecordIO-protobuf (dense or sparse records) through
+ *       {@link WorkerContext#read}, the label size from the channel ({@code text/csv;label_size=0})
+ *       or the {@code rows_label_size} hyperparameter; each row's first feature is its id, and every
+ *       row's features are returned as read (read() is collective: the workers meet there in every
  *       epoch);
  *   <li>{@code lines}: {@link #JSON_LINES} (or text/csv) through {@link WorkerContext#lines}; a line
  *       is {@code {"id": n}}, blank lines are skipped, a line without a numeric id is refused with a
@@ -97,13 +98,16 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
    * @param rowIds each row's first feature, in the order read
    * @param rowLabels each row's label, or null when read without labels
    * @param rowColumns the feature count of the rows
+   * @param rowFeatures each row's features, in the order read; a sparse row's absent ones as 0
+   * @param rowsSparse whether the rows were read as CSR (sparse RecordIO-protobuf records)
    * @param lineIds each line's id, in the order read
    * @param images each image object's key and text, in the order given
    * @param listRequestsBefore the s3a list-request count when the epoch started, or -1 without s3a
    * @param listRequestsAfter the count when it ended, or -1
    */
-  public record Epoch(List<Double> rowIds, List<Double> rowLabels, int rowColumns, List<Long> lineIds,
-      Map<String, String> images, long listRequestsBefore, long listRequestsAfter) implements Serializable {}
+  public record Epoch(List<Double> rowIds, List<Double> rowLabels, int rowColumns, List<List<Double>> rowFeatures,
+      boolean rowsSparse, List<Long> lineIds, Map<String, String> images, long listRequestsBefore,
+      long listRequestsAfter) implements Serializable {}
 
   /**
    * What one worker saw.
@@ -130,7 +134,8 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
   @Override
   public List<ChannelRequirement> channels() {
     return List.of(
-        new ChannelRequirement("rows", false, List.of(ContentType.CSV, ContentType.PARQUET), ContentType.CSV),
+        new ChannelRequirement("rows", false, List.of(ContentType.CSV, ContentType.PARQUET,
+            ContentType.RECORDIO_PROTOBUF), ContentType.CSV),
         new ChannelRequirement("lines", false, List.of(JSON_LINES, ContentType.CSV), JSON_LINES),
         new ChannelRequirement("images", false, List.of(IMAGE), IMAGE),
         new ChannelRequirement("files", false, List.of(FILES), FILES),
@@ -213,13 +218,28 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
         long before = listRequests(ctx);
         List<Double> rowIds = new ArrayList<>();
         List<Double> labels = null;
+        List<List<Double>> features = new ArrayList<>();
         int columns = -1;
+        boolean sparse = false;
         if (ctx.hasChannel("rows")) {
           LabeledData rows = ctx.read("rows", new ReadOptions(false, p.rowsLabelSize()));
           columns = rows.columns();
+          sparse = !rows.isDense();
           labels = rows.labels() == null ? null : new ArrayList<>();
           for (int r = 0; r < rows.rows(); r++) {
-            rowIds.add((double) rows.dense()[r * rows.columns()]);
+            Double[] row = new Double[columns];
+            java.util.Arrays.fill(row, 0.0);
+            if (rows.isDense()) {
+              for (int c = 0; c < columns; c++) {
+                row[c] = (double) rows.dense()[r * columns + c];
+              }
+            } else {
+              for (long k = rows.rowOffsets()[r]; k < rows.rowOffsets()[r + 1]; k++) {
+                row[rows.indices()[(int) k]] = (double) rows.values()[(int) k];
+              }
+            }
+            rowIds.add(row[0]);
+            features.add(List.of(row));
             if (labels != null) {
               labels.add((double) rows.labels()[r]);
             }
@@ -239,7 +259,7 @@ public final class AccessLevelsAlgorithm implements Algorithm<AccessLevelsAlgori
             images.put(o.key(), text(o));
           }
         }
-        epochs.add(new Epoch(rowIds, labels, columns, lineIds, images, before, listRequests(ctx)));
+        epochs.add(new Epoch(rowIds, labels, columns, features, sparse, lineIds, images, before, listRequests(ctx)));
       }
       Map<String, String> downloaded = new TreeMap<>();
       if (ctx.hasChannel("files")) {

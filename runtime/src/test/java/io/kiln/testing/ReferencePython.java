@@ -31,7 +31,7 @@ public final class ReferencePython {
     Result r = run(List.of(PYTHON, "-c", imports.toString()), 60);
     if (r.exit != 0) {
       throw new AssertionError("Reference Python modules " + String.join(", ", modules) + " are missing ("
-          + r.stderr.strip() + "). Install them: apt-get install -y python3-xgboost python3-sklearn");
+          + r.stderr.strip() + "). Install them: apt-get install -y python3-xgboost python3-sklearn python3-protobuf");
     }
   }
 

@@ -25,14 +25,16 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  * continue from a saved state.
  *
  * <p>Channels {@code train} (required) and {@code validation}; text/libsvm (the default, as in
- * SageMaker), text/csv and Parquet. The model is {@code xgboost-model} in XGBoost's JSON format,
- * which native XGBoost loads.
+ * SageMaker), text/csv, Parquet and application/x-recordio-protobuf (as SageMaker's XGBoost container
+ * reads it: features["values"] dense or sparse, the label from label["values"], no weights). The
+ * model is {@code xgboost-model} in XGBoost's JSON format, which native XGBoost loads.
  */
 public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters> {
   /** The artifact's file name inside model.tar.gz, as SageMaker's XGBoost container writes it. */
   public static final String MODEL_FILE = "xgboost-model";
 
-  private static final List<ContentType> TYPES = List.of(ContentType.LIBSVM, ContentType.CSV, ContentType.PARQUET);
+  private static final List<ContentType> TYPES = List.of(ContentType.LIBSVM, ContentType.CSV, ContentType.PARQUET,
+      ContentType.RECORDIO_PROTOBUF);
 
   @Override
   public String name() {

@@ -180,7 +180,7 @@ class XGBoostBadInputTest {
          "outputPath": "s3://kiln-bad/out/"}
         """, "test"));
     assertFailed(r, 2, "Channel 'train' has content type 'text/plain', which xgboost cannot read; use one of "
-        + "text/libsvm, text/csv, application/x-parquet");
+        + "text/libsvm, text/csv, application/x-parquet, application/x-recordio-protobuf");
   }
 
   @Test

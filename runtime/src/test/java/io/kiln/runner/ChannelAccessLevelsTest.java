@@ -407,7 +407,7 @@ class ChannelAccessLevelsTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.failureReason()).isEqualTo("ClientError: Channel 'rows' is an AugmentedManifestFile (dataType / "
         + "S3DataType), which access-levels does not read on this channel: it reads the data objects themselves "
-        + "(text/csv, application/x-parquet). List them in a ManifestFile channel (a JSON list of a prefix and keys) "
+        + "(text/csv, application/x-parquet, application/x-recordio-protobuf). List them in a ManifestFile channel (a JSON list of a prefix and keys) "
         + "or put them under an S3Prefix");
   }
 

@@ -101,7 +101,7 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
       return false;
     }
     try {
-      Files.copy(model, modelDirectory.resolve(MODEL_FILE));
+      Files.write(modelDirectory.resolve(MODEL_FILE), LegacyModel.compatible(Files.readAllBytes(model)));
       return true;
     } catch (IOException e) {
       throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
@@ -130,7 +130,7 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
       XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation, contentTypes);
       List<XGBoostWorker.Result> results = context.runOnWorkers(worker);
       XGBoostWorker.Result r = results.get(0);
-      Files.write(context.modelDirectory().resolve(MODEL_FILE), r.model());
+      Files.write(context.modelDirectory().resolve(MODEL_FILE), LegacyModel.compatible(r.model()));
       return new TrainingOutcome(r.rounds(), r.finalMetrics(), r.stopped());
     } catch (XGBoostError e) {
       throw new KilnException(ErrorType.ALGORITHM, "XGBoost failed: " + e.getMessage(), e);

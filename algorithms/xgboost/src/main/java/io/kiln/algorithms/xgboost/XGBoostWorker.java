@@ -274,7 +274,12 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     return ctx.workers() > 1 ? QueryGroups.joinCutGroups(ctx, channel, d) : d;
   }
 
-  private static DMatrix dmatrix(LabeledData d) throws XGBoostError {
+  private DMatrix dmatrix(LabeledData d) throws XGBoostError {
+    return dmatrix(d, hp.objective().startsWith("rank:") || hp.reportedMetrics().stream()
+        .anyMatch(m -> m.startsWith("ndcg") || m.startsWith("map") || m.startsWith("pre")));
+  }
+
+  private static DMatrix dmatrix(LabeledData d, boolean ranking) throws XGBoostError {
     DMatrix m;
     if (d.isDense()) {
       m = new DMatrix(d.dense(), d.rows(), d.columns(), Float.NaN);
@@ -289,6 +294,10 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     }
     if (d.qids() != null) {
       m.setGroup(QueryGroups.sizes(d.qids(), d.rows()));
+    } else if (ranking && d.rows() > 0) {
+      // no query ids: the rows are one query, as native XGBoost 1.7 takes a matrix without groups (on
+      // several workers, each worker's rows, as each instance's in SageMaker's distributed training)
+      m.setGroup(new int[] {d.rows()});
     }
     return m;
   }

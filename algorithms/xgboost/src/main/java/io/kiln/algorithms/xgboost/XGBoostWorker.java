@@ -294,9 +294,10 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     }
     if (d.qids() != null) {
       m.setGroup(QueryGroups.sizes(d.qids(), d.rows()));
-    } else if (ranking && d.rows() > 0) {
+    } else if (ranking && d.rows() > 0 && d.weights() == null) {
       // no query ids: the rows are one query, as native XGBoost 1.7 takes a matrix without groups (on
-      // several workers, each worker's rows, as each instance's in SageMaker's distributed training)
+      // several workers, each worker's rows, as each instance's in SageMaker's distributed training).
+      // Not with row weights (csv_weights): XGBoost weighs groups, and says so itself
       m.setGroup(new int[] {d.rows()});
     }
     return m;

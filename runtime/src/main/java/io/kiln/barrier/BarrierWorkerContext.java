@@ -5,6 +5,7 @@ import io.kiln.channel.ChannelDownload;
 import io.kiln.channel.ChannelLines;
 import io.kiln.channel.ChannelReader;
 import io.kiln.channel.HadoopChannelObject;
+import io.kiln.channel.InputSplit;
 import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
 import io.kiln.spi.AugmentedManifestHandler;
@@ -99,7 +100,7 @@ final class BarrierWorkerContext implements WorkerContext {
     }
     ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize(channel, share, options));
     LabeledData data = new ChannelReader(plan.hadoopConf().get()).read(channel, share.contentType(), share.splits(),
-        resolved);
+        resolved, firstObject(share));
     // agree on the feature count with the other workers
     int mine = data.rows() == 0 ? -1 : data.columns();
     List<String> all = allGather(Integer.toString(mine));
@@ -125,7 +126,21 @@ final class BarrierWorkerContext implements WorkerContext {
       }
     }
     return new LabeledData(data.rows(), Math.max(columns, 0), data.labels(), data.weights(), data.dense(),
-        data.rowOffsets(), data.indices(), data.values());
+        data.rowOffsets(), data.indices(), data.values(), data.qids());
+  }
+
+  /** The channel's first non-empty object in key order, whole: every worker sniffs a CSV delimiter from it. */
+  private static InputSplit firstObject(WorkerPlan.ChannelShare share) {
+    if (share.objects() == null) {
+      return share.splits().isEmpty() ? null : share.splits().get(0);
+    }
+    for (ObjectRef o : share.objects().value()) {
+      if (o.size() > 0) {
+        boolean gzip = share.gzip() || o.uri().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        return new InputSplit(o.uri(), 0, o.size(), o.size(), InputSplit.Unit.BYTES, gzip);
+      }
+    }
+    return null;
   }
 
   /** The objects of {@code splits} for a message: up to three URIs with their sizes, then a count. */

@@ -16,11 +16,24 @@ public final class ChannelReader {
   }
 
   /**
+   * Reads {@code splits}, a CSV channel's delimiter sniffed from the first of them; see
+   * {@link #read(String, ContentType, List, ReadOptions, InputSplit)}.
+   */
+  public LabeledData read(String channel, ContentType type, List<InputSplit> splits, ReadOptions options) {
+    return read(channel, type, splits, options, splits.isEmpty() ? null : splits.get(0));
+  }
+
+  /**
    * Reads {@code splits}; the result's column count is this worker's own (for LibSVM, the largest
    * index seen plus one; for RecordIO-protobuf, the records' width: a dense record's value count or a
    * sparse record's shape), which callers agree on across workers.
+   *
+   * @param delimiterFrom for CSV: the object whose first non-blank line gives the delimiter
+   *     ({@link CsvDelimiter}), the channel's first object so that every worker reads with the same
+   *     one (only its URI and compression are used); null: a comma
    */
-  public LabeledData read(String channel, ContentType type, List<InputSplit> splits, ReadOptions options) {
+  public LabeledData read(String channel, ContentType type, List<InputSplit> splits, ReadOptions options,
+      InputSplit delimiterFrom) {
     boolean labelled = options.labelSize() == null || options.labelSize() == 1;
     if (type.equals(ContentType.RECORDIO_PROTOBUF)) {
       // dense or CSR as the records are (decided by the first); no weights (the weight column is CSV's)
@@ -36,7 +49,14 @@ public final class ChannelReader {
     LabeledDataBuilder out = new LabeledDataBuilder(dense, weighted);
     if (type.equals(ContentType.CSV)) {
       TextSplitReader reader = new TextSplitReader(conf);
-      CsvParser parser = new CsvParser(out, options.weightColumn(), labelled);
+      byte delimiter;
+      try {
+        delimiter = delimiterFrom == null ? (byte) ','
+            : CsvDelimiter.sniff(conf, delimiterFrom.uri(), delimiterFrom.gzip());
+      } catch (KilnException e) {
+        throw new KilnException(e.type(), "Channel '" + channel + "': " + e.getMessage(), e.getCause());
+      }
+      CsvParser parser = new CsvParser(out, options.weightColumn(), labelled, delimiter);
       for (InputSplit s : splits) {
         reader.read(s, channel, parser);
       }
@@ -63,6 +83,6 @@ public final class ChannelReader {
 
   private static LabeledData withoutLabels(LabeledData data) {
     return new LabeledData(data.rows(), data.columns(), null, data.weights(), data.dense(), data.rowOffsets(),
-        data.indices(), data.values());
+        data.indices(), data.values(), data.qids());
   }
 }

@@ -3,13 +3,26 @@ package io.kiln.channel;
 /**
  * SageMaker's CSV convention: no header, the label in the first column, then (with
  * {@code csv_weights}) the instance weight, then the features. With {@code label_size=0} every
- * column is a feature (the row's label is left 0; the reader drops the labels). An empty cell is a
- * missing value.
+ * column is a feature (the row's label is left 0; the reader drops the labels).
+ *
+ * <p>As SageMaker's XGBoost container reads CSV:
+ * <ul>
+ *   <li>the delimiter is the channel's sniffed one ({@link CsvDelimiter}), a comma by default;
+ *   <li>one empty field after the last delimiter ({@code 0,0.2,1.0,}) is not a column, as native
+ *       XGBoost ignores it;
+ *   <li>an empty cell, or one spelling a missing value ({@link MissingValues}: {@code nan},
+ *       {@code NaN}, {@code -nan}, {@code NA}, {@code null} ...), is a missing feature. A missing
+ *       weight is 1.
+ * </ul>
+ * Kiln refuses what that container would read wrongly without a word: a missing label, an infinite
+ * value ({@code inf}, or a number beyond a float's range such as {@code 1e39}), any other text, and
+ * rows whose column counts differ.
  */
 final class CsvParser implements TextSplitReader.LineHandler {
   private final LabeledDataBuilder out;
   private final boolean weighted;
   private final boolean labelled;
+  private final byte delimiter;
   private int expectedCells = -1;
   private int firstRowCells = -1;
 
@@ -19,9 +32,15 @@ final class CsvParser implements TextSplitReader.LineHandler {
 
   /** A parser for rows with the label first ({@code labelled}) or rows of features only (label_size=0). */
   CsvParser(LabeledDataBuilder out, boolean weighted, boolean labelled) {
+    this(out, weighted, labelled, (byte) ',');
+  }
+
+  /** A parser for rows whose cells are separated by {@code delimiter}. */
+  CsvParser(LabeledDataBuilder out, boolean weighted, boolean labelled, byte delimiter) {
     this.out = out;
     this.weighted = weighted;
     this.labelled = labelled;
+    this.delimiter = delimiter;
   }
 
   @Override
@@ -29,17 +48,25 @@ final class CsvParser implements TextSplitReader.LineHandler {
     if (isBlank(b, from, to)) {
       return;
     }
+    final byte d = delimiter;
     int cells = 1;
+    int lastDelimiter = -1;
     for (int i = from; i < to; i++) {
-      if (b[i] == ',') {
+      if (b[i] == d) {
         cells++;
+        lastDelimiter = i;
       }
+    }
+    if (lastDelimiter >= 0 && isBlank(b, lastDelimiter + 1, to)) {
+      // "0,0.2,1.0,": native XGBoost ignores one empty field after the last delimiter
+      cells--;
+      to = lastDelimiter;
     }
     int leading = !labelled ? 0 : weighted ? 2 : 1;
     if (expectedCells < 0) {
       if (cells <= leading) {
         throw new TextSplitReader.LineError("found " + cells + " value(s); a row needs the label"
-            + (weighted ? ", the weight" : "") + " and at least one feature");
+            + (weighted ? ", the weight" : "") + " and at least one feature" + delimiterHint());
       }
       expectedCells = cells;
       firstRowCells = cells;
@@ -57,7 +84,7 @@ final class CsvParser implements TextSplitReader.LineHandler {
     float label = 0;
     float weight = 1;
     for (int i = from; i <= to; i++) {
-      if (i == to || b[i] == ',') {
+      if (i == to || b[i] == d) {
         int s = start;
         int e = i;
         while (s < e && (b[s] == ' ' || b[s] == '\t')) {
@@ -68,11 +95,18 @@ final class CsvParser implements TextSplitReader.LineHandler {
         }
         if (cell == 0 && labelled) {
           if (s == e) {
-            throw new TextSplitReader.LineError("the label (column 1) is empty");
+            throw new TextSplitReader.LineError("the label (column 1) is empty; every row needs a label");
           }
           label = number(b, s, e, cell);
+          if (label != label) {
+            throw new TextSplitReader.LineError("the label (column 1) is '" + text(b, s, e)
+                + "', a missing value; every row needs a label");
+          }
         } else if (weighted && cell == 1) {
           weight = s == e ? 1f : number(b, s, e, cell);
+          if (weight != weight) {
+            weight = 1f;
+          }
           out.startRow(label, weight);
         } else {
           if (cell == leading && !weighted && labelled) {
@@ -86,16 +120,46 @@ final class CsvParser implements TextSplitReader.LineHandler {
     }
   }
 
+  /** The cell's value: NaN for a missing-value spelling; errors for infinities and other text. */
   private float number(byte[] b, int s, int e, int cell) {
+    if (MissingValues.cannotStartANumber(b[s]) && MissingValues.isMissing(b, s, e)) {
+      return Float.NaN;
+    }
+    float v;
     try {
-      return FloatParser.parse(b, s, e);
+      v = FloatParser.parse(b, s, e);
     } catch (NumberFormatException ex) {
-      String text = new String(b, s, Math.min(e - s, 40), java.nio.charset.StandardCharsets.UTF_8);
+      if (MissingValues.isMissing(b, s, e)) {
+        return Float.NaN;
+      }
+      if (MissingValues.isInfinity(b, s, e)) {
+        throw infinite(b, s, e, cell);
+      }
       String hint = cell != 0 ? "" : labelled ? "; CSV channels have no header row and the label comes first"
           : "; CSV channels have no header row";
-      throw new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text + "', which is not a number"
-          + hint);
+      throw new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text(b, s, e) + "', which is not a number"
+          + hint + delimiterHint());
     }
+    if (Float.isInfinite(v)) {
+      throw infinite(b, s, e, cell);
+    }
+    return v;
+  }
+
+  private static TextSplitReader.LineError infinite(byte[] b, int s, int e, int cell) {
+    return new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text(b, s, e) + "', which is infinite "
+        + "(a 32-bit float holds at most ±3.4028235e38); replace it with a finite number, or leave the cell empty "
+        + "for a missing value");
+  }
+
+  /** Says which delimiter the channel was read with when it is not the comma. */
+  private String delimiterHint() {
+    return delimiter == ',' ? "" : " (cells split at " + CsvDelimiter.describe(delimiter)
+        + ", the delimiter sniffed from the channel's first line)";
+  }
+
+  private static String text(byte[] b, int s, int e) {
+    return new String(b, s, Math.min(e - s, 40), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static boolean isBlank(byte[] b, int from, int to) {

@@ -19,6 +19,8 @@ final class LabeledDataBuilder {
   private long[] rowOffsets;
   private int[] indices;
   private int maxIndex = -1;
+  private int[] qids;
+  private boolean weightGiven;
 
   LabeledDataBuilder(boolean dense, boolean weighted) {
     this.dense = dense;
@@ -56,11 +58,33 @@ final class LabeledDataBuilder {
         rowOffsets = Arrays.copyOf(rowOffsets, labels.length + 1);
       }
     }
+    if (qids != null && qids.length < labels.length) {
+      qids = Arrays.copyOf(qids, labels.length);
+    }
     labels[rows] = label;
     if (weighted) {
       weights[rows] = weight;
     }
     rows++;
+  }
+
+  /**
+   * Sets the query id of the row just started. Call it for every row or none (the parser checks);
+   * the first call allocates the ids.
+   */
+  void qid(int qid) {
+    if (qids == null) {
+      qids = new int[labels.length];
+    }
+    qids[rows - 1] = qid;
+  }
+
+  /**
+   * Notes that a row gave its weight. Sparse (LIBSVM) rows keep their weights only when some row
+   * gave one: XGBoost takes no per-row weights for query groups, and none given means none.
+   */
+  void weightGiven() {
+    weightGiven = true;
   }
 
   void value(float v) {
@@ -105,7 +129,8 @@ final class LabeledDataBuilder {
     if (dense) {
       return new LabeledData(rows, Math.max(0, columns), labels, weights, values, null, null, null);
     }
-    return new LabeledData(rows, totalColumns, labels, weights, null, rowOffsets, indices, values);
+    return new LabeledData(rows, totalColumns, labels, weightGiven ? weights : null, null, rowOffsets, indices, values,
+        qids);
   }
 
   private static int grow(int n) {

@@ -19,8 +19,13 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Parquet channels: the label is the first column, every other column a numeric feature (int,
- * long, float, double or boolean); a null is a missing value. Rows are addressed by their position
- * in the file, and only the row groups that hold a split's rows are read.
+ * long, float, double or boolean); a null or NaN is a missing value. Rows are addressed by their
+ * position in the file, and only the row groups that hold a split's rows are read.
+ *
+ * <p>Columns a file's {@code pandas} metadata names as its index ({@code index_columns}, such as
+ * the {@code __index_level_0__} pandas adds to a frame after a split or shuffle) are neither label
+ * nor feature: SageMaker's XGBoost container reads Parquet with pandas, which restores them as the
+ * index. A missing (null or NaN) label and infinite values are refused, naming the row.
  */
 final class ParquetRows {
   private ParquetRows() {}
@@ -44,11 +49,21 @@ final class ParquetRows {
     Path path = new Path(split.uri());
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
-      List<Type> fields = schema.getFields();
+      List<Type> all = schema.getFields();
+      java.util.Set<String> index = PandasMetadata.indexColumns(
+          r.getFooter().getFileMetaData().getKeyValueMetaData().get("pandas"));
+      // positions (in the file's schema) of the columns that are data: the label, then the features
+      List<Integer> data = new java.util.ArrayList<>();
+      for (int c = 0; c < all.size(); c++) {
+        if (!index.contains(all.get(c).getName())) {
+          data.add(c);
+        }
+      }
+      List<Type> fields = data.stream().map(all::get).toList();
       if (fields.size() < 1 + lead) {
         throw KilnException.user("Channel '" + channel + "': " + split.uri() + " has " + fields.size()
-            + " column(s); Parquet channels need " + (labelled ? "the label first and " : "")
-            + "at least one feature column");
+            + " column(s)" + (index.isEmpty() ? "" : " besides its pandas index " + index)
+            + "; Parquet channels need " + (labelled ? "the label first and " : "") + "at least one feature column");
       }
       for (Type f : fields) {
         if (!f.isPrimitive() || f.isRepetition(Type.Repetition.REPEATED) || !numeric(f.asPrimitiveType())) {
@@ -82,13 +97,27 @@ final class ParquetRows {
           if (row < split.start() || row >= split.end()) {
             continue;
           }
-          if (labelled && g.getFieldRepetitionCount(0) == 0) {
-            throw KilnException.user("Channel '" + channel + "': " + split.uri() + " row " + (row + 1)
-                + " has no label (the first column is null)");
+          float label = 0f;
+          if (labelled) {
+            int c = data.get(0);
+            label = g.getFieldRepetitionCount(c) == 0 ? Float.NaN : value(g, c, all.get(c).asPrimitiveType());
+            if (label != label) {
+              throw KilnException.user("Channel '" + channel + "': " + split.uri() + " row " + (row + 1)
+                  + " has no label (its first column '" + all.get(c).getName() + "' is "
+                  + (g.getFieldRepetitionCount(c) == 0 ? "null" : "NaN") + "); every row needs a label");
+            }
+            checkFinite(label, channel, split, row, all.get(c).getName());
           }
-          out.startRow(labelled ? value(g, 0, fields.get(0).asPrimitiveType()) : 0f, 1f);
-          for (int c = lead; c < fields.size(); c++) {
-            out.value(g.getFieldRepetitionCount(c) == 0 ? Float.NaN : value(g, c, fields.get(c).asPrimitiveType()));
+          out.startRow(label, 1f);
+          for (int k = lead; k < data.size(); k++) {
+            int c = data.get(k);
+            if (g.getFieldRepetitionCount(c) == 0) {
+              out.value(Float.NaN);
+            } else {
+              float v = value(g, c, all.get(c).asPrimitiveType());
+              checkFinite(v, channel, split, row, all.get(c).getName());
+              out.value(v);
+            }
           }
         }
         rowBase += rows;
@@ -96,6 +125,14 @@ final class ParquetRows {
     } catch (IOException e) {
       throw KilnException.user("Channel '" + channel + "': cannot read " + split.uri() + " as Parquet: "
           + e.getMessage(), e);
+    }
+  }
+
+  private static void checkFinite(float v, String channel, InputSplit split, long row, String column) {
+    if (Float.isInfinite(v)) {
+      throw KilnException.user("Channel '" + channel + "': " + split.uri() + " row " + (row + 1) + " column '" + column
+          + "' is " + v + " (infinite, or beyond a 32-bit float's ±3.4028235e38); replace it with a finite number, "
+          + "or null for a missing value");
     }
   }
 

@@ -83,6 +83,7 @@ final class ChannelFormats {
       ContentType type = r.contentTypes().stream().filter(t -> t.matches(written.type())).findFirst()
           .orElseThrow(() -> KilnException.user("Channel '" + c.name() + "' has content type '" + c.contentType()
               + "', which " + algorithm.name() + " cannot read; use one of " + ContentType.accepted(r.contentTypes())));
+      algorithm.checkContentType(c.name(), written, type);
       checkParameters(c.name(), type, written);
       out.put(c.name(), type);
     }

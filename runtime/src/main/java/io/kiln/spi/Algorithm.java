@@ -67,6 +67,18 @@ public interface Algorithm<H> {
     return Optional.empty();
   }
 
+  /**
+   * Checks a channel's ContentType as written (base type and parameters) beyond the runtime's own
+   * checks, when the job is validated (before any data is read); by default accepts anything the
+   * runtime accepts. E.g. SageMaker's XGBoost takes {@code label_size} 1 only.
+   *
+   * @param channel the channel's name
+   * @param contentType its ContentType as written, or the algorithm's default without parameters
+   * @param format the format it was matched to
+   * @throws KilnException USER naming the channel, the value and what the algorithm takes
+   */
+  default void checkContentType(String channel, MediaType contentType, ContentType format) {}
+
   /** Trains on the driver, running worker code through the context; writes the model files. */
   TrainingOutcome train(TrainingContext context, H hyperparameters);
 

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class CsvParserTest {
@@ -39,7 +41,7 @@ class CsvParserTest {
 
   @Test
   void emptyCellIsAMissingValue() {
-    LabeledData data = readCsv("1,,2,\n0, ,\t,3\n", ReadOptions.DEFAULT);
+    LabeledData data = readCsv("1,,2,,\n0, ,\t,3\n", ReadOptions.DEFAULT);
 
     assertThat(rows(data)).containsExactly(Row.dense(1, Float.NaN, 2, Float.NaN),
         Row.dense(0, Float.NaN, Float.NaN, 3));
@@ -102,7 +104,8 @@ class CsvParserTest {
   @Test
   void emptyLabelIsAnError() {
     assertThat(userError(() -> readCsv("1,2\n ,3\n", ReadOptions.DEFAULT)))
-        .hasMessage("Channel 'train': " + fileUri() + " line 2: the label (column 1) is empty");
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: the label (column 1) is empty; every row needs a "
+            + "label");
   }
 
   @Test
@@ -179,10 +182,10 @@ class CsvParserTest {
     StringBuilder good = new StringBuilder();
     String pad = " ".repeat(40);
     for (int i = 1; i <= 100_000; i++) {
-      good.append(i % 2).append(",").append(pad).append(i).append(".25,").append(i % 7 == 0 ? "\r\n" : "\n");
+      good.append(i % 2).append(",").append(pad).append(i).append(".25,5").append(i % 7 == 0 ? "\r\n" : "\n");
     }
-    String ragged = good.toString().replace(" 99002.25,\n", " 99002.25\n");
-    String nonNumeric = good.toString().replace(" 99002.25,\n", " 99002.25,x\n");
+    String ragged = good.toString().replace(" 99002.25,5\n", " 99002.25\n");
+    String nonNumeric = good.toString().replace(" 99002.25,5\n", " 99002.25,x\n");
     assertThat(ragged).isNotEqualTo(good.toString()).hasSizeGreaterThan(5_000_000);
     assertThat(nonNumeric).isNotEqualTo(good.toString());
 
@@ -260,6 +263,114 @@ class CsvParserTest {
     assertThat(userError(() -> read("train", ContentType.LIBSVM, plan(channel, 1).get(0), ReadOptions.unlabelled())))
         .hasMessage("Channel 'train' is text/libsvm, whose rows always start with a label; use "
             + "text/csv;label_size=0 for rows without labels");
+  }
+
+  // ---- issue 9, kind 2: the columns read are the features SageMaker's XGBoost would use ----
+
+  /** Issue 9: "0,0.2,1.0," is two features, as native XGBoost reads it (checked with 1.7.4: num_col 2). */
+  @Test
+  void oneTrailingDelimiterIsNotAColumnAsInNativeXGBoost() {
+    LabeledData data = readCsv("0,0.2,1.0,\n1,0.3,2.0\n1,0.4,3.0, \n", ReadOptions.DEFAULT);
+
+    assertThat(data.columns()).isEqualTo(2);
+    assertThat(rows(data)).containsExactly(Row.dense(0, 0.2f, 1), Row.dense(1, 0.3f, 2), Row.dense(1, 0.4f, 3));
+    // only one: a second empty field is a missing feature
+    assertThat(rows(readCsv("0,0.2,,\n1,0.3,2\n", ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(0, 0.2f, Float.NaN), Row.dense(1, 0.3f, 2));
+    // the same with a weight column, and without labels
+    assertThat(rows(readCsv("1,2,3,\n", WEIGHTS))).containsExactly(Row.weighted(1, 2, 3));
+    assertThat(rows(readCsv("1,2,\n", ReadOptions.unlabelled()))).containsExactly(Row.dense(Float.NaN, 1, 2));
+  }
+
+  /**
+   * Issue 9: every spelling of a missing value the container's reader and NumPy, C, Java, R and
+   * pandas write is a missing feature (native XGBoost 1.7.4 reads each as missing too).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"nan", "NaN", "NAN", "-nan", "+nan", "-NaN", "nan(0x7fc00000)", "-nan(ind)", "NA", "na",
+      "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>", "NULL", "null", "None", "1.#IND", "-1.#IND", "1.#QNAN",
+      "-1.#QNAN", "?", " nan "})
+  void missingValueSpellingIsAMissingFeature(String spelling) {
+    LabeledData data = readCsv("1,0.5," + spelling + ",2\n", ReadOptions.DEFAULT);
+
+    assertThat(rows(data)).containsExactly(Row.dense(1, 0.5f, Float.NaN, 2));
+  }
+
+  @Test
+  void everyListedSpellingIsTested() throws Exception {
+    java.lang.reflect.Method m = getClass().getDeclaredMethod("missingValueSpellingIsAMissingFeature", String.class);
+    List<String> tested = List.of(m.getAnnotation(ValueSource.class).strings());
+    for (String spelling : MissingValues.SPELLINGS) {
+      assertThat(tested.stream().anyMatch(t -> t.trim().equalsIgnoreCase(spelling))).as(spelling).isTrue();
+    }
+  }
+
+  @Test
+  void missingWeightIsOneAndAMissingLabelIsAnError() {
+    assertThat(rows(readCsv("1,nan,2\n0,NA,3\n", WEIGHTS))).containsExactly(Row.weighted(1, 1, 2),
+        Row.weighted(0, 1, 3));
+    assertThat(userError(() -> readCsv("1,2\nNaN,3\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: the label (column 1) is 'NaN', a missing value; "
+            + "every row needs a label");
+  }
+
+  /** Issue 9: infinite values are refused naming the file, line and column (native XGBoost: "Input data contains `inf`"). */
+  @ParameterizedTest
+  @ValueSource(strings = {"inf", "-inf", "INF", "Infinity", "-Infinity", "1e39", "-3.5e38"})
+  void infiniteValueIsAnErrorNamingTheRow(String value) {
+    assertThat(userError(() -> readCsv("1,2,3\n0,4," + value + "\n", ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: column 3 is '" + value + "', which is infinite (a 32-bit "
+            + "float holds at most ±3.4028235e38); replace it with a finite number, or leave the cell empty for a "
+            + "missing value");
+  }
+
+  @Test
+  void largestFiniteFloatsAreKept() {
+    assertThat(rows(readCsv("1,3.4028235e38,-3.4028235e38,1e-46\n", ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, Float.MAX_VALUE, -Float.MAX_VALUE, 0f));
+  }
+
+  /** Issue 9: a tab-delimited "text/csv" is read as the container reads it, its delimiter sniffed. */
+  @Test
+  void tabDelimitedCsvIsSniffedAndRead() {
+    LabeledData data = readCsv("1\t0.5\t2\n0\t\t3\t\n", ReadOptions.DEFAULT);
+
+    assertThat(rows(data)).containsExactly(Row.dense(1, 0.5f, 2), Row.dense(0, Float.NaN, 3));
+  }
+
+  @Test
+  void otherDelimitersAreSniffedToo() {
+    assertThat(rows(readCsv("1;0.5;2\n0;1;3\n", ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, 0.5f, 2), Row.dense(0, 1, 3));
+    assertThat(rows(readCsv("1 0.5 2\n0 1 3\n", ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, 0.5f, 2), Row.dense(0, 1, 3));
+    // Python's sniffer would pick '0' here; Kiln never splits numbers apart
+    assertThat(rows(readCsv("0|0.5|0.25|0.125\n1|1|2|3\n", ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(0, 0.5f, 0.25f, 0.125f), Row.dense(1, 1, 2, 3));
+  }
+
+  @Test
+  void theChannelsFirstLineDecidesForEveryFileAndErrorsNameTheDelimiter() {
+    write(dir.resolve("train/a.csv"), "\n1\t2\t3\n");
+    write(dir.resolve("train/b.csv"), "1,2,3\n");
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+    List<InputSplit> second = plan(channel, 1).get(0).subList(1, 2);
+    InputSplit first = plan(channel, 1).get(0).get(0);
+
+    assertThat(userError(() -> new ChannelReader(LocalChannel.CONF).read("train", ContentType.CSV, second,
+        ReadOptions.DEFAULT, first)))
+        .hasMessage("Channel 'train': " + channel.objects().get(1).uri() + " line 1: found 1 value(s); a row needs the "
+            + "label and at least one feature (cells split at a tab, the delimiter sniffed from the channel's first "
+            + "line)");
+  }
+
+  @Test
+  void gzipFirstObjectIsSniffedDecompressed() {
+    writeGzip(dir.resolve("train/a.csv.gz"), "1;2\n0;3\n");
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.CSV);
+
+    assertThat(rows(read("train", ContentType.CSV, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, 2), Row.dense(0, 3));
   }
 
   private LabeledData readCsv(String text, ReadOptions options) {

@@ -228,7 +228,7 @@ class ExactlyOnceReadingTest {
 
   @Test
   void everyCutIntoThreeSplitsOfALibSvmFileReadsEveryRowOnce() {
-    String text = "1 0:1\r\n# c\n2:0.5 qid:1 3:2\n\n3 1:1 2:2 # x\n4\n5 7:7";
+    String text = "1 0:1\r\n# c\n2:0.5 3:2\n\n3 1:1 2:2 # x\n4\n5 7:7";
     List<Row> all = List.of(
         Row.sparse(1, 1, new int[] {0}, new float[] {1}),
         Row.sparse(2, 0.5f, new int[] {3}, new float[] {2}),
@@ -314,7 +314,8 @@ class ExactlyOnceReadingTest {
         line.append(',');
         if (random.nextInt(8) == 0) {
           values[c] = Float.NaN;
-          line.append(pad(random));
+          // an empty last cell would be a trailing delimiter, which is no column (as in native XGBoost)
+          line.append(pad(random)).append(c == values.length - 1 ? "nan" : "");
         } else {
           String number = number(random);
           values[c] = Float.parseFloat(number);
@@ -347,9 +348,8 @@ class ExactlyOnceReadingTest {
         weight = Float.parseFloat(w);
         line.append(':').append(w);
       }
-      if (random.nextInt(4) == 0) {
-        line.append(' ').append("qid:").append(random.nextInt(50));
-      }
+      // every row has its query id or none does; these all do
+      line.append(' ').append("qid:").append(random.nextInt(50));
       List<Integer> indices = new ArrayList<>();
       List<Float> values = new ArrayList<>();
       int index = -1;

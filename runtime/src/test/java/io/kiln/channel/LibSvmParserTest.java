@@ -42,7 +42,8 @@ class LibSvmParserTest {
     assertThat(data.indices()).startsWith(0, 2, 1);
     assertThat(data.values()).startsWith(1.5f, -1f, 7f);
     assertThat(data.labels()).startsWith(0f, 1f);
-    assertThat(data.weights()).startsWith(1f, 1f);
+    // no row gives a weight: none are attached (rank:* objectives take no per-row weights)
+    assertThat(data.weights()).isNull();
   }
 
   @Test
@@ -62,7 +63,7 @@ class LibSvmParserTest {
 
   @Test
   void commentsBlankLinesTabsAndRunsOfSpacesAreIgnored() {
-    LabeledData data = readLibSvm("# features: 1 = age\n\n 1\t2:3   5:1e-2 # 7:7 trailing\r\n   \t\n0 qid:12\t1:1#x\n");
+    LabeledData data = readLibSvm("# features: 1 = age\n\n 1\tqid:12 2:3   5:1e-2 # 7:7 trailing\r\n   \t\n0 qid:12\t1:1#x\n");
 
     assertThat(rows(data)).containsExactly(
         Row.sparse(1, 1, new int[] {2, 5}, new float[] {3, 0.01f}),
@@ -111,7 +112,8 @@ class LibSvmParserTest {
 
   @Test
   void badTokensAreErrorsNamingTheToken() {
-    assertThat(userError(() -> readLibSvm("1 abc\n"))).hasMessageEndingWith("line 1: 'abc' is not index:value");
+    assertThat(userError(() -> readLibSvm("1 abc\n"))).hasMessageContaining("line 1: 'abc' is not index:value");
+    assertThat(userError(() -> readLibSvm("1 abc 2:1\n"))).hasMessageEndingWith("line 1: 'abc' is not index:value");
     assertThat(userError(() -> readLibSvm("1 a:1\n")))
         .hasMessageEndingWith("line 1: feature index 'a' is not a whole number >= 0");
     assertThat(userError(() -> readLibSvm("1 -1:1\n")))
@@ -145,6 +147,63 @@ class LibSvmParserTest {
 
     assertThat(rows(read("train", ContentType.LIBSVM, plan(channel, 1).get(0), new ReadOptions(true))))
         .containsExactly(Row.sparse(1, 3, new int[] {0}, new float[] {1}));
+  }
+
+  // ---- issue 9, kind 4: LIBSVM with qid for rank:* objectives ----
+
+  /** Issue 9: qid:n right after the label is the row's query id; weights only when a row gives one. */
+  @Test
+  void qidsAreKeptPerRowAndWeightsOnlyWhenGiven() {
+    LabeledData data = readLibSvm("2 qid:1 0:1\n0 qid:1 0:2\n1 qid:7 1:1\n1 qid:1 0:3\n");
+
+    assertThat(data.qids()).startsWith(1, 1, 7, 1);
+    assertThat(data.weights()).isNull();
+    assertThat(rows(data)).containsExactly(Row.sparse(2, 1, new int[] {0}, new float[] {1}),
+        Row.sparse(0, 1, new int[] {0}, new float[] {2}), Row.sparse(1, 1, new int[] {1}, new float[] {1}),
+        Row.sparse(1, 1, new int[] {0}, new float[] {3}));
+    assertThat(readLibSvm("1 0:1\n0 1:1\n").qids()).isNull();
+    LabeledData weighted = readLibSvm("1 0:1\n0:2.5 1:1\n");
+    assertThat(weighted.weights()).startsWith(1f, 2.5f);
+  }
+
+  @Test
+  void qidOnSomeRowsOnlyOrAfterAFeatureIsAnError() {
+    assertThat(userError(() -> readLibSvm("1 qid:1 0:1\n0 0:2\n")))
+        .hasMessage("Channel 'train': " + fileUri() + " line 2: the row has no qid, but 1 row(s) before it have one; "
+            + "give every row its query id right after the label (label qid:n index:value ...)");
+    assertThat(userError(() -> readLibSvm("1 0:1\n0 qid:3 0:2\n")))
+        .hasMessageEndingWith("line 2: the row has a qid, but 1 row(s) before it have none; give every row its query "
+            + "id (label qid:n index:value ...) or none");
+    assertThat(userError(() -> readLibSvm("1 0:1 qid:1\n")))
+        .hasMessageEndingWith("line 1: 'qid:1' comes after a feature; the qid goes right after the label (label qid:n "
+            + "index:value ...)");
+    assertThat(userError(() -> readLibSvm("1 qid:x 0:1\n")))
+        .hasMessageEndingWith("line 1: qid 'x' is not a whole number >= 0");
+  }
+
+  /** Issue 9: a channel without ContentType is LIBSVM; a CSV line says so and names the fix. */
+  @Test
+  void csvLineReadAsLibSvmSuggestsTextCsv() {
+    String hint = "the channel is read as LIBSVM (label index:value ...), which is also what a channel without a "
+        + "ContentType is read as. If the data is CSV, set \"ContentType\": \"text/csv\" on the channel (contentType: "
+        + "text/csv in Kiln's spec)";
+    assertThat(userError(() -> readLibSvm("1,0.5,3.25\n")))
+        .hasMessage("Channel 'train': " + fileUri() + " line 1: '1,0.5,3.25' looks like CSV (comma-separated values), "
+            + "but " + hint);
+    assertThat(userError(() -> readLibSvm("1\t0.5\t3.25\n")))
+        .hasMessageEndingWith("line 1: '0.5' is not index:value; the line has no index:value pair at all and looks "
+            + "like delimited text, but " + hint);
+  }
+
+  @Test
+  void missingValuesInfinitiesAndMissingLabels() {
+    assertThat(rows(readLibSvm("1 0:nan 1:2\n"))).containsExactly(
+        Row.sparse(1, 1, new int[] {0, 1}, new float[] {Float.NaN, 2}));
+    assertThat(userError(() -> readLibSvm("1 0:inf\n")))
+        .hasMessageEndingWith("line 1: the value of feature 0 'inf' is infinite (a 32-bit float holds at most "
+            + "±3.4028235e38); replace it with a finite number, or leave the feature out for a missing value");
+    assertThat(userError(() -> readLibSvm("1 0:1\nNaN 0:1\n")))
+        .hasMessageEndingWith("line 2: the label 'NaN' is a missing value; every row needs a label");
   }
 
   private LabeledData readLibSvm(String text) {

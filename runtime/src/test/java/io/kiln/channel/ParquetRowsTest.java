@@ -179,8 +179,8 @@ class ParquetRowsTest {
     ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
 
     assertThat(userError(() -> read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
-        .hasMessage("Channel 'train': " + channel.objects().get(0).uri() + " row 3 has no label (the first column is "
-            + "null)");
+        .hasMessage("Channel 'train': " + channel.objects().get(0).uri() + " row 3 has no label (its first column 'y' "
+            + "is null); every row needs a label");
   }
 
   @Test
@@ -267,7 +267,7 @@ class ParquetRowsTest {
             Row.dense(Float.NaN, 2, 2.5f), Row.dense(Float.NaN, Float.NaN, 3.5f));
     // read with a label, the same null is refused
     assertThat(userError(() -> read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
-        .hasMessageContaining("row 2 has no label (the first column is null)");
+        .hasMessageContaining("row 2 has no label (its first column ").hasMessageContaining(" is null)");
   }
 
   @Test
@@ -281,6 +281,100 @@ class ParquetRowsTest {
         .containsExactly(Row.dense(Float.NaN, 0), Row.dense(Float.NaN, 1), Row.dense(Float.NaN, 2));
     assertThat(userError(() -> read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
         .hasMessageContaining("has 1 column(s); Parquet channels need the label first and at least one feature column");
+  }
+
+  // ---- issue 9, kind 2: a pandas index is not a feature ----
+
+  /** pyarrow's pandas metadata for a frame label, f1, f2 whose integer index was kept ({@code to_parquet()} after a shuffle). */
+  private static final String PANDAS_INDEX = """
+      {"index_columns": ["__index_level_0__"], "column_indexes": [{"name": null, "field_name": null, \
+      "pandas_type": "unicode", "numpy_type": "object", "metadata": {"encoding": "UTF-8"}}], "columns": [\
+      {"name": "label", "field_name": "label", "pandas_type": "float64", "numpy_type": "float64", "metadata": null}, \
+      {"name": "f1", "field_name": "f1", "pandas_type": "float64", "numpy_type": "float64", "metadata": null}, \
+      {"name": "f2", "field_name": "f2", "pandas_type": "float64", "numpy_type": "float64", "metadata": null}, \
+      {"name": null, "field_name": "__index_level_0__", "pandas_type": "int64", "numpy_type": "int64", \
+      "metadata": null}], "creator": {"library": "pyarrow", "version": "14.0.1"}, "pandas_version": "2.1.4"}""";
+
+  /**
+   * Issue 9: Parquet written by pandas after a split keeps its index as a trailing
+   * {@code __index_level_0__} column listed in {@code index_columns}; SageMaker's reader (pandas)
+   * restores it as the index, so it is not a feature: 2 features, not 3.
+   */
+  @Test
+  void pandasIndexColumnIsNotAFeature() {
+    MessageType schema = MessageTypeParser.parseMessageType("""
+        message schema {
+          optional double label; optional double f1; optional double f2; optional int64 __index_level_0__;
+        }""");
+    int[] shuffled = {17, 3, 42};
+    int[] next = {0};
+    writeRows(dir.resolve("train/part-0.parquet"), schema, 3, java.util.Map.of("pandas", PANDAS_INDEX), g -> {
+      int r = next[0]++;
+      g.append("label", (double) (r % 2)).append("f1", r * 0.5).append("f2", r * 2.0)
+          .append("__index_level_0__", (long) shuffled[r]);
+    });
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+
+    LabeledData data = read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT);
+
+    assertThat(data.columns()).isEqualTo(2);
+    assertThat(rows(data)).containsExactly(Row.dense(0, 0, 0), Row.dense(1, 0.5f, 2), Row.dense(0, 1, 4));
+  }
+
+  /** A named index stored first (set_index("id"); fastparquet puts it first) is neither label nor feature. */
+  @Test
+  void namedIndexColumnFirstIsNeitherLabelNorFeature() {
+    MessageType schema = MessageTypeParser.parseMessageType("""
+        message schema { optional binary id (UTF8); optional double label; optional double f1; }""");
+    int[] next = {0};
+    writeRows(dir.resolve("train/part-0.parquet"), schema, 2,
+        java.util.Map.of("pandas", "{\"index_columns\": [\"id\"], \"columns\": []}"), g -> {
+          int r = next[0]++;
+          g.append("id", "row-" + r).append("label", (double) r).append("f1", r + 0.25);
+        });
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+
+    assertThat(rows(read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(0, 0.25f), Row.dense(1, 1.25f));
+  }
+
+  /** A RangeIndex is stored as metadata only ({"kind": "range"}): every column is data. */
+  @Test
+  void rangeIndexNamesNoColumn() {
+    MessageType schema = MessageTypeParser.parseMessageType("""
+        message schema { optional double label; optional double f1; }""");
+    writeRows(dir.resolve("train/part-0.parquet"), schema, 1, java.util.Map.of("pandas",
+        "{\"index_columns\": [{\"kind\": \"range\", \"name\": null, \"start\": 0, \"stop\": 1, \"step\": 1}]}"),
+        g -> g.append("label", 1.0).append("f1", 2.0));
+    ChannelData channel = list("train", uri(dir) + "/train/", ContentType.PARQUET);
+
+    assertThat(rows(read("train", ContentType.PARQUET, plan(channel, 1).get(0), ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, 2));
+  }
+
+  @Test
+  void nanFeatureIsMissingWhileNanLabelsAndInfinitiesAreErrorsNamingTheRow() {
+    MessageType schema = MessageTypeParser.parseMessageType("""
+        message schema { optional double label; optional double f1; }""");
+    double[][] rows = {{1, Double.NaN}, {Double.NaN, 1}, {0, Double.POSITIVE_INFINITY}, {0, 1e39}};
+    for (int i = 0; i < rows.length; i++) {
+      double[] row = rows[i];
+      writeRows(dir.resolve("t" + i + "/part-0.parquet"), schema, 1, g -> g.append("label", row[0]).append("f1", row[1]));
+    }
+    ChannelData nanFeature = list("train", uri(dir) + "/t0/", ContentType.PARQUET);
+    assertThat(rows(read("train", ContentType.PARQUET, plan(nanFeature, 1).get(0), ReadOptions.DEFAULT)))
+        .containsExactly(Row.dense(1, Float.NaN));
+    ChannelData nanLabel = list("train", uri(dir) + "/t1/", ContentType.PARQUET);
+    assertThat(userError(() -> read("train", ContentType.PARQUET, plan(nanLabel, 1).get(0), ReadOptions.DEFAULT)))
+        .hasMessage("Channel 'train': " + nanLabel.objects().get(0).uri() + " row 1 has no label (its first column "
+            + "'label' is NaN); every row needs a label");
+    for (int i = 2; i < 4; i++) {
+      ChannelData inf = list("train", uri(dir) + "/t" + i + "/", ContentType.PARQUET);
+      assertThat(userError(() -> read("train", ContentType.PARQUET, plan(inf, 1).get(0), ReadOptions.DEFAULT)))
+          .hasMessage("Channel 'train': " + inf.objects().get(0).uri() + " row 1 column 'f1' is Infinity (infinite, "
+              + "or beyond a 32-bit float's ±3.4028235e38); replace it with a finite number, or null for a missing "
+              + "value");
+    }
   }
 
   /** Rows {@code [from, to)} of {@link #FEATURES}; row r has label r. */
@@ -318,9 +412,16 @@ class ParquetRowsTest {
 
   /** Writes {@code rows} rows in row groups of about ten rows each. */
   private static void writeRows(Path file, MessageType schema, int rows, Consumer<Group> fill) {
+    writeRows(file, schema, rows, java.util.Map.of(), fill);
+  }
+
+  /** Writes rows with {@code metadata} in the file's key-value metadata (as pandas writes its "pandas" key). */
+  private static void writeRows(Path file, MessageType schema, int rows, java.util.Map<String, String> metadata,
+      Consumer<Group> fill) {
     SimpleGroupFactory groups = new SimpleGroupFactory(schema);
     try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(uri(file)))
         .withConf(LocalChannel.CONF)
+        .withExtraMetaData(metadata)
         .withType(schema)
         .withRowGroupSize(512L)
         .withMinRowCountForPageSizeCheck(10)

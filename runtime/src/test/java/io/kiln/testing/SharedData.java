@@ -63,6 +63,23 @@ public final class SharedData {
     return labelFirst("digits.csv.gz", false);
   }
 
+  /**
+   * diabetes_data_raw.csv.gz with diabetes_target.csv.gz: 442 rows, the disease progression a year
+   * later (25-346) first, then the 10 raw features (age, sex, bmi, bp, s1-s6), comma-separated.
+   */
+  public static List<String> diabetes() {
+    List<String> features = read("diabetes_data_raw.csv.gz");
+    List<String> target = read("diabetes_target.csv.gz");
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < features.size(); i++) {
+      String f = features.get(i).trim();
+      if (!f.isEmpty()) {
+        out.add(target.get(i).trim() + "," + String.join(",", f.split("\\s+")));
+      }
+    }
+    return out;
+  }
+
   private static List<String> labelFirst(String file, boolean header) {
     List<String> out = new ArrayList<>();
     List<String> lines = read(file);

@@ -5,6 +5,7 @@ import io.kiln.spi.ChannelRequirement;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.MediaType;
 import io.kiln.spi.MetricDescriptor;
 import io.kiln.spi.TrainingContext;
 import io.kiln.spi.TrainingOutcome;
@@ -61,6 +62,20 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
         new ChannelRequirement("validation", false, TYPES, ContentType.LIBSVM));
   }
 
+  /**
+   * SageMaker's XGBoost container takes {@code label_size} 1 only ("Optional parameter label_size
+   * must be equal to 1"); other parameters such as {@code charset=utf-8} the runtime checks.
+   */
+  @Override
+  public void checkContentType(String channel, MediaType contentType, ContentType format) {
+    String labelSize = contentType.parameter("label_size");
+    if (labelSize != null && !labelSize.equals("1")) {
+      throw KilnException.user("Channel '" + channel + "' has ContentType '" + contentType + "', but XGBoost's "
+          + "label_size must be 1 (the label in the first column), as in SageMaker's XGBoost; remove label_size or "
+          + "set it to 1");
+    }
+  }
+
   @Override
   public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
     List<MetricDescriptor> out = new ArrayList<>();
@@ -97,7 +112,7 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
       return false;
     }
     try {
-      Files.copy(model, modelDirectory.resolve(MODEL_FILE));
+      Files.write(modelDirectory.resolve(MODEL_FILE), LegacyModel.compatible(Files.readAllBytes(model)));
       return true;
     } catch (IOException e) {
       throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
@@ -119,10 +134,14 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
         }
         communicator.putAll(tracker.getWorkerArgs());
       }
-      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation);
+      Map<String, String> contentTypes = new HashMap<>();
+      for (String c : List.of("train", "validation")) {
+        context.channel(c).ifPresent(d -> contentTypes.put(c, d.contentType().mime()));
+      }
+      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation, contentTypes);
       List<XGBoostWorker.Result> results = context.runOnWorkers(worker);
       XGBoostWorker.Result r = results.get(0);
-      Files.write(context.modelDirectory().resolve(MODEL_FILE), r.model());
+      Files.write(context.modelDirectory().resolve(MODEL_FILE), LegacyModel.compatible(r.model()));
       return new TrainingOutcome(r.rounds(), r.finalMetrics(), r.stopped());
     } catch (XGBoostError e) {
       throw new KilnException(ErrorType.ALGORITHM, "XGBoost failed: " + e.getMessage(), e);

@@ -32,11 +32,19 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
   private final XGBoostHyperparameters hp;
   private final Map<String, Object> communicator;
   private final boolean validation;
+  private final Map<String, String> contentTypes;
 
   XGBoostWorker(XGBoostHyperparameters hp, Map<String, Object> communicator, boolean validation) {
+    this(hp, communicator, validation, Map.of());
+  }
+
+  /** @param contentTypes each channel's MIME type (text/csv ...), for messages about its columns */
+  XGBoostWorker(XGBoostHyperparameters hp, Map<String, Object> communicator, boolean validation,
+      Map<String, String> contentTypes) {
     this.hp = hp;
     this.communicator = new LinkedHashMap<>(communicator);
     this.validation = validation;
+    this.contentTypes = new LinkedHashMap<>(contentTypes);
   }
 
   /**
@@ -63,17 +71,14 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     Checkpointing checkpoints = ctx.checkpointing();
     try {
       ReadOptions options = ReadOptions.labelled(hp.csvWeights());
-      LabeledData trainData = ctx.read("train", options);
+      LabeledData trainData = queryGroups(ctx, "train", ctx.read("train", options));
       DMatrix train = dmatrix(trainData);
       matrices.add(train);
       List<String> names = new ArrayList<>(List.of("train"));
       List<LabeledData> data = new ArrayList<>(List.of(trainData));
       if (validation) {
-        LabeledData v = ctx.read("validation", options);
-        if (v.columns() > trainData.columns() && trainData.indices() == null) {
-          throw KilnException.user("The validation channel has " + v.columns() + " features but train has "
-              + trainData.columns() + "; both need the same columns");
-        }
+        LabeledData v = queryGroups(ctx, "validation", ctx.read("validation", options));
+        checkSameColumns(trainData, v);
         matrices.add(dmatrix(v));
         names.add("validation");
         data.add(v);
@@ -214,7 +219,67 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     return out;
   }
 
-  private static DMatrix dmatrix(LabeledData d) throws XGBoostError {
+  /**
+   * Dense channels (CSV, Parquet) must have the columns of train: a validation file without the
+   * weight column of {@code csv_weights=1}, or with a column more or less, would otherwise be read
+   * with its columns shifted. (LIBSVM names its features by index.)
+   */
+  private void checkSameColumns(LabeledData train, LabeledData validation) {
+    if (!train.isDense() || !validation.isDense() || train.columns() == validation.columns()) {
+      return;
+    }
+    boolean csv = "text/csv".equals(contentTypes.get("validation")) && "text/csv".equals(contentTypes.get("train"));
+    if (!csv) {
+      throw KilnException.user("Channel 'validation' has " + validation.columns() + " feature columns but 'train' has "
+          + train.columns() + "; both channels need the same columns, in the same order");
+    }
+    int lead = hp.csvWeights() ? 2 : 1;
+    String layout = hp.csvWeights() ? "label, weight and " : "label and ";
+    String msg = "Channel 'validation' has " + (validation.columns() + lead) + " columns per row but 'train' has "
+        + (train.columns() + lead) + " (" + layout + train.columns() + " features); ";
+    if (hp.csvWeights() && validation.columns() + 1 == train.columns()) {
+      msg += "with csv_weights=1 every channel's rows need the instance weight in the second column: add the weight "
+          + "column to the validation data (or set csv_weights=0 and remove it from train)";
+    } else {
+      msg += "both channels need the same columns, in the same order";
+    }
+    throw KilnException.user(msg);
+  }
+
+  /**
+   * Makes the query groups of LIBSVM rows with {@code qid:} whole on each worker and refuses row
+   * weights beside them (XGBoost weighs groups, not rows). Every worker calls this for the channel.
+   */
+  private LabeledData queryGroups(WorkerContext ctx, String channel, LabeledData d) {
+    if (d.isDense()) {
+      return d;
+    }
+    boolean qids = d.qids() != null;
+    if (ctx.workers() > 1) {
+      List<String> flags = ctx.allGather(qids ? "qid" : "-");
+      if (flags.contains("qid") && flags.contains("-")) {
+        throw KilnException.user("Channel '" + channel + "' has rows with a qid and rows without one (worker "
+            + flags.indexOf("qid") + " read the one, worker " + flags.indexOf("-") + " the other); give every row its "
+            + "query id right after the label (label qid:n index:value ...), or none");
+      }
+    }
+    if (!qids) {
+      return d;
+    }
+    if (d.weights() != null) {
+      throw KilnException.user("Channel '" + channel + "' gives its rows both a query id (qid:) and an instance weight "
+          + "(label:weight); XGBoost weighs query groups, not rows (native XGBoost refuses this: size of weights must "
+          + "equal the number of groups). Remove the :weight after the labels");
+    }
+    return ctx.workers() > 1 ? QueryGroups.joinCutGroups(ctx, channel, d) : d;
+  }
+
+  private DMatrix dmatrix(LabeledData d) throws XGBoostError {
+    return dmatrix(d, hp.objective().startsWith("rank:") || hp.reportedMetrics().stream()
+        .anyMatch(m -> m.startsWith("ndcg") || m.startsWith("map") || m.startsWith("pre")));
+  }
+
+  private static DMatrix dmatrix(LabeledData d, boolean ranking) throws XGBoostError {
     DMatrix m;
     if (d.isDense()) {
       m = new DMatrix(d.dense(), d.rows(), d.columns(), Float.NaN);
@@ -226,6 +291,14 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
     m.setLabel(Arrays.copyOf(d.labels(), d.rows()));
     if (d.weights() != null) {
       m.setWeight(Arrays.copyOf(d.weights(), d.rows()));
+    }
+    if (d.qids() != null) {
+      m.setGroup(QueryGroups.sizes(d.qids(), d.rows()));
+    } else if (ranking && d.rows() > 0 && d.weights() == null) {
+      // no query ids: the rows are one query, as native XGBoost 1.7 takes a matrix without groups (on
+      // several workers, each worker's rows, as each instance's in SageMaker's distributed training).
+      // Not with row weights (csv_weights): XGBoost weighs groups, and says so itself
+      m.setGroup(new int[] {d.rows()});
     }
     return m;
   }

@@ -68,6 +68,37 @@ class XGBoostBadInputTest {
     header.add(0, "label,f1,f2");
     S3Files.write(hadoop, "s3a://kiln-bad/header/train.csv", header);
     S3Files.write(hadoop, "s3a://kiln-bad/empty/train.csv", new byte[0]);
+    // issue 9, kinds 2 and 4
+    List<String> small = rows.subList(0, 120);
+    S3Files.write(hadoop, "s3a://kiln-bad/weighted/train.csv", small.stream()
+        .map(r -> r.substring(0, r.indexOf(',')) + ",1" + r.substring(r.indexOf(','))).toList());
+    S3Files.write(hadoop, "s3a://kiln-bad/unweighted/validation.csv", rows.subList(120, 160));
+    S3Files.write(hadoop, "s3a://kiln-bad/narrow/validation.csv", rows.subList(120, 160).stream()
+        .map(r -> r.substring(0, r.lastIndexOf(','))).toList());
+    List<String> inf = new ArrayList<>(small);
+    String[] infCells = inf.get(7).split(",");
+    infCells[2] = "inf";
+    inf.set(7, String.join(",", infCells));
+    S3Files.write(hadoop, "s3a://kiln-bad/inf/train.csv", inf);
+    // the same table with commas and empty cells, and with tabs, missing-value spellings and trailing tabs
+    List<String> comma = new ArrayList<>();
+    List<String> tab = new ArrayList<>();
+    String[] spellings = {"nan", "NA", "NaN", "-nan", "null", "?", "N/A", "None"};
+    for (int i = 0; i < small.size(); i++) {
+      String[] parts = small.get(i).split(",");
+      if (i % 3 == 0) {
+        parts[1 + i % 30] = "";
+      }
+      comma.add(String.join(",", parts));
+      if (i % 3 == 0) {
+        parts[1 + i % 30] = spellings[i % spellings.length];
+      }
+      tab.add(String.join("\t", parts) + (i % 2 == 0 ? "\t" : ""));
+    }
+    S3Files.write(hadoop, "s3a://kiln-bad/comma/train.csv", comma);
+    S3Files.write(hadoop, "s3a://kiln-bad/tab/train.tsv", tab);
+    S3Files.write(hadoop, "s3a://kiln-bad/qid-weights/train.libsvm",
+        List.of("1:2 qid:1 0:1 1:2", "0:2 qid:1 0:2 1:1", "1:1 qid:2 0:1 1:3", "0:1 qid:2 0:3 1:1"));
   }
 
   @AfterAll
@@ -183,15 +214,109 @@ class XGBoostBadInputTest {
         + "text/libsvm, text/csv, application/x-parquet, application/x-recordio-protobuf");
   }
 
+  /** Issue 9, kind 4: XGBoost's label_size must be 1, as SageMaker's container says; refused before training. */
   @Test
-  void rowsWithoutLabelsAreRefusedNamingTheChannel() {
-    JobResult r = runner.run(SpecReader.readTrainingJob("""
-        {"name": "bad-unlabelled", "algorithm": "xgboost", "hyperparameters": {"num_round": "3"},
-         "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/csv; label_size=0"}],
+  void labelSizeOtherThanOneIsRefusedBeforeTraining() {
+    for (String labelSize : List.of("0", "2")) {
+      JobResult r = runner.run(SpecReader.readTrainingJob("""
+          {"name": "bad-label-size-%s", "algorithm": "xgboost", "hyperparameters": {"num_round": "3"},
+           "channels": [{"name": "train", "uri": "s3://kiln-bad/good/", "contentType": "text/csv; label_size=%s"}],
+           "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
+          """.formatted(labelSize, labelSize), "test"));
+      assertFailed(r, 2, "ClientError: Channel 'train' has ContentType 'text/csv;label_size=" + labelSize + "', but "
+          + "XGBoost's label_size must be 1 (the label in the first column), as in SageMaker's XGBoost; remove "
+          + "label_size or set it to 1");
+      assertThat(runner.store().load(r.name()).orElseThrow().kiln().metricHistory()).isEmpty();
+    }
+  }
+
+  static JobResult runChannels(String name, String hyperparameters, String channels) {
+    return runner.run(SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "xgboost", "hyperparameters": %s, "channels": [%s],
          "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
-        """, "test"));
-    assertFailed(r, 1, "ClientError: Channel 'train' has content type text/csv;label_size=0 (rows without a label), "
-        + "but this algorithm learns from a label in the first column; put the label first and remove label_size=0");
+        """.formatted(name, hyperparameters, channels), "test"));
+  }
+
+  /**
+   * Issue 9, kind 2: csv_weights=1 with a validation file without the weight column would read the
+   * validation features shifted by one; the job fails naming both column counts.
+   */
+  @Test
+  void csvWeightsWithAValidationChannelWithoutTheWeightColumnNamesBothColumnCounts() {
+    JobResult r = runChannels("bad-weights", "{\"num_round\": \"3\", \"csv_weights\": \"1\", "
+        + "\"objective\": \"binary:logistic\"}",
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/weighted/\", \"contentType\": \"text/csv\"}, "
+        + "{\"name\": \"validation\", \"uri\": \"s3://kiln-bad/unweighted/\", \"contentType\": \"text/csv\"}");
+    assertFailed(r, 1, "ClientError: Channel 'validation' has 31 columns per row but 'train' has 32 (label, weight and "
+        + "30 features); with csv_weights=1 every channel's rows need the instance weight in the second column: add "
+        + "the weight column to the validation data (or set csv_weights=0 and remove it from train)");
+  }
+
+  /** Issue 9, kind 2: a validation CSV with fewer columns than train is refused (before, only more was). */
+  @Test
+  void validationWithFewerOrMoreColumnsThanTrainIsRefused() {
+    JobResult fewer = runChannels("bad-narrow", GOOD,
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/good/\", \"contentType\": \"text/csv\"}, "
+        + "{\"name\": \"validation\", \"uri\": \"s3://kiln-bad/narrow/\", \"contentType\": \"text/csv\"}");
+    assertFailed(fewer, 1, "ClientError: Channel 'validation' has 30 columns per row but 'train' has 31 (label and 30 "
+        + "features); both channels need the same columns, in the same order");
+    JobResult more = runChannels("bad-wide", GOOD,
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/narrow/\", \"contentType\": \"text/csv\"}, "
+        + "{\"name\": \"validation\", \"uri\": \"s3://kiln-bad/good/\", \"contentType\": \"text/csv\"}");
+    assertFailed(more, 1, "ClientError: Channel 'validation' has 31 columns per row but 'train' has 30 (label and 29 "
+        + "features)");
+  }
+
+  /** Issue 9, kind 2: an infinite value fails the job naming the file, line and column. */
+  @Test
+  void infiniteValueFailsTheJobNamingTheLine() {
+    assertFailed(run("bad-inf", GOOD, "s3://kiln-bad/inf/"), 1, "ClientError: Channel 'train': ",
+        "/inf/train.csv line 8: column 3 is 'inf', which is infinite (a 32-bit float holds at most ±3.4028235e38); "
+        + "replace it with a finite number, or leave the cell empty for a missing value");
+  }
+
+  /**
+   * Issue 9, kinds 2 and 4: a tab-delimited "text/csv" with missing-value spellings and trailing tabs
+   * trains the very model its comma-separated twin with empty cells trains, read as
+   * "text/csv; charset=utf-8" (a ContentType with parameters, as the container accepts it).
+   */
+  @Test
+  void tabDelimitedCsvWithMissingSpellingsTrainsTheModelOfItsCommaTwin() throws Exception {
+    String hp = "{\"num_round\": \"5\", \"objective\": \"binary:logistic\", \"max_depth\": \"3\"}";
+    JobResult comma = runChannels("data-comma", hp,
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/comma/\", \"contentType\": \"text/csv; charset=utf-8\"}");
+    JobResult tab = runChannels("data-tab", hp,
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/tab/\", \"contentType\": \"text/csv\"}");
+    assertThat(comma.failureReason()).isNull();
+    assertThat(tab.failureReason()).isNull();
+    byte[] a = S3Files.untar(S3Files.read(hadoop, "s3a://kiln-bad/out/data-comma/output/model.tar.gz"))
+        .get("xgboost-model");
+    byte[] b = S3Files.untar(S3Files.read(hadoop, "s3a://kiln-bad/out/data-tab/output/model.tar.gz"))
+        .get("xgboost-model");
+    assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo(new String(a, StandardCharsets.UTF_8));
+    assertThat(runner.store().load("data-tab").orElseThrow().finalMetricDataList().get(0).value())
+        .isEqualTo(runner.store().load("data-comma").orElseThrow().finalMetricDataList().get(0).value());
+  }
+
+  /** Issue 9, kind 4: no ContentType means LIBSVM, as on SageMaker; CSV data then gets the fix in the message. */
+  @Test
+  void channelWithoutContentTypeOnCsvDataSuggestsTextCsv() {
+    JobResult r = runChannels("bad-no-type", GOOD, "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/good/\"}");
+    // whichever worker fails first names its first line
+    assertFailed(r, 1, "ClientError: Channel 'train': ", "/good/train.csv line ",
+        "' looks like CSV (comma-separated values), but the channel is read as LIBSVM (label index:value ...), which "
+        + "is also what a channel without a ContentType is read as. If the data is CSV, set \"ContentType\": "
+        + "\"text/csv\" on the channel (contentType: text/csv in Kiln's spec)");
+  }
+
+  /** Issue 9, kind 4: qids make query groups, and XGBoost weighs groups: row weights beside qids are refused. */
+  @Test
+  void rankingRowsWithQidsAndRowWeightsAreRefused() {
+    JobResult r = runChannels("bad-qid-weights", "{\"num_round\": \"3\", \"objective\": \"rank:pairwise\"}",
+        "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/qid-weights/\", \"contentType\": \"text/libsvm\"}");
+    assertFailed(r, 1, "ClientError: Channel 'train' gives its rows both a query id (qid:) and an instance weight "
+        + "(label:weight); XGBoost weighs query groups, not rows (native XGBoost refuses this: size of weights must "
+        + "equal the number of groups). Remove the :weight after the labels");
   }
 
   @Test

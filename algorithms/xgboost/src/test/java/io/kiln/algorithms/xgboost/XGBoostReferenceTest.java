@@ -28,7 +28,9 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * A 2-worker XGBoost job reads its channels from the S3 server and writes model.tar.gz back; the
@@ -133,6 +135,190 @@ class XGBoostReferenceTest {
         .isCloseTo(logloss(validation, validationPredictions), within(1e-5));
     // XGBoost computes a distributed AUC from each worker's own ranking, weighted; close, not exact
     assertThat(finalMetric(record, "validation:auc")).isCloseTo(auc(validation, validationPredictions), within(5e-3));
+  }
+
+  /**
+   * Metrics whose Kiln definition is the other half of issue 9 (kind 3, "semantics"): the container's
+   * f1 is macro-F1, Kiln's (so far) the F1 of class 1. Their rows are skipped here, and say so.
+   */
+  static final Map<String, String> PENDING = Map.of("f1", "the container's f1 is macro-F1; kind 3");
+
+  /**
+   * Why a row's metric is not compared yet, or null. Besides {@link #PENDING}: two ranking metrics
+   * whose XGBoost 3.1 definition (Kiln's xgboost4j) differs from 1.7's on the same model and data,
+   * which is kind 3's to settle (a metric Kiln reports must be native's).
+   */
+  static String pending(ReferenceSuite.Family family, ReferenceSuite.Format format, String metric) {
+    if (PENDING.containsKey(metric)) {
+      return PENDING.get(metric);
+    }
+    if (family.qids() != null && metric.startsWith("map@")) {
+      return "1.7's map@n divides by every relevant document of the query, 3.1's by those in the top n; kind 3";
+    }
+    if (family.qids() != null && format != ReferenceSuite.Format.LIBSVM && (metric.equals("ndcg")
+        || metric.startsWith("map"))) {
+      return "on one query of hundreds of rows 3.1's ndcg and map differ from 1.7's (train ndcg 1.0 vs 0.971); kind 3";
+    }
+    return null;
+  }
+  /** Kiln's 2-worker AUC is XGBoost's distributed approximation (kind 3 makes it the whole channel's). */
+  static final java.util.Set<String> DISTRIBUTED_APPROXIMATE = java.util.Set.of("auc", "aucpr");
+
+  /**
+   * Issue 9's reference suite: for each objective family (binary, multiclass, regression, ranking)
+   * and content type (CSV, LIBSVM, Parquet), one 2-worker job on the shared data evaluating every
+   * metric of the family at once. Native XGBoost 1.7.4 trains with the booster parameters Kiln used
+   * (Kiln's tree_method=auto is hist: a documented difference) on the same files, container-only
+   * metrics come from scikit-learn on native's predictions, and every final metric must agree to
+   * 1e-6 (relative above 1), as must the predictions of the saved model, loaded by both. Ranking
+   * compares against native evaluating Kiln's model: XGBoost 2.0 rewrote learning to rank, so 1.7's
+   * rank:pairwise trains other trees.
+   */
+  @TestFactory
+  java.util.stream.Stream<DynamicTest> referenceSuiteEveryFamilyAndContentType() throws Exception {
+    Path dir = Files.createTempDirectory("kiln-ref-suite-");
+    TrainingJobRunner runner = TrainingJobRunner.on(spark);
+    List<Map<String, Object>> requests = new ArrayList<>();
+    Map<String, Object[]> runs = new LinkedHashMap<>();
+    long start = System.nanoTime();
+    for (ReferenceSuite.Family family : ReferenceSuite.families()) {
+      for (ReferenceSuite.Format format : ReferenceSuite.Format.values()) {
+        String name = "suite-" + family.name() + "-" + format.extension;
+        String prefix = "kiln-ref/suite/" + family.name() + "/" + format.extension + "/";
+        Path train = ReferenceSuite.write(hadoop, family, format, false, "s3a://" + prefix + "train/", dir);
+        Path validation = ReferenceSuite.write(hadoop, family, format, true, "s3a://" + prefix + "validation/", dir);
+        Map<String, String> hyperparameters = new LinkedHashMap<>(family.hyperparameters());
+        hyperparameters.remove("num_round");
+        String spec = """
+            {"name": "%s", "algorithm": "xgboost", "hyperparameters": %s,
+             "channels": [{"name": "train", "uri": "s3://%strain/", "contentType": "%s"},
+                          {"name": "validation", "uri": "s3://%svalidation/", "contentType": "%s"}],
+             "outputPath": "s3://kiln-ref/suite-out/", "resources": {"workers": %d}}
+            """.formatted(name, json(hyperparameters, ReferenceSuite.ROUNDS), prefix, format.mime, prefix, format.mime,
+            workers(family, format));
+        if (family.qids() != null && format == ReferenceSuite.Format.LIBSVM) {
+          // the row must exercise a query group cut at the two workers' byte boundary (joined by Kiln)
+          assertThat(ReferenceSuite.cutsAGroupInHalves(train)).as("train's middle falls inside a query").isTrue();
+        }
+        JobResult result = runner.run(SpecReader.readTrainingJob(spec, "inline"));
+        runs.put(name, new Object[] {family, format, result});
+        if (result.status() != TrainingJobStatus.Completed) {
+          continue;
+        }
+        Map<String, byte[]> files = S3Files.untar(S3Files.read(hadoop,
+            "s3a://kiln-ref/suite-out/" + name + "/output/model.tar.gz"));
+        Path model = dir.resolve(name + ".xgboost-model");
+        Files.write(model, files.get("xgboost-model"));
+        // the booster parameters Kiln trained with, as its worker passes them to XGBoost
+        XGBoostHyperparameters hp = XGBoostHyperparameters.parse(family.hyperparameters());
+        Map<String, Object> params = new LinkedHashMap<>(hp.boosterParams());
+        params.put("nthread", 2);
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("name", name);
+        request.put("format", format.extension);
+        request.put("train", train.toString());
+        request.put("validation", validation.toString());
+        request.put("params", params);
+        request.put("eval_metric", hp.nativeMetrics());
+        request.put("computed", hp.computedMetrics());
+        request.put("num_round", ReferenceSuite.ROUNDS);
+        request.put("model", model.toString());
+        request.put("train_native", !family.name().equals("ranking"));
+        requests.add(request);
+      }
+    }
+    System.out.printf("XGBoost reference suite: %d Kiln jobs in %.1f s%n", runs.size(),
+        (System.nanoTime() - start) / 1e9);
+    JsonNode reference = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_suite.py",
+        Map.of("jobs", requests));
+    return runs.entrySet().stream().map(e -> DynamicTest.dynamicTest(
+        ((ReferenceSuite.Family) e.getValue()[0]).name() + " x " + ((ReferenceSuite.Format) e.getValue()[1]).mime,
+        () -> checkSuiteJob(runner, e.getKey(), (ReferenceSuite.Family) e.getValue()[0],
+            (ReferenceSuite.Format) e.getValue()[1], (JobResult) e.getValue()[2], reference.get("jobs").get(e.getKey()))));
+  }
+
+  /**
+   * Two workers, but one for ranking rows without qids: their single query cannot be cut in two
+   * (on two workers each worker's rows are a query, as each instance's are on SageMaker).
+   */
+  static int workers(ReferenceSuite.Family family, ReferenceSuite.Format format) {
+    return family.qids() == null || format == ReferenceSuite.Format.LIBSVM ? 2 : 1;
+  }
+
+  private static void checkSuiteJob(TrainingJobRunner runner, String name, ReferenceSuite.Family family,
+      ReferenceSuite.Format format, JobResult result, JsonNode reference) throws Exception {
+    assertThat(result.failureReason()).as(name).isNull();
+    assertThat(result.status()).isEqualTo(TrainingJobStatus.Completed);
+    JobRecord record = runner.store().load(name).orElseThrow();
+    boolean ranking = family.name().equals("ranking");
+    JsonNode expected = ranking ? reference.get("loaded") : reference.get("native");
+    List<String> skipped = new ArrayList<>();
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+    for (String set : List.of("train", "validation")) {
+      for (String metric : family.metrics()) {
+        String key = set + ":" + metric;
+        String why = pending(family, format, metric);
+        if (why != null) {
+          skipped.add(key + " (" + why + ")");
+          continue;
+        }
+        double kiln = finalMetric(record, key);
+        soft.assertThat(expected.has(key)).as("the reference has %s", key).isTrue();
+        double want = expected.path(key).asDouble();
+        double loaded = reference.get("loaded").path(key).asDouble();
+        double tolerance = DISTRIBUTED_APPROXIMATE.contains(metric) ? 5e-3 : 1e-6 * Math.max(1, Math.abs(want));
+        soft.assertThat(kiln).as("%s %s: Kiln %s, reference %s", name, key, kiln, want).isCloseTo(want,
+            within(tolerance));
+        // the same model evaluated by native XGBoost: the metric's definition, whoever trained
+        soft.assertThat(kiln).as("%s %s on Kiln's model: Kiln %s, native %s", name, key, kiln, loaded)
+            .isCloseTo(loaded, within(tolerance));
+      }
+    }
+    byte[] model = S3Files.untar(S3Files.read(hadoop, "s3a://kiln-ref/suite-out/" + name + "/output/model.tar.gz"))
+        .get("xgboost-model");
+    float[] kilnPredictions = predictAll(model, family.rows(true));
+    soft.assertThat(maxRelativeGap(kilnPredictions, reference.get("loaded_predictions"))).as(name + " vs loaded")
+        .isLessThanOrEqualTo(1e-6);
+    if (!ranking) {
+      soft.assertThat(maxRelativeGap(kilnPredictions, reference.get("native_predictions"))).as(name + " vs native")
+          .isLessThanOrEqualTo(1e-6);
+    }
+    if (!skipped.isEmpty()) {
+      System.out.println("XGBoost reference suite " + name + ": not compared yet: " + skipped);
+    }
+    soft.assertAll();
+  }
+
+  /** Every output of every row (several per row for multi:softprob), row by row. */
+  static float[] predictAll(byte[] model, List<String> rows) throws Exception {
+    int cols = rows.get(0).split(",").length - 1;
+    float[] data = new float[rows.size() * cols];
+    for (int i = 0; i < rows.size(); i++) {
+      String[] cells = rows.get(i).split(",");
+      for (int j = 0; j < cols; j++) {
+        data[i * cols + j] = Float.parseFloat(cells[j + 1]);
+      }
+    }
+    Booster booster = XGBoost.loadModel(model);
+    DMatrix m = new DMatrix(data, rows.size(), cols, Float.NaN);
+    float[][] p = booster.predict(m);
+    float[] out = new float[p.length * p[0].length];
+    for (int i = 0; i < p.length; i++) {
+      System.arraycopy(p[i], 0, out, i * p[i].length, p[i].length);
+    }
+    m.dispose();
+    booster.dispose();
+    return out;
+  }
+
+  static double maxRelativeGap(float[] ours, JsonNode theirs) {
+    assertThat(theirs.size()).isEqualTo(ours.length);
+    double gap = 0;
+    for (int i = 0; i < ours.length; i++) {
+      double t = theirs.get(i).asDouble();
+      gap = Math.max(gap, Math.abs(ours[i] - t) / Math.max(1, Math.abs(t)));
+    }
+    return gap;
   }
 
   static double finalMetric(JobRecord record, String name) {

@@ -6,6 +6,7 @@ import io.kiln.spi.Checkpointing;
 import io.kiln.spi.Directive;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import io.kiln.storage.StorageRetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,10 @@ import java.util.stream.Stream;
  * <p>Rank 0 looks up the newest checkpoint in the background from the moment the service is made
  * (manifests only), so the look-up overlaps reading the data. Periodic saves: the state is written
  * into a local directory on the training thread (its "serialise" cost), then one background thread
- * uploads it and deletes the local copy; a new periodic save waits for the previous upload. Emergency
- * and final saves are synchronous. The schedule ({@link CheckpointSchedule}) counts the whole cost
+ * uploads it and deletes the local copy; a new periodic save waits for the previous upload. Emergency,
+ * requested and final saves are synchronous; they retry a storage failure with backoff over the
+ * store's {@link CheckpointStore#writeRetryWindow()}, and one that still fails is logged as a WARN
+ * and skipped, so a storage outage at the end of training never keeps the model from being uploaded. The schedule ({@link CheckpointSchedule}) counts the whole cost
  * of a checkpoint, serialising plus the upload's wall time.
  */
 public final class CheckpointService implements Checkpointing, AutoCloseable {
@@ -223,8 +226,16 @@ public final class CheckpointService implements Checkpointing, AutoCloseable {
     schedule.started();
     long start = System.nanoTime();
     Path dir = write(round, writer);
+    String what = (why.equals("A") ? "the checkpoint" : "the " + why.toLowerCase(Locale.ROOT) + " checkpoint")
+        + " after round " + round;
     try {
-      store.save(round, dir, identity);
+      StorageRetry.run(store.writeRetryWindow(), what, log, () -> store.save(round, dir, identity));
+    } catch (StorageRetry.Outage e) {
+      // a checkpoint is a way back, not the result: training (or the model upload after a final
+      // checkpoint) goes on, and a later resume starts from the newest checkpoint that was written
+      log.accept("WARN " + e.getMessage() + "; going on without it (a resume starts from the newest checkpoint"
+          + " written)");
+      return;
     } finally {
       delete(dir);
     }

@@ -53,15 +53,29 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final String uri;
   private final int keep;
   private final HadoopConf conf;
+  private final long retryWindowSeconds;
   private transient Store store;
 
   public HadoopCheckpointStore(String uri, int keep, HadoopConf conf) {
+    this(uri, keep, conf, 0);
+  }
+
+  /**
+   * @param retryWindowSeconds how long a synchronous save retries a storage failure ({@link #writeRetryWindow()})
+   */
+  public HadoopCheckpointStore(String uri, int keep, HadoopConf conf, long retryWindowSeconds) {
     if (keep < 1) {
       throw new IllegalArgumentException("keep must be >= 1");
     }
     this.uri = Uris.toHadoopUri(uri.endsWith("/") ? uri : uri + "/", conf.get());
     this.keep = keep;
     this.conf = conf;
+    this.retryWindowSeconds = Math.max(0, retryWindowSeconds);
+  }
+
+  @Override
+  public java.time.Duration writeRetryWindow() {
+    return java.time.Duration.ofSeconds(retryWindowSeconds);
   }
 
   public String uri() {

@@ -72,7 +72,8 @@ final class TrainCommand implements Callable<Integer> {
         result = spec != null ? runner.run(spec, progress) : runner.resume(resume, progress);
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
-        return Kiln.EXIT_USAGE;
+        // only a user's mistake is bad usage; storage or Kiln failing is a failure (exit 1)
+        return e.type() == io.kiln.spi.ErrorType.USER ? Kiln.EXIT_USAGE : Kiln.EXIT_FAILED;
       }
       progress.close();
       switch (result.status()) {

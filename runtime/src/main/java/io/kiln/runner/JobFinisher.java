@@ -10,6 +10,7 @@ import io.kiln.spi.CheckpointStore;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.TrainingOutcome;
+import io.kiln.storage.StorageRetry;
 import io.kiln.storage.Uris;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,10 +54,12 @@ final class JobFinisher {
     job.log("Training ended after " + outcome.roundsCompleted() + " round(s)"
         + (outcome.stoppedEarly() ? " (stopped early)" : ""));
     job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
-    JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log);
+    StorageRetry.run(job.retryWindow(), "the model " + artifact, job::log,
+        () -> JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log));
     artifactWritten = true;
-    outputArchive = JobOutputs.publishOutput(store.store(), staged,
-        Uris.join(job.spec().outputPath(), job.spec().name(), "output", JobOutputs.OUTPUT_ARCHIVE)).orElse(null);
+    String output = Uris.join(job.spec().outputPath(), job.spec().name(), "output", JobOutputs.OUTPUT_ARCHIVE);
+    outputArchive = StorageRetry.call(job.retryWindow(), "the output archive " + output, job::log,
+        () -> JobOutputs.publishOutput(store.store(), staged, output)).orElse(null);
     if (outputArchive != null) {
       job.log("Wrote " + outputArchive + " from rank 0's output/data directory");
     }
@@ -86,7 +89,8 @@ final class JobFinisher {
         if (checkpoints.restore(latest.get(), state) && algorithm.modelFromCheckpoint(state, dir)) {
           job.transition(SecondaryStatus.Uploading, "Uploading the model of the checkpoint after round "
               + latest.get().round());
-          ModelArchive.write(dir, store.store(), artifact);
+          StorageRetry.run(job.retryWindow(), "the model " + artifact, job::log,
+              () -> ModelArchive.write(dir, store.store(), artifact));
           int round = latest.get().round();
           job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact))
               .kiln(r.kilnBuilder().roundsCompleted(round).build()).build());
@@ -127,21 +131,40 @@ final class JobFinisher {
    */
   JobResult failed(KilnException e, int exitCode) {
     if (artifactWritten) {
-      store.store().delete(artifact, false);
+      deleteOrWarn(artifact);
     }
     if (outputArchive != null) {
-      store.store().delete(outputArchive, false);
+      deleteOrWarn(outputArchive);
+    }
+    if (e instanceof StorageRetry.Outage outage) {
+      e = new StorageRetry.Outage(outage.what(), outage.getMessage() + "; " + resumeHint(), outage.getCause());
     }
     String reason = failureReason(e);
     Instant end = Instant.now();
     job.log("ERROR " + reason);
-    if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY) {
+    if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY && !(e instanceof StorageRetry.Outage)) {
       job.log("ERROR cause: " + stackTrace(e));
     }
     job.update(r -> times(r, end).failureReason(reason).build());
     job.transition(SecondaryStatus.Failed, reason, end);
     return new JobResult(job.spec().name(), TrainingJobStatus.Failed, SecondaryStatus.Failed, reason, null, exitCode,
         e.type());
+  }
+
+  /** What a user can do about a job that failed because storage was out. */
+  String resumeHint() {
+    return job.spec().checkpoint() != null
+        ? "the job can be resumed from its newest checkpoint with `kiln train --resume " + job.spec().name()
+            + "` once storage is back"
+        : "the job has no checkpoint location to resume from; run it again once storage is back";
+  }
+
+  private void deleteOrWarn(String uri) {
+    try {
+      store.store().delete(uri, false);
+    } catch (RuntimeException e) {
+      job.log("WARN cannot remove " + uri + " of the failed job: " + e.getMessage());
+    }
   }
 
   private JobRecord.Builder times(JobRecord r, Instant end) {

@@ -106,7 +106,8 @@ final class JobOutputs {
   /**
    * Moves a complete file to {@code to} on the same filesystem, replacing what is there: an atomic
    * rename for local files; else the filesystem's rename (HDFS: a rename; s3a: a server-side copy,
-   * which makes the object appear whole, then a delete).
+   * which makes the object appear whole, then a delete). Idempotent, so it can be retried: when
+   * {@code from} is gone and {@code to} is there, an earlier try already moved it.
    */
   static void move(Store store, String from, String to) {
     org.apache.hadoop.fs.Path src = store.path(from);
@@ -120,6 +121,9 @@ final class JobOutputs {
         return;
       }
       FileSystem fs = store.fileSystem(dst);
+      if (!fs.exists(src) && fs.exists(dst)) {
+        return; // an earlier try moved it and failed after (a retry over a storage outage)
+      }
       if (fs.exists(dst)) {
         fs.delete(dst, false);
       }

@@ -24,6 +24,14 @@ public final class KilnConf {
   public static final String STORAGE_PROBE = "spark.kiln.preflight.storage-probe";
   public static final boolean STORAGE_PROBE_DEFAULT = true;
 
+  /**
+   * Seconds a job's final writes (its final checkpoint, model and output archives, and its record)
+   * keep retrying a storage failure with backoff before the job gives up on them; not used by
+   * preflight's probes, which fail fast on a misconfigured endpoint.
+   */
+  public static final String STORAGE_RETRY_WINDOW = "spark.kiln.storage.retry-window-seconds";
+  public static final long STORAGE_RETRY_WINDOW_DEFAULT = 180;
+
   private final SparkConf conf;
 
   public KilnConf(SparkConf conf) {
@@ -48,6 +56,11 @@ public final class KilnConf {
 
   public String controlHost() {
     return conf.get(CONTROL_HOST, conf.get("spark.driver.host", "127.0.0.1"));
+  }
+
+  /** {@link #STORAGE_RETRY_WINDOW}, at least 0. */
+  public java.time.Duration storageRetryWindow() {
+    return java.time.Duration.ofSeconds(Math.max(0, conf.getLong(STORAGE_RETRY_WINDOW, STORAGE_RETRY_WINDOW_DEFAULT)));
   }
 
   public boolean storageProbe() {

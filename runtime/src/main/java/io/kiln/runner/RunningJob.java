@@ -6,6 +6,7 @@ import io.kiln.record.SecondaryStatus;
 import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.MetricDefinition;
 import io.kiln.spec.TrainingJobSpec;
+import io.kiln.storage.StorageRetry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ final class RunningJob {
   private volatile boolean fenced;
   private double waitedSeconds;
   private Instant waitingSince;
+  private volatile Duration retryWindow = Duration.ZERO;
 
   RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
     this.store = store;
@@ -52,6 +54,14 @@ final class RunningJob {
     this.record = record;
     this.listener = listener;
     this.metricDefinitions = new MetricDefinitionMatcher(spec.name(), spec.metricDefinitions(), this::onDefinedMetric);
+  }
+
+  /** Starts the log with what an earlier driver of the job wrote (a resume keeps the job's history). */
+  synchronized void continueLog(String earlier) {
+    if (earlier != null && !earlier.isEmpty()) {
+      log.insert(0, earlier.endsWith("\n") ? earlier : earlier + "\n");
+      dirty = true;
+    }
   }
 
   synchronized JobRecord record() {
@@ -298,8 +308,42 @@ final class RunningJob {
     requestStop(SecondaryStatus.Stopped, why);
   }
 
-  /** Writes the record and the log if anything changed since the last save. */
+  /**
+   * Writes the record and the log if anything changed since the last save. A storage failure is
+   * logged and the change kept for the next save (a heartbeat's, or {@link #saveFinal}), so a
+   * transient outage of the job root never ends the job by itself.
+   */
   void save() {
+    try {
+      saveOrThrow();
+    } catch (RuntimeException e) {
+      if (!StorageRetry.storageFailure(e)) {
+        throw e;
+      }
+      LOG.warn("{}: cannot write the job record now ({}); the next save tries again", spec.name(), e.getMessage());
+    }
+  }
+
+  /**
+   * The last save of a job: retries a storage failure with backoff over {@link #retryWindow}.
+   *
+   * @throws StorageRetry.Outage when the record still cannot be written after the window
+   */
+  void saveFinal() {
+    StorageRetry.run(retryWindow, "the record of training job " + spec.name() + " in " + store.root(),
+        line -> LOG.warn("{}: {}", spec.name(), line), this::saveOrThrow);
+  }
+
+  /** How long the final writes (record, model, final checkpoint) retry a storage failure. */
+  void retryWindow(Duration window) {
+    this.retryWindow = window;
+  }
+
+  Duration retryWindow() {
+    return retryWindow;
+  }
+
+  private void saveOrThrow() {
     // writes happen in snapshot order: the heartbeat thread cannot write an older record over the
     // runner's newer one (never call save() while holding this object's monitor)
     synchronized (saveLock) {
@@ -313,8 +357,15 @@ final class RunningJob {
         logText = log.toString();
         dirty = false;
       }
-      store.save(snapshot);
-      store.writeLog(snapshot.trainingJobName(), logText);
+      try {
+        store.save(snapshot);
+        store.writeLog(snapshot.trainingJobName(), logText);
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          dirty = true;
+        }
+        throw e;
+      }
     }
   }
 

@@ -29,6 +29,7 @@ import io.kiln.spi.KilnException;
 import io.kiln.spi.TrainingContext;
 import io.kiln.spi.TrainingOutcome;
 import io.kiln.storage.StorageProbe;
+import io.kiln.storage.StorageRetry;
 import io.kiln.storage.Uris;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -156,16 +157,21 @@ public final class TrainingJobRunner {
   /**
    * Takes over a job whose driver died ({@code kiln train --resume}): only once its heartbeat has
    * lapsed, and only one of several resuming drivers wins. Training continues from the newest
-   * checkpoint.
+   * checkpoint. A job that ended Failed because storage stayed out past the retry window of its
+   * final writes ({@link StorageRetry#OUTAGE} in its FailureReason) is resumed too, when its
+   * checkpoint location holds a checkpoint.
    */
   public JobResult resume(String name, JobListener listener) {
     JobRecord record = store.load(name).orElseThrow(() -> KilnException.user(
         "ResourceNotFound: no training job named '" + name + "' in " + store.root()));
-    if (record.trainingJobStatus().terminal()) {
+    boolean afterOutage = failedOnStorage(record);
+    if (afterOutage) {
+      requireCheckpoints(record, name);
+    } else if (record.trainingJobStatus().terminal()) {
       throw KilnException.user("Training job '" + name + "' already ended (" + record.trainingJobStatus()
           + "); nothing to resume");
     }
-    if (!record.driverLost(Instant.now())) {
+    if (!afterOutage && !record.driverLost(Instant.now())) {
       throw KilnException.user("Training job '" + name + "' still has a live driver (" + record.kiln().driverHost()
           + ", pid " + record.kiln().driverPid() + ", heartbeat " + AwsTime.format(record.kiln().heartbeatTime())
           + "); resume it only after its heartbeat has lapsed");
@@ -178,16 +184,43 @@ public final class TrainingJobRunner {
     }
     TrainingJobSpec spec = SpecJson.fromKilnSpec(record.kiln().spec(), "the record of " + name);
     SparkContext sc = spark.sparkContext();
-    JobRecord taken = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(epoch).leaseOwner(owner)
+    JobRecord.Builder resumed = record.toBuilder();
+    if (afterOutage) {
+      // the job goes on: its failure (and the end it recorded) is history, kept in the transitions
+      resumed.failureReason(null).trainingEndTime(null).modelArtifacts(null);
+    }
+    JobRecord taken = resumed.kiln(record.kilnBuilder().leaseEpoch(epoch).leaseOwner(owner)
         .driverHost(conf.controlHost()).driverPid(ProcessHandle.current().pid()).sparkMaster(sc.master())
         .applicationId(sc.applicationId()).heartbeatTime(Instant.now())
         .heartbeatIntervalSeconds(conf.heartbeatIntervalSeconds())
         .heartbeatLapseSeconds(conf.heartbeatLapseSeconds()).build()).build();
     store.save(taken);
     RunningJob job = new RunningJob(store, spec, taken, listener);
+    job.continueLog(store.readLog(name).orElse(null));
     job.log("Resumed by a new driver on " + conf.controlHost() + " (pid " + ProcessHandle.current().pid()
-        + ", lease epoch " + epoch + ")");
+        + ", lease epoch " + epoch + ")" + (afterOutage ? " after it failed on a storage outage" : ""));
     return execute(job, epoch, true);
+  }
+
+  /** Whether the job ended Failed because storage stayed out past the retry window of its final writes. */
+  static boolean failedOnStorage(JobRecord record) {
+    return record.trainingJobStatus() == io.kiln.record.TrainingJobStatus.Failed && record.failureReason() != null
+        && record.failureReason().startsWith(JobResult.errorCode(ErrorType.INTERNAL) + ": " + StorageRetry.OUTAGE + ":");
+  }
+
+  /** A job that failed on a storage outage resumes from a checkpoint: it must have one. */
+  private void requireCheckpoints(JobRecord record, String name) {
+    TrainingJobSpec spec = SpecJson.fromKilnSpec(record.kiln().spec(), "the record of " + name);
+    if (spec.checkpoint() == null) {
+      throw KilnException.user("Training job '" + name + "' failed on a storage outage but has no checkpoint "
+          + "location (CheckpointConfig.S3Uri, checkpoint.uri) to resume from; run it again under another name");
+    }
+    List<CheckpointStore.Info> saved = new HadoopCheckpointStore(spec.checkpoint().uri(), 1,
+        new HadoopConf(spark.sparkContext().hadoopConfiguration())).list();
+    if (saved.isEmpty()) {
+      throw KilnException.user("Training job '" + name + "' failed on a storage outage and " + spec.checkpoint().uri()
+          + " holds no checkpoint to resume from; run it again under another name");
+    }
   }
 
   /**
@@ -233,6 +266,40 @@ public final class TrainingJobRunner {
    * recovery), {@link JobFinisher} (outputs, final status); this method only wires them.
    */
   private JobResult execute(RunningJob job, int leaseEpoch, boolean resumed) {
+    job.retryWindow(conf.storageRetryWindow());
+    JobResult result = null;
+    try {
+      result = executeAttempts(job, leaseEpoch, resumed);
+    } finally {
+      try {
+        job.saveFinal();
+      } catch (StorageRetry.Outage e) {
+        if (result != null) {
+          result = recordUnwritten(job, e);
+        }
+      } finally {
+        job.close();
+        active.remove(job.spec().name());
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The job's end when its record could not be written after the retry window: Failed (exit 1),
+   * whatever the job did. The stored record still says InProgress; once its heartbeat lapses it
+   * shows as driver lost and {@code kiln train --resume} takes it over.
+   */
+  private static JobResult recordUnwritten(RunningJob job, StorageRetry.Outage e) {
+    String name = job.spec().name();
+    String reason = JobFinisher.failureReason(new StorageRetry.Outage(e.what(), e.getMessage()
+        + "; the stored record still says InProgress: once its heartbeat has lapsed, resume the job with "
+        + "`kiln train --resume " + name + "`", e.getCause()));
+    return new JobResult(name, io.kiln.record.TrainingJobStatus.Failed, SecondaryStatus.Failed, reason, null, 1,
+        ErrorType.INTERNAL);
+  }
+
+  private JobResult executeAttempts(RunningJob job, int leaseEpoch, boolean resumed) {
     active.put(job.spec().name(), job);
     TrainingJobSpec spec = job.spec();
     Billing billing = new Billing(spec.managedSpot(), spark.sparkContext().getConf());
@@ -257,7 +324,7 @@ public final class TrainingJobRunner {
         CheckpointStore checkpoints = spec.checkpoint() == null ? null
             : new HadoopCheckpointStore(spec.checkpoint().uri(), spark.sparkContext().getConf()
                 .getInt(CHECKPOINTS_KEPT, CHECKPOINTS_KEPT_DEFAULT),
-                new HadoopConf(spark.sparkContext().hadoopConfiguration()));
+                new HadoopConf(spark.sparkContext().hadoopConfiguration()), conf.storageRetryWindow().toSeconds());
         attempts = new Attempts(this, job, conf, validated, checkpoints, billing, finisher);
         if (resumed) {
           job.transition(SecondaryStatus.Restarting, "A new driver took over the job; restarting training");
@@ -279,9 +346,6 @@ public final class TrainingJobRunner {
       if (attempts != null && attempts.stagingHandedOut()) {
         JobOutputs.deleteStaging(store.store(), stagingRoot, job::log);
       }
-      job.save();
-      job.close();
-      active.remove(spec.name());
     }
   }
 }

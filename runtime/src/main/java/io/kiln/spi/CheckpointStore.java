@@ -42,6 +42,15 @@ public interface CheckpointStore extends Serializable {
   boolean restore(Info checkpoint, Path directory);
 
   /**
+   * How long a synchronous save (final, emergency, on request) keeps retrying a storage failure
+   * with backoff before it gives up (the runtime's {@code spark.kiln.storage.retry-window-seconds});
+   * zero: no retry.
+   */
+  default java.time.Duration writeRetryWindow() {
+    return java.time.Duration.ZERO;
+  }
+
+  /**
    * A complete checkpoint, as its manifest describes it.
    *
    * @param round rounds (or epochs) completed in this state

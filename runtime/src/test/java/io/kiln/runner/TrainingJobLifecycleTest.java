@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 @Tag("spark")
 @Tag("s3")
 class TrainingJobLifecycleTest {
+  static final long OUTAGE_WINDOW_SECONDS = 20;
   static SparkSession spark;
   static TrainingJobRunner runner;
   /** The same session and job root, with the outputs algorithm. */
@@ -52,7 +53,12 @@ class TrainingJobLifecycleTest {
   static void start() {
     S3Server s3 = S3Server.get();
     s3.bucket(OUTPUT_BUCKET);
-    spark = TestSpark.start(s3, Map.of());
+    // a short storage retry window: the outage tests below kill S3 on purpose
+    // and s3a/SDK retries cut short, so one call to a dead server fails in about a second and the
+    // window, not the SDK's own backoff, decides how long a write keeps trying
+    spark = TestSpark.start(s3, Map.of(KilnConf.STORAGE_RETRY_WINDOW, Long.toString(OUTAGE_WINDOW_SECONDS),
+        "spark.hadoop.fs.s3a.attempts.maximum", "1", "spark.hadoop.fs.s3a.retry.limit", "1",
+        "spark.hadoop.fs.s3a.retry.interval", "200ms", "spark.hadoop.fs.s3a.connection.establish.timeout", "2000"));
     runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
         spark.sparkContext().hadoopConfiguration()),
         new Algorithms(List.of(new CountingAlgorithm(), new DriverLoopAlgorithm())));
@@ -549,7 +555,14 @@ class TrainingJobLifecycleTest {
   static void awaitRounds(TrainingJobRunner runner, String name, int rounds) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
-      var r = runner.store().load(name);
+      java.util.Optional<JobRecord> r;
+      try {
+        r = runner.store().load(name);
+      } catch (KilnException e) {
+        // an object store may refuse a read that races the record's rewrite (s3a: "Change reported by S3")
+        Thread.sleep(100);
+        continue;
+      }
       if (r.isPresent() && r.get().kiln().roundsCompleted() != null && r.get().kiln().roundsCompleted() >= rounds) {
         return;
       }
@@ -567,8 +580,8 @@ class TrainingJobLifecycleTest {
   }
 
   static String model(JobResult r) {
-    return new String(S3Files.untar(S3Files.read(spark.sparkContext().hadoopConfiguration(), r.modelArtifacts()))
-        .get("model.txt"));
+    var conf = spark.sparkContext().hadoopConfiguration();
+    return new String(S3Files.untar(S3Files.read(conf, Uris.toHadoopUri(r.modelArtifacts(), conf))).get("model.txt"));
   }
 
   @Test
@@ -731,6 +744,161 @@ class TrainingJobLifecycleTest {
     // more rounds of the first job's configuration is a continuation: it restores
     JobResult longer = runner.run(spec("ck-longer", "{\"rounds\": \"60\", \"checkpoint_every\": \"10\"}", at));
     assertThat(model(longer)).contains("rounds=60", "restored=50");
+  }
+
+  // ---- a transient storage outage loses nothing (issue 8, kind 5) ----
+
+  /** A counting job of 40 rounds with its model and checkpoints on S3; {@code sleepMs} per round. */
+  static TrainingJobSpec onS3(String name, long sleepMs) {
+    String bucket = "s3://" + OUTPUT_BUCKET;
+    return SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "counting",
+         "hyperparameters": {"rounds": "40", "checkpoint_every": "10", "sleep_ms": "%d"},
+         "channels": [{"name": "train", "uri": "%s", "contentType": "text/csv"}],
+         "outputPath": "%s/outage/", "checkpoint": {"uri": "%s/outage-checkpoints/%s/"},
+         "resources": {"workers": 2}}
+        """.formatted(name, sleepMs, trainUri, bucket, bucket, name), "test");
+  }
+
+  /** The model of an uninterrupted run of {@link #onS3}'s job, run once. */
+  static String uninterruptedModel() {
+    if (uninterrupted == null) {
+      JobResult r = runner.run(onS3("outage-reference", 0));
+      assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+      uninterrupted = model(r);
+      assertThat(uninterrupted).contains("rounds=40", "restored=0");
+    }
+    return uninterrupted;
+  }
+
+  static String uninterrupted;
+
+  /**
+   * Starts {@code spec} on {@code on} and kills S3 while the job's final checkpoint (after round
+   * 40) is being written: the checkpoint store's test hook holds that save between its files and
+   * its manifest until S3 is down.
+   */
+  static CompletableFuture<JobResult> killS3DuringTheFinalCheckpoint(TrainingJobRunner on, TrainingJobSpec spec)
+      throws Exception {
+    Path pause = TestSpark.tempDir("kiln-outage-").resolve("pause");
+    spark.sparkContext().hadoopConfiguration().set(io.kiln.checkpoint.HadoopCheckpointStore.PAUSE_FILE,
+        pause.toString());
+    CompletableFuture<JobResult> job;
+    try {
+      job = CompletableFuture.supplyAsync(() -> on.run(spec));
+      awaitRounds(on, spec.name(), 31); // the checkpoint after round 30 is written: the next is the final one
+    } finally {
+      spark.sparkContext().hadoopConfiguration().unset(io.kiln.checkpoint.HadoopCheckpointStore.PAUSE_FILE);
+    }
+    java.nio.file.Files.writeString(pause, "hold");
+    Path paused = pause.resolveSibling("pause.paused");
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!java.nio.file.Files.exists(paused) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(paused).as("the final checkpoint's save reached the hook").exists();
+    S3Server.get().kill();
+    java.nio.file.Files.delete(pause); // the save goes on to its manifest while S3 is down
+    return job;
+  }
+
+  @Test
+  void anOutageDuringTheFinalWritesThatEndsWithinTheRetryWindowCompletesWithTheModel() throws Exception {
+    String expected = uninterruptedModel();
+    S3Server s3 = S3Server.get();
+    JobResult r;
+    try {
+      CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(runner, onS3("outage-short", 200));
+      Thread.sleep(2_000); // with the server's restart, within the window
+      s3.restart();
+      r = job.get(3, TimeUnit.MINUTES);
+    } finally {
+      s3.restart();
+    }
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(r.exitCode()).isZero();
+    assertThat(model(r)).isEqualTo(expected);
+    // the outage was absorbed by s3a's own retry of the call under way or by Kiln's retries (a WARN)
+    assertThat(runner.store().readLog("outage-short").orElseThrow()).contains("Checkpoint saved after round 40")
+        .doesNotContain("StorageOutage");
+  }
+
+  @Test
+  void anOutageThatOutlastsTheRetryWindowFailsTheJobSayingWhatFailedAndResumeCompletesIt() throws Exception {
+    String expected = uninterruptedModel();
+    S3Server s3 = S3Server.get();
+    JobResult failed;
+    try {
+      CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(runner, onS3("outage-long", 200));
+      failed = job.get(3, TimeUnit.MINUTES); // S3 stays down past both windows (checkpoint, then model)
+    } finally {
+      s3.restart();
+    }
+    String artifact = "s3://" + OUTPUT_BUCKET + "/outage/outage-long/output/model.tar.gz";
+    assertThat(failed.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(failed.exitCode()).isEqualTo(1);
+    assertThat(failed.modelArtifacts()).isNull();
+    assertThat(failed.failureReason()).startsWith("InternalServerError: StorageOutage: writing the model "
+        + artifact + " failed ").contains("spark.kiln.storage.retry-window-seconds, is " + OUTAGE_WINDOW_SECONDS + " s")
+        .endsWith("the job can be resumed from its newest checkpoint with `kiln train --resume outage-long` once "
+            + "storage is back");
+    String log = runner.store().readLog("outage-long").orElseThrow();
+    // the final checkpoint failed first, and the model upload was still tried
+    assertThat(log.indexOf("WARN StorageOutage: writing the checkpoint after round 40 failed"))
+        .isNotNegative().isLessThan(log.indexOf("WARN writing the model " + artifact + " failed"));
+    JobRecord record = runner.store().load("outage-long").orElseThrow();
+    assertThat(record.trainingJobStatus()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(record.failureReason()).isEqualTo(failed.failureReason());
+
+    JobResult resumed = runner.resume("outage-long", JobListener.NONE);
+    assertThat(resumed.failureReason()).isNull();
+    assertThat(resumed.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(resumed.modelArtifacts()).isEqualTo(artifact);
+    // the same model as an uninterrupted run's; only the round it was restored from differs
+    assertThat(model(resumed)).isEqualTo(expected.replace("restored=0", "restored=30"));
+    JobRecord done = runner.store().load("outage-long").orElseThrow();
+    assertThat(done.trainingJobStatus()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(done.failureReason()).isNull();
+    assertThat(done.modelArtifacts().s3ModelArtifacts()).isEqualTo(artifact);
+    // the log keeps the failed run's lines before the resumed run's
+    String resumedLog = runner.store().readLog("outage-long").orElseThrow();
+    assertThat(resumedLog).startsWith(log.strip()).contains(
+        "after it failed on a storage outage", "Resumed from the checkpoint after round 30");
+    // a Completed job is not resumed again, nor a failed one that was no outage
+    assertThatThrownBy(() -> runner.resume("outage-long", JobListener.NONE)).hasMessageContaining("already ended");
+  }
+
+  @Test
+  void aJobWhoseRecordIsOnS3CompletesThroughAnOutageOfItsJobRootAtTheEnd() throws Exception {
+    String expected = uninterruptedModel();
+    S3Server s3 = S3Server.get();
+    TrainingJobRunner onS3Root = new TrainingJobRunner(spark, new JobStore("s3://" + OUTPUT_BUCKET + "/outage-root/",
+        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm())));
+    JobResult r;
+    try {
+      CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(onS3Root, onS3("outage-root", 200));
+      Thread.sleep(2_000); // the record's saves (transitions, heartbeats) fail meanwhile, and are kept for later
+      s3.restart();
+      r = job.get(3, TimeUnit.MINUTES);
+    } finally {
+      s3.restart();
+    }
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(r.exitCode()).isZero();
+    assertThat(model(r)).isEqualTo(expected);
+    JobRecord record = onS3Root.store().load("outage-root").orElseThrow();
+    assertThat(record.trainingJobStatus()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(record.modelArtifacts().s3ModelArtifacts()).isEqualTo(r.modelArtifacts());
+  }
+
+  @Test
+  void aFailedJobThatWasNoStorageOutageIsStillNotResumed() {
+    JobResult r = runner.run(spec("failed-not-outage", "{\"rounds\": \"5\", \"fail_at_round\": \"2\"}", ""));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThatThrownBy(() -> runner.resume("failed-not-outage", JobListener.NONE))
+        .hasMessageContaining("already ended (Failed); nothing to resume");
   }
 
   /** Waits until the cluster offers {@code slots} task slots. */

@@ -62,6 +62,15 @@ final class JobFinisher {
     }
     Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
     finals.putAll(job.definedMetrics());
+    // FinalMetricDataList holds numbers (SageMaker's metrics go through CloudWatch, which stores no NaN)
+    finals.entrySet().removeIf(e -> {
+      if (e.getValue() == null || !Double.isFinite(e.getValue())) {
+        job.log("Final metric " + e.getKey() + " is " + e.getValue() + ": not a number, so it is left out of "
+            + "FinalMetricDataList (the metric history keeps it)");
+        return true;
+      }
+      return false;
+    });
     Instant end = Instant.now();
     List<JobRecord.MetricData> metricData = finals.entrySet().stream()
         .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), end)).toList();
@@ -132,7 +141,7 @@ final class JobFinisher {
     if (outputArchive != null) {
       store.store().delete(outputArchive, false);
     }
-    String reason = failureReason(e);
+    String reason = job.show(failureReason(e));
     Instant end = Instant.now();
     job.log("ERROR " + reason);
     if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY) {
@@ -156,10 +165,11 @@ final class JobFinisher {
 
   /**
    * SageMaker's FailureReason for {@code e}: its error code ({@link JobResult#errorCode}), a colon,
-   * and the first 1024 characters in all of the message.
+   * and the first 1024 characters in all of the message, without native backtraces or library paths
+   * ({@link FailureText}).
    */
   static String failureReason(KilnException e) {
-    String reason = JobResult.errorCode(e.type()) + ": " + String.valueOf(e.getMessage()).strip();
+    String reason = JobResult.errorCode(e.type()) + ": " + FailureText.clean(String.valueOf(e.getMessage())).strip();
     return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
   }
 

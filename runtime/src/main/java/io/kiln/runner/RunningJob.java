@@ -6,6 +6,7 @@ import io.kiln.record.SecondaryStatus;
 import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.MetricDefinition;
 import io.kiln.spec.TrainingJobSpec;
+import io.kiln.storage.UserUris;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,12 +44,25 @@ final class RunningJob {
   private volatile boolean fenced;
   private double waitedSeconds;
   private Instant waitingSince;
+  private final UserUris uris;
 
   RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
     this.store = store;
     this.spec = spec;
     this.record = record;
     this.listener = listener;
+    List<String> written = new ArrayList<>();
+    spec.channels().forEach(c -> written.add(c.uri()));
+    written.add(spec.outputPath());
+    if (spec.checkpoint() != null) {
+      written.add(spec.checkpoint().uri());
+    }
+    this.uris = UserUris.of(written);
+  }
+
+  /** {@code text} as the user should read it: with the URIs the user wrote ({@code s3://}, not s3a). */
+  String show(String text) {
+    return uris.show(text);
   }
 
   synchronized JobRecord record() {
@@ -70,6 +84,7 @@ final class RunningJob {
   }
 
   Instant transition(SecondaryStatus status, String message, Instant now) {
+    message = show(message);
     synchronized (this) {
       appendTransition(status, message, now);
     }
@@ -83,6 +98,8 @@ final class RunningJob {
    * reason asked wins; returns false when a stop was already under way.
    */
   boolean stopWith(SecondaryStatus reason, String message, String stoppingMessage) {
+    message = show(message);
+    stoppingMessage = show(stoppingMessage);
     synchronized (this) {
       if (stopReason != null || record.trainingJobStatus().terminal()) {
         return false;
@@ -130,6 +147,7 @@ final class RunningJob {
    * metric step (false for Kiln's own per-round lines, whose metrics are streamed already).
    */
   private void log(String line, boolean stream) {
+    line = show(line);
     String stamped = Instant.now() + " " + line;
     synchronized (this) {
       log.append(stamped).append('\n');
@@ -143,6 +161,7 @@ final class RunningJob {
 
   /** Something the user should know that did not stop the job: in the log and the record's Notices. */
   void notice(String message) {
+    message = show(message);
     synchronized (this) {
       List<String> notices = new ArrayList<>(record.kiln().notices() == null ? List.of() : record.kiln().notices());
       if (!notices.contains(message)) {

@@ -53,7 +53,7 @@ def evaluate(booster, channels, native, container):
         d, y = load(path)
         if native:
             b = booster.copy()
-            b.set_param({"eval_metric": native})
+            b.set_param([("eval_metric", m) for m in native])
             line = b.eval_set([(d, name)])
             for token in line.split("\t")[1:]:
                 key, value = token.rsplit(":", 1)

@@ -354,7 +354,8 @@ public final class TuningJobRunner {
       Double objective = trainer.store().load(trial.name).flatMap(rec -> objectiveOf(rec, t.spec)).orElse(null);
       t.ended(trial, r.status(), r.failureReason(), objective, r.retryable());
     } catch (KilnException e) {
-      t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": " + e.getMessage(), null,
+      t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": "
+          + io.kiln.runner.FailureText.clean(String.valueOf(e.getMessage())), null,
           e.type() != io.kiln.spi.ErrorType.USER);
     } catch (RuntimeException | Error e) {
       // an Error too: a trial that ended without a word would leave the tuning job waiting for it

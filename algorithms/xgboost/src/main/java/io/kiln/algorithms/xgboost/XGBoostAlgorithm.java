@@ -121,28 +121,42 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
     }
   }
 
+  /**
+   * What early stopping will do, as SageMaker's container decides it: it watches the validation
+   * channel, on the tuning objective's metric or the last eval_metric, and is off without them (the
+   * returned line says why, for the job's log).
+   *
+   * @throws KilnException USER for early stopping with booster=gblinear, whose best round's model
+   *     cannot be kept
+   */
+  static Optional<String> earlyStoppingNote(XGBoostHyperparameters hp, boolean validation) {
+    if (hp.earlyStoppingRounds() <= 0) {
+      return Optional.empty();
+    }
+    if (!validation) {
+      return Optional.of("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs a validation channel to "
+          + "watch; this job has none, so it trains all " + hp.numRound() + " rounds (as SageMaker's XGBoost "
+          + "container does). Add a validation channel to stop early");
+    }
+    if (hp.earlyStoppingMetric() == null) {
+      return Optional.of("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs eval_metric (or a tuning "
+          + "objective) to watch; none is set, so the job trains all " + hp.numRound() + " rounds (as SageMaker's "
+          + "XGBoost container does). Set eval_metric to the metric to stop on");
+    }
+    if (hp.boosterParams().getOrDefault("booster", "gbtree").equals("gblinear")) {
+      throw KilnException.user("Hyperparameter early_stopping_rounds=" + hp.earlyStoppingRounds() + " keeps the "
+          + "best round's model, which booster=gblinear cannot (its rounds are not separate trees; SageMaker's "
+          + "container fails after training with \"`save_best` is not applicable to current booster\"): remove "
+          + "early_stopping_rounds or use booster=gbtree");
+    }
+    return Optional.empty();
+  }
+
   @Override
   public TrainingOutcome train(TrainingContext context, XGBoostHyperparameters hp) {
     hp.checkWorkers(context.workers());
     boolean validation = context.channel("validation").isPresent();
-    if (hp.earlyStoppingRounds() > 0) {
-      // as SageMaker's container: early stopping watches the validation channel, on the tuning
-      // objective's metric or the last eval_metric, and is off without them
-      if (!validation) {
-        context.log("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs a validation channel to watch; "
-            + "this job has none, so it trains all " + hp.numRound() + " rounds (as SageMaker's XGBoost container "
-            + "does). Add a validation channel to stop early");
-      } else if (hp.earlyStoppingMetric() == null) {
-        context.log("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs eval_metric (or a tuning "
-            + "objective) to watch; none is set, so the job trains all " + hp.numRound() + " rounds (as SageMaker's "
-            + "XGBoost container does). Set eval_metric to the metric to stop on");
-      } else if (hp.boosterParams().getOrDefault("booster", "gbtree").equals("gblinear")) {
-        throw KilnException.user("Hyperparameter early_stopping_rounds=" + hp.earlyStoppingRounds() + " keeps the "
-            + "best round's model, which booster=gblinear cannot (its rounds are not separate trees; SageMaker's "
-            + "container fails after training with \"`save_best` is not applicable to current booster\"): remove "
-            + "early_stopping_rounds or use booster=gbtree");
-      }
-    }
+    earlyStoppingNote(hp, validation).ifPresent(context::log);
     Map<String, Boolean> sparse = new HashMap<>();
     context.channels().forEach((name, channel) -> sparse.put(name, channel.contentType().equals(ContentType.LIBSVM)));
     RabitTracker tracker = null;

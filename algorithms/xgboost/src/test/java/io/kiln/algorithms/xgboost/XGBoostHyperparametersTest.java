@@ -161,4 +161,32 @@ class XGBoostHyperparametersTest {
         .containsEntry("train:auc", Double.NaN).containsEntry("validation:rmsle", Double.NaN)
         .containsEntry("validation:poisson-nloglik", Double.POSITIVE_INFINITY).containsEntry("train:ndcg@32", 0.5);
   }
+
+  @Test
+  void withOnlyTheContainersMetricsXGBoostsDefaultMetricIsReportedToo() {
+    // the container then leaves eval_metric unset, so XGBoost evaluates its default beside the custom ones
+    assertThat(parse("objective", "binary:logistic", "eval_metric", "f1,accuracy").reportedMetrics())
+        .containsExactly("logloss", "f1", "accuracy");
+    assertThat(parse("objective", "binary:logistic", "eval_metric", "f1,auc").reportedMetrics())
+        .containsExactly("f1", "auc");
+    assertThat(parse("objective", "rank:pairwise").reportedMetrics()).containsExactly("ndcg@32");
+  }
+
+  @Test
+  void earlyStoppingWithALinearBoosterIsRefusedAndWithoutItsInputsExplained() {
+    refusedNote("cannot (its rounds are not separate trees", true, "booster", "gblinear", "eval_metric", "rmse",
+        "early_stopping_rounds", "3");
+    assertThat(XGBoostAlgorithm.earlyStoppingNote(parse("booster", "gblinear", "eval_metric", "rmse",
+        "early_stopping_rounds", "3"), false)).get().asString().contains("needs a validation channel");
+    assertThat(XGBoostAlgorithm.earlyStoppingNote(parse("early_stopping_rounds", "3"), true)).get().asString()
+        .contains("needs eval_metric (or a tuning objective)");
+    assertThat(XGBoostAlgorithm.earlyStoppingNote(parse("eval_metric", "rmse", "early_stopping_rounds", "3"), true))
+        .isEmpty();
+  }
+
+  static void refusedNote(String message, boolean validation, String... kv) {
+    XGBoostHyperparameters hp = parse(kv);
+    assertThatThrownBy(() -> XGBoostAlgorithm.earlyStoppingNote(hp, validation)).isInstanceOf(KilnException.class)
+        .hasMessageContaining(message);
+  }
 }

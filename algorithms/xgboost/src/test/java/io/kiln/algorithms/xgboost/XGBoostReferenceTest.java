@@ -90,7 +90,8 @@ class XGBoostReferenceTest {
     params.put("eta", "0.3");
     params.put("max_bin", "1024");
     params.put("min_child_weight", "1");
-    params.put("eval_metric", "logloss,auc");
+    // every binary metric of the container: XGBoost's own and the container's (issue 9)
+    params.put("eval_metric", String.join(",", NATIVE_BINARY) + "," + String.join(",", CONTAINER_BINARY));
     params.put("seed", "7");
     int rounds = 30;
     String spec = """
@@ -123,6 +124,7 @@ class XGBoostReferenceTest {
     nativeParams.put("tree_method", "hist");
     nativeParams.put("base_score", "0.5");
     nativeParams.put("nthread", "2");
+    nativeParams.remove("eval_metric"); // metrics do not change training; the container's are not XGBoost's
     JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_reference.py",
         Map.of("model", modelFile.toString(), "train", trainFile.toString(), "predict", allFile.toString(),
             "params", nativeParams, "num_round", rounds));

@@ -190,7 +190,7 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
         finals = new LinkedHashMap<>(evaluator.evaluate(model, bestRound));
         rounds = bestRound + 1;
       }
-      if (ctx.rank() == 0 && stopMetric != null) {
+      if (ctx.rank() == 0 && stopMetric != null && !directed) {
         ctx.log(earlyStopped || rounds < round
             ? "Early stopping on " + target + " (" + (maximize ? "maximize" : "minimize") + "): "
                 + (bestRound < 0 ? "no round had a value" : "best " + XGBoostAlgorithm.format(best) + " after round "

@@ -72,7 +72,16 @@ class XGBoostReferenceTest {
     S3Files.write(hadoop, "s3a://kiln-ref/iris/train/part-0.csv", irisTrain);
     S3Files.write(hadoop, "s3a://kiln-ref/iris/validation/part-0.csv", irisValidation);
     S3Files.write(hadoop, "s3a://kiln-ref/ten/train.csv", all.subList(0, 10));
+    List<String> diabetes = SharedData.diabetes();
+    for (int i = 0; i < diabetes.size(); i++) {
+      (i % 5 == 4 ? diabetesValidation : diabetesTrain).add(diabetes.get(i));
+    }
+    S3Files.write(hadoop, "s3a://kiln-ref/diabetes/train/part-0.csv", diabetesTrain);
+    S3Files.write(hadoop, "s3a://kiln-ref/diabetes/validation/part-0.csv", diabetesValidation);
   }
+
+  static List<String> diabetesTrain = new ArrayList<>();
+  static List<String> diabetesValidation = new ArrayList<>();
 
   static List<String> irisTrain = new ArrayList<>();
   static List<String> irisValidation = new ArrayList<>();
@@ -277,6 +286,27 @@ class XGBoostReferenceTest {
     String log = TrainingJobRunner.on(spark).store().readLog("ref-bc-es").orElseThrow();
     assertThat(log).contains("Early stopping on validation:logloss (minimize): best ", "after round " + (best + 1),
         "the model keeps " + (best + 1) + " of " + (best + 5) + " round(s)");
+  }
+
+  @Test
+  void regressionMetricsAreNativeXGBoostsAndTheContainersOnTheWholeChannel() throws Exception {
+    // the regression family: XGBoost's own metrics, and the container's (rmse, mae, mse, r2: scikit-learn
+    // of the margin, which reg:squarederror makes the prediction)
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("objective", "reg:squarederror");
+    params.put("max_depth", "3");
+    params.put("eta", "0.2");
+    params.put("eval_metric", "mape,mphe,rmsle,rmse,mae,mse,r2");
+    JobRecord record = train("ref-diabetes", params, 15, csvChannel("train", "s3://kiln-ref/diabetes/train/") + ", "
+        + csvChannel("validation", "s3://kiln-ref/diabetes/validation/"));
+    JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_metrics.py", Map.of(
+        "model", model("ref-diabetes").toString(),
+        "channels", Map.of("train", local("train.csv", diabetesTrain).toString(), "validation",
+            local("validation.csv", diabetesValidation).toString()),
+        "native", List.of("mape", "mphe", "rmsle"), "container", List.of("rmse", "mae", "mse", "r2")));
+    ref.get("metrics").fields().forEachRemaining(e -> assertThat(finalMetric(record, e.getKey())).as(e.getKey())
+        .isCloseTo(e.getValue().asDouble(), within(1e-6 * Math.max(1, Math.abs(e.getValue().asDouble())))));
+    assertThat(record.finalMetricDataList()).hasSize(14);
   }
 
   @Test

@@ -186,6 +186,13 @@ final class BarrierWorkerContext implements WorkerContext {
   }
 
   @Override
+  public KilnException rowError(String channel, long row, String message) {
+    WorkerPlan.ChannelShare share = share(channel);
+    return RowLocator.error(channel, share.contentType(), share.splits(), row, message, plan.hadoopConf().get())
+        .orElseGet(() -> WorkerContext.super.rowError(channel, row, message));
+  }
+
+  @Override
   public void lines(String channel, LineHandler handler) {
     WorkerPlan.ChannelShare share = share(channel);
     boolean binaryRows = share.contentType().equals(ContentType.PARQUET)

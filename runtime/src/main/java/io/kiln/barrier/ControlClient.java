@@ -37,11 +37,8 @@ public final class ControlClient implements Serializable, AutoCloseable {
     ObjectNode req = MAPPER.createObjectNode().put("type", "report").put("token", token).put("attempt", attempt)
         .put("rank", rank).put("round", round);
     ObjectNode m = req.putObject("metrics");
-    metrics.forEach((k, v) -> {
-      if (Double.isFinite(v)) {
-        m.put(k, v);
-      }
-    });
+    // NaN and infinities travel as Jackson writes them ("NaN", "Infinity"), which the server reads back
+    metrics.forEach(m::put);
     JsonNode resp = call(req);
     return Directive.valueOf(resp.path("directive").asText("CONTINUE"));
   }

@@ -65,6 +65,15 @@ final class JobFinisher {
     }
     Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
     finals.putAll(job.definedMetrics());
+    // FinalMetricDataList holds numbers (SageMaker's metrics go through CloudWatch, which stores no NaN)
+    finals.entrySet().removeIf(e -> {
+      if (e.getValue() == null || !Double.isFinite(e.getValue())) {
+        job.log("Final metric " + e.getKey() + " is " + e.getValue() + ": not a number, so it is left out of "
+            + "FinalMetricDataList (the metric history keeps it)");
+        return true;
+      }
+      return false;
+    });
     Instant end = Instant.now();
     List<JobRecord.MetricData> metricData = finals.entrySet().stream()
         .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), end)).toList();
@@ -139,7 +148,7 @@ final class JobFinisher {
     if (e instanceof StorageRetry.Outage outage) {
       e = new StorageRetry.Outage(outage.what(), outage.getMessage() + "; " + resumeHint(), outage.getCause());
     }
-    String reason = failureReason(e);
+    String reason = job.show(failureReason(e));
     Instant end = Instant.now();
     job.log("ERROR " + reason);
     if (e.type() != ErrorType.USER && e.type() != ErrorType.CAPACITY && !(e instanceof StorageRetry.Outage)) {
@@ -179,13 +188,14 @@ final class JobFinisher {
 
   /**
    * SageMaker's FailureReason for {@code e}: its error code ({@link JobResult#errorCode}), a colon,
-   * and the message on one line (line breaks and other control characters escaped, see
-   * {@link io.kiln.spi.Messages#oneLine}), at most 1024 characters: a longer one keeps its first
-   * 700 and last 300 characters, since the cause is often at the end.
+   * and the message without native backtraces or library paths ({@link FailureText}), on one line
+   * (line breaks and other control characters escaped, see {@link io.kiln.spi.Messages#oneLine}),
+   * at most 1024 characters: a longer one keeps its first 700 and last 300 characters, since the
+   * cause is often at the end.
    */
   static String failureReason(KilnException e) {
     String reason = io.kiln.spi.Messages.oneLine(JobResult.errorCode(e.type()) + ": "
-        + String.valueOf(e.getMessage()).strip());
+        + FailureText.clean(String.valueOf(e.getMessage())).strip());
     return reason.length() > 1024 ? reason.substring(0, 700) + " … " + reason.substring(reason.length() - 300)
         : reason;
   }

@@ -7,6 +7,7 @@ import io.kiln.record.TrainingJobStatus;
 import io.kiln.spec.MetricDefinition;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.storage.StorageRetry;
+import io.kiln.storage.UserUris;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ final class RunningJob {
   private double waitedSeconds;
   private Instant waitingSince;
   private volatile Duration retryWindow = Duration.ZERO;
+  private final UserUris uris;
 
   RunningJob(JobStore store, TrainingJobSpec spec, JobRecord record, JobListener listener) {
     this.store = store;
@@ -54,6 +56,13 @@ final class RunningJob {
     this.record = record;
     this.listener = listener;
     this.metricDefinitions = new MetricDefinitionMatcher(spec.name(), spec.metricDefinitions(), this::onDefinedMetric);
+    List<String> written = new ArrayList<>();
+    spec.channels().forEach(c -> written.add(c.uri()));
+    written.add(spec.outputPath());
+    if (spec.checkpoint() != null) {
+      written.add(spec.checkpoint().uri());
+    }
+    this.uris = UserUris.of(written);
   }
 
   /** Starts the log with what an earlier driver of the job wrote (a resume keeps the job's history). */
@@ -62,6 +71,11 @@ final class RunningJob {
       log.insert(0, earlier.endsWith("\n") ? earlier : earlier + "\n");
       dirty = true;
     }
+  }
+
+  /** {@code text} as the user should read it: with the URIs the user wrote ({@code s3://}, not s3a). */
+  String show(String text) {
+    return uris.show(text);
   }
 
   synchronized JobRecord record() {
@@ -83,6 +97,7 @@ final class RunningJob {
   }
 
   Instant transition(SecondaryStatus status, String message, Instant now) {
+    message = show(message);
     synchronized (this) {
       appendTransition(status, message, now);
     }
@@ -96,6 +111,8 @@ final class RunningJob {
    * reason asked wins; returns false when a stop was already under way.
    */
   boolean stopWith(SecondaryStatus reason, String message, String stoppingMessage) {
+    message = show(message);
+    stoppingMessage = show(stoppingMessage);
     synchronized (this) {
       if (stopReason != null || record.trainingJobStatus().terminal()) {
         return false;
@@ -145,6 +162,7 @@ final class RunningJob {
   private void log(String line, boolean stream) {
     // every line of the log starts with its time: a line break inside an entry (a value echoed from
     // a user, a worker's multi-line output) continues indented, so it cannot pass for an entry
+    line = show(line);
     String stamped = Instant.now() + " " + CONTINUATION.matcher(line).replaceAll("\n    ");
     synchronized (this) {
       log.append(stamped).append('\n');
@@ -156,6 +174,7 @@ final class RunningJob {
 
   /** Something the user should know that did not stop the job: in the log and the record's Notices. */
   void notice(String message) {
+    message = show(message);
     synchronized (this) {
       List<String> notices = new ArrayList<>(record.kiln().notices() == null ? List.of() : record.kiln().notices());
       if (!notices.contains(message)) {

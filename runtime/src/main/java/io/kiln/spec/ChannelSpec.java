@@ -37,7 +37,7 @@ public record ChannelSpec(
     if (uri == null || uri.isBlank()) {
       throw KilnException.user("Channel '" + name + "' has no URI");
     }
-    UserUris.check(uri, "channel '" + name + "' uri (DataSource.S3DataSource.S3Uri)");
+    SpecUris.check(uri, "channel '" + name + "' uri (DataSource.S3DataSource.S3Uri)");
     if (distribution == null) {
       distribution = DataDistribution.FullyReplicated;
     }

@@ -16,7 +16,7 @@ public record CheckpointSpec(String uri, String localPath, Integer intervalRound
     if (uri == null || uri.isBlank()) {
       throw KilnException.user("checkpoint.uri (CheckpointConfig.S3Uri) is missing");
     }
-    UserUris.check(uri, "checkpoint.uri (CheckpointConfig.S3Uri)");
+    SpecUris.check(uri, "checkpoint.uri (CheckpointConfig.S3Uri)");
     if (localPath == null) {
       localPath = DEFAULT_LOCAL_PATH;
     }

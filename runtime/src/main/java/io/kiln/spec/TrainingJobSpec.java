@@ -59,7 +59,7 @@ public record TrainingJobSpec(
     if (outputPath == null || outputPath.isBlank()) {
       throw KilnException.user("Job '" + name + "' has no output path; set where model.tar.gz is written");
     }
-    UserUris.check(outputPath, "outputPath (OutputDataConfig.S3OutputPath)");
+    SpecUris.check(outputPath, "outputPath (OutputDataConfig.S3OutputPath)");
     environment = Map.copyOf(environment);
     metricDefinitions = List.copyOf(metricDefinitions);
     notices = List.copyOf(notices);

@@ -62,6 +62,22 @@ public interface WorkerContext {
   LabeledData read(String channel, ReadOptions options);
 
   /**
+   * A user error about one row of this worker's share of a row channel, for worker code that finds a
+   * row of {@link #read}'s result invalid (a label out of range, a negative weight): its message
+   * names the channel, the object and the row's line (text) or row number (Parquet), then
+   * {@code message}, e.g. {@code "Channel 'train': s3://bucket/iris.csv line 3: label 3 is ..."}.
+   * The caller throws it (or first agrees on it with the other workers). Finding a text row reads
+   * the worker's share again up to it, so call this on the error path only.
+   *
+   * @param row the row's index in {@link LabeledData} (0-based, in the order read returned them)
+   * @param message what is wrong with the row and the fix
+   */
+  default KilnException rowError(String channel, long row, String message) {
+    return KilnException.user("Channel '" + channel + "': row " + (row + 1) + " of worker " + rank() + "'s share: "
+        + message);
+  }
+
+  /**
    * Streams this worker's lines of a text channel (a {@link ContentType.Split#LINES} format, CSV or
    * LIBSVM, or the manifest of an AugmentedManifestFile) to {@code handler}, in object and line
    * order. Each call reads the share again

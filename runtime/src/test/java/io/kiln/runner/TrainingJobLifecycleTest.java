@@ -341,7 +341,7 @@ class TrainingJobLifecycleTest {
   void aModelAnEstimatorSavedFromExecutorsUnderTheModelStagingUriIsArchivedFromS3() {
     String out = "s3://" + OUTPUT_BUCKET + "/jobs/";
     assertEstimatorModelArchived("out-estimator", out);
-    assertThat(runner.store().readLog("out-estimator").orElseThrow()).contains("from 4 file(s) under s3a://"
+    assertThat(runner.store().readLog("out-estimator").orElseThrow()).contains("from 4 file(s) under s3://"
         + OUTPUT_BUCKET + "/jobs/out-estimator/output/.kiln-staging/attempt-0/model");
   }
 

@@ -58,26 +58,24 @@ public final class SharedData {
     return labelFirst("wine_data.csv", true);
   }
 
+  /**
+   * diabetes_data_raw.csv.gz with diabetes_target.csv.gz: 442 rows, the disease progression (25 to 346)
+   * first, then 10 features (scikit-learn's unscaled copy).
+   */
+  public static List<String> diabetes() {
+    List<String> features = read("diabetes_data_raw.csv.gz").stream().filter(l -> !l.isBlank()).toList();
+    List<String> target = read("diabetes_target.csv.gz").stream().filter(l -> !l.isBlank()).toList();
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < features.size(); i++) {
+      out.add(Double.toString(Double.parseDouble(target.get(i).trim())) + ","
+          + String.join(",", features.get(i).trim().split("\\s+")));
+    }
+    return out;
+  }
+
   /** digits.csv.gz: 1797 rows, class 0-9 first, 64 features. */
   public static List<String> digits() {
     return labelFirst("digits.csv.gz", false);
-  }
-
-  /**
-   * diabetes_data_raw.csv.gz with diabetes_target.csv.gz: 442 rows, the disease progression a year
-   * later (25-346) first, then the 10 raw features (age, sex, bmi, bp, s1-s6), comma-separated.
-   */
-  public static List<String> diabetes() {
-    List<String> features = read("diabetes_data_raw.csv.gz");
-    List<String> target = read("diabetes_target.csv.gz");
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < features.size(); i++) {
-      String f = features.get(i).trim();
-      if (!f.isEmpty()) {
-        out.add(target.get(i).trim() + "," + String.join(",", f.split("\\s+")));
-      }
-    }
-    return out;
   }
 
   private static List<String> labelFirst(String file, boolean header) {

@@ -354,7 +354,8 @@ public final class TuningJobRunner {
       Double objective = trainer.store().load(trial.name).flatMap(rec -> objectiveOf(rec, t.spec)).orElse(null);
       t.ended(trial, r.status(), r.failureReason(), objective, r.retryable());
     } catch (KilnException e) {
-      t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": " + e.getMessage(), null,
+      t.ended(trial, TrainingJobStatus.Failed, JobResult.errorCode(e.type()) + ": "
+          + io.kiln.runner.FailureText.clean(String.valueOf(e.getMessage())), null,
           e.type() != io.kiln.spi.ErrorType.USER);
     } catch (RuntimeException | Error e) {
       // an Error too: a trial that ended without a word would leave the tuning job waiting for it
@@ -367,10 +368,12 @@ public final class TuningJobRunner {
     }
   }
 
+  /** The trial's final objective; empty when it has none or it is not a number (NaN is never best). */
   static Optional<Double> objectiveOf(JobRecord record, TuningJobSpec spec) {
     if (record.finalMetricDataList() != null) {
       for (JobRecord.MetricData m : record.finalMetricDataList()) {
-        if (m.metricName().equals(spec.objective().metricName())) {
+        if (m.metricName().equals(spec.objective().metricName())
+            && Double.isFinite(m.value())) {
           return Optional.of(m.value());
         }
       }
@@ -592,8 +595,11 @@ public final class TuningJobRunner {
         trial.status = status;
         trial.failureReason = reason;
         trial.endTime = Instant.now();
-        trial.objective = objective != null ? objective : (trial.curve.isEmpty() || status == TrainingJobStatus.Failed
-            ? null : trial.curve.get(trial.curve.size() - 1));
+        Double last = trial.curve.isEmpty() || status == TrainingJobStatus.Failed ? null
+            : trial.curve.get(trial.curve.size() - 1);
+        // a NaN or infinite objective (auc of one class only) is no objective: never the best
+        trial.objective = objective != null && Double.isFinite(objective) ? objective
+            : last != null && Double.isFinite(last) ? last : null;
         trial.state = switch (status) {
           case Completed -> TrialState.COMPLETED;
           case Stopped -> trial.objective == null ? TrialState.FAILED : TrialState.STOPPED;
@@ -753,8 +759,10 @@ public final class TuningJobRunner {
         failureReason = stopReason;
       } else if (best.isEmpty() && !trials.isEmpty()) {
         finalStatus = TuningJobStatus.Failed;
-        Trial first = trials.stream().filter(x -> x.failureReason != null).findFirst().orElse(trials.get(0));
-        failureReason = "No training job reached an objective value; the first failure: " + first.failureReason;
+        Optional<Trial> failed = trials.stream().filter(x -> x.failureReason != null).findFirst();
+        failureReason = "No training job reached an objective value; " + (failed.isPresent()
+            ? "the first failure: " + failed.get().failureReason
+            : "no trial reported a number for " + spec.objective().metricName() + " (NaN or no value)");
       } else {
         finalStatus = TuningJobStatus.Completed;
       }

@@ -193,6 +193,7 @@ public record TuningJobSpec(
             + limits.maxTrainingJobs() + "; " + strategy + " search runs at most " + strategy.maxTrainingJobsLimit()
             + " trials (SageMaker's limit)");
       }
+      checkEnoughCombinations(ranges, limits.maxTrainingJobs());
     }
     if (resolved.maxParallelTrainingJobs() > resolved.maxTrainingJobs()) {
       throw KilnException.user("maxParallelTrainingJobs (ResourceLimits.MaxParallelTrainingJobs) is "
@@ -200,6 +201,34 @@ public record TuningJobSpec(
           + resolved.maxTrainingJobs() + "; set it to at most " + resolved.maxTrainingJobs());
     }
     return resolved;
+  }
+
+  /**
+   * SageMaker refuses a search whose ranges are all Integer or Categorical with fewer distinct
+   * combinations than MaxNumberOfTrainingJobs (the trials would repeat configurations), with a
+   * ValidationException worded as this message's first sentences (reported by users, e.g.
+   * aws/amazon-sagemaker-operator-for-k8s issue 123). A Continuous range makes the space infinite.
+   */
+  private static void checkEnoughCombinations(List<ParameterRange> ranges, int maxTrainingJobs) {
+    long n = 1;
+    for (ParameterRange r : ranges) {
+      long size;
+      if (r instanceof ParameterRange.Integer i) {
+        size = i.max() - i.min() + 1;
+      } else if (r instanceof ParameterRange.Categorical c) {
+        size = c.values().size();
+      } else {
+        return;
+      }
+      n = size <= 0 || n > Long.MAX_VALUE / size ? Long.MAX_VALUE : n * size;
+    }
+    if (n < maxTrainingJobs) {
+      throw KilnException.user("You don't have enough combinations of hyperparameter ranges. The total number of "
+          + "hyperparameter combinations for the provided ranges [" + (double) n + "] must be equal or greater than "
+          + "the value of MaxNumberOfJobs, [" + maxTrainingJobs + "]. Provide additional ranges. (maxTrainingJobs / "
+          + "ResourceLimits.MaxNumberOfTrainingJobs is " + maxTrainingJobs + ", but the Integer and Categorical ranges "
+          + "have " + n + " distinct combination(s): set it to at most " + n + ", widen a range or add one)");
+    }
   }
 
   /** The number of Grid combinations, saturating rather than overflowing. */

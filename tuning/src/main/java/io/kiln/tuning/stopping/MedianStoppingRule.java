@@ -10,6 +10,9 @@ import java.util.List;
  * stops when its objective is worse than the median, over earlier trials that reached round r, of
  * their running averages of the objective up to r.
  *
+ * <p>A trial whose objective was not a number (NaN) up to round r does not count; a running
+ * trial's NaN never stops it.
+ *
  * <p>Only trials that have finished (completed or stopped) count as earlier trials, and a rule
  * needs {@code minTrials} of them before it stops anything; a trial is never stopped before
  * {@code minRounds} rounds.
@@ -44,7 +47,10 @@ public final class MedianStoppingRule implements EarlyStoppingRule {
       for (int i = 0; i < round; i++) {
         sum += t.curve().get(i);
       }
-      averages.add(sum / round);
+      if (Double.isFinite(sum)) {
+        // a trial whose objective was NaN (e.g. auc of one class only) says nothing about the median
+        averages.add(sum / round);
+      }
     }
     if (averages.size() < minTrials) {
       return false;
@@ -52,6 +58,7 @@ public final class MedianStoppingRule implements EarlyStoppingRule {
     averages.sort(Double::compare);
     int n = averages.size();
     double median = n % 2 == 1 ? averages.get(n / 2) : (averages.get(n / 2 - 1) + averages.get(n / 2)) / 2;
+    // a NaN objective is not worse than the median: it is no objective at all
     return running.curve().get(round - 1) > median;
   }
 }

@@ -96,6 +96,25 @@ class TuningJobRunnerTest {
   }
 
   @Test
+  void aTrialWhoseObjectiveIsNanIsNeverTheBest() {
+    // issue 9: auc of a channel with one class only is NaN; it flows through the trial's records and is no
+    // objective for the tuner (loss NaN + 1 / rounds is NaN in every round of the offset NaN trial)
+    TuningResult r = tuner.run(spec("tune-nan", "Grid",
+        "[{\"name\": \"offset\", \"type\": \"Categorical\", \"values\": [\"0.3\", \"NaN\", \"0.1\"]}]",
+        ", \"maxParallelTrainingJobs\": 1", "{\"rounds\": \"5\"}", 1));
+    assertThat(r.status()).isEqualTo(TuningJobStatus.Completed);
+    TuningRecord rec = tuner.store().load("tune-nan").orElseThrow();
+    TrialRecord nan = rec.kiln().trials().stream().filter(t -> t.tunedHyperParameters().get("offset").equals("NaN"))
+        .findFirst().orElseThrow();
+    assertThat(nan.status()).isEqualTo("Completed");
+    assertThat(nan.objective()).isNull();
+    JobRecord job = tuner.trainer().store().load(nan.trainingJobName()).orElseThrow();
+    assertThat(job.kiln().metricHistory()).hasSize(5).allMatch(m -> m.metrics().get("train:loss").isNaN());
+    assertThat(rec.objectiveStatusCounters()).containsEntry("Succeeded", 2).containsEntry("Failed", 1);
+    assertThat(r.bestObjective()).isCloseTo(0.2 + 0.1, org.assertj.core.api.Assertions.within(1e-9));
+  }
+
+  @Test
   void twoWorkerTrialsOnThreeSlotsRunOneAtATimeWithoutDeadlock() {
     TuningResult r = tuner.run(spec("tune-gang", "Random", OFFSET,
         ", \"maxTrainingJobs\": 4, \"maxParallelTrainingJobs\": 2, \"randomSeed\": 1",

@@ -193,6 +193,29 @@ class TuningValidationTest {
   }
 
   @Test
+  void aDiscreteSpaceWithFewerCombinationsThanTrainingJobsIsRefusedAsSageMakerRefusesIt() {
+    // issue 9: a 3-value space ran 10 trials, max_depth=3 six times; SageMaker's ValidationException words it so
+    ObjectNode spec = kiln().put("strategy", "Random").put("maxTrainingJobs", 10);
+    ArrayNode ranges = spec.putArray("parameterRanges");
+    ranges.addObject().put("name", "max_depth").put("type", "Integer").put("min", 3).put("max", 5);
+    assertThat(error(spec)).isEqualTo("Invalid spec tune.json: You don't have enough combinations of hyperparameter "
+        + "ranges. The total number of hyperparameter combinations for the provided ranges [3.0] must be equal or "
+        + "greater than the value of MaxNumberOfJobs, [10]. Provide additional ranges. (maxTrainingJobs / "
+        + "ResourceLimits.MaxNumberOfTrainingJobs is 10, but the Integer and Categorical ranges have 3 distinct "
+        + "combination(s): set it to at most 3, widen a range or add one)");
+    // Integer and Categorical ranges multiply; Bayesian and Hyperband are held to it too
+    ranges.addObject().put("name", "grow_policy").put("type", "Categorical").putArray("values").add("depthwise")
+        .add("lossguide");
+    assertThat(error(spec)).contains("for the provided ranges [6.0] must be equal or greater than the value of "
+        + "MaxNumberOfJobs, [10]");
+    assertThat(error(spec.deepCopy().put("strategy", "Bayesian"))).contains("[6.0]");
+    assertThat(read(spec.deepCopy().put("maxTrainingJobs", 6)).maxTrainingJobs()).isEqualTo(6);
+    // a Continuous range makes the combinations endless
+    ranges.addObject().put("name", "eta").put("type", "Continuous").put("min", 0.1).put("max", 0.3);
+    assertThat(read(spec).maxTrainingJobs()).isEqualTo(10);
+  }
+
+  @Test
   void maxTrainingJobsIsLimitedByStrategy() {
     assertThat(error(kiln().put("maxTrainingJobs", 751))).isEqualTo("Invalid spec tune.json: maxTrainingJobs "
         + "(ResourceLimits.MaxNumberOfTrainingJobs) is 751; Bayesian search runs at most 750 trials (SageMaker's "

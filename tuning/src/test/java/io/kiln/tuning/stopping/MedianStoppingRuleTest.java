@@ -52,4 +52,16 @@ class MedianStoppingRuleTest {
   void neverStopsBeforeTheMinimumRounds() {
     assertThat(new MedianStoppingRule(3, 3).shouldStop(trial(4, TrialState.RUNNING, 9.0, 9.0), DONE)).isFalse();
   }
+
+  @Test
+  void aNanObjectiveNeitherStopsATrialNorCountsTowardsTheMedian() {
+    // issue 9: auc of a channel with one class only is NaN; NaN is no objective, never a reason to stop
+    assertThat(MedianStoppingRule.defaults().shouldStop(trial(4, TrialState.RUNNING, 0.95, Double.NaN), DONE))
+        .isFalse();
+    // a finished trial whose curve is NaN says nothing: with it ignored, two trials are too few to stop
+    List<TrialView> nan = List.of(trial(1, TrialState.COMPLETED, 1.0, 0.8), trial(2, TrialState.COMPLETED, 0.6, 0.5),
+        trial(3, TrialState.COMPLETED, Double.NaN, Double.NaN));
+    assertThat(MedianStoppingRule.defaults().shouldStop(trial(4, TrialState.RUNNING, 5.0, 5.0), nan)).isFalse();
+    assertThat(new MedianStoppingRule(2, 1).shouldStop(trial(4, TrialState.RUNNING, 5.0, 5.0), nan)).isTrue();
+  }
 }

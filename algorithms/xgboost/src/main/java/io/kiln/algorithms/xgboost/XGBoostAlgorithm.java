@@ -3,7 +3,6 @@ package io.kiln.algorithms.xgboost;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelRequirement;
 import io.kiln.spi.ContentType;
-import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.MediaType;
 import io.kiln.spi.MetricDescriptor;
@@ -76,18 +75,47 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
     }
   }
 
+  /**
+   * Every metric the job can report, {@code <channel>:<metric>}, with its direction: the names of
+   * SageMaker's XGBoost container ({@link XGBoostMetrics}) that apply to the objective of
+   * {@code hyperparameters} (all of them when the objective is not given, e.g. when it is tuned).
+   */
   @Override
   public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
+    String objective = hyperparameters.get("objective");
     List<MetricDescriptor> out = new ArrayList<>();
     for (String set : List.of("train", "validation")) {
       if (!channels.contains(set)) {
         continue;
       }
-      for (String m : new java.util.TreeSet<>(XGBoostHyperparameters.METRICS)) {
-        out.add(new MetricDescriptor(set + ":" + m, XGBoostHyperparameters.maximize(m)));
+      for (String m : XGBoostMetrics.names()) {
+        if (objective != null && !applies(m, objective.equals("reg:linear") ? "reg:squarederror" : objective)) {
+          continue;
+        }
+        out.add(new MetricDescriptor(set + ":" + m, XGBoostMetrics.maximize(m)));
       }
     }
     return out;
+  }
+
+  private static boolean applies(String metric, String objective) {
+    try {
+      XGBoostMetrics.check(metric, metric, objective);
+      return true;
+    } catch (KilnException e) {
+      return false;
+    }
+  }
+
+  /** A metric value as logs show it: 6 significant digits, nan and inf as XGBoost prints them. */
+  static String format(double v) {
+    if (Double.isNaN(v)) {
+      return "nan";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "inf" : "-inf";
+    }
+    return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
   }
 
   @Override
@@ -119,10 +147,44 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
     }
   }
 
+  /**
+   * What early stopping will do, as SageMaker's container decides it: it watches the validation
+   * channel, on the tuning objective's metric or the last eval_metric, and is off without them (the
+   * returned line says why, for the job's log).
+   *
+   * @throws KilnException USER for early stopping with booster=gblinear, whose best round's model
+   *     cannot be kept
+   */
+  static Optional<String> earlyStoppingNote(XGBoostHyperparameters hp, boolean validation) {
+    if (hp.earlyStoppingRounds() <= 0) {
+      return Optional.empty();
+    }
+    if (!validation) {
+      return Optional.of("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs a validation channel to "
+          + "watch; this job has none, so it trains all " + hp.numRound() + " rounds (as SageMaker's XGBoost "
+          + "container does). Add a validation channel to stop early");
+    }
+    if (hp.earlyStoppingMetric() == null) {
+      return Optional.of("early_stopping_rounds=" + hp.earlyStoppingRounds() + " needs eval_metric (or a tuning "
+          + "objective) to watch; none is set, so the job trains all " + hp.numRound() + " rounds (as SageMaker's "
+          + "XGBoost container does). Set eval_metric to the metric to stop on");
+    }
+    if (hp.boosterParams().getOrDefault("booster", "gbtree").equals("gblinear")) {
+      throw KilnException.user("Hyperparameter early_stopping_rounds=" + hp.earlyStoppingRounds() + " keeps the "
+          + "best round's model, which booster=gblinear cannot (its rounds are not separate trees; SageMaker's "
+          + "container fails after training with \"`save_best` is not applicable to current booster\"): remove "
+          + "early_stopping_rounds or use booster=gbtree");
+    }
+    return Optional.empty();
+  }
+
   @Override
   public TrainingOutcome train(TrainingContext context, XGBoostHyperparameters hp) {
     hp.checkWorkers(context.workers());
     boolean validation = context.channel("validation").isPresent();
+    earlyStoppingNote(hp, validation).ifPresent(context::log);
+    Map<String, Boolean> sparse = new HashMap<>();
+    context.channels().forEach((name, channel) -> sparse.put(name, channel.contentType().equals(ContentType.LIBSVM)));
     RabitTracker tracker = null;
     try {
       Map<String, Object> communicator = new HashMap<>();
@@ -138,13 +200,13 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
       for (String c : List.of("train", "validation")) {
         context.channel(c).ifPresent(d -> contentTypes.put(c, d.contentType().mime()));
       }
-      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation, contentTypes);
+      XGBoostWorker worker = new XGBoostWorker(hp, communicator, validation, sparse, contentTypes);
       List<XGBoostWorker.Result> results = context.runOnWorkers(worker);
       XGBoostWorker.Result r = results.get(0);
       Files.write(context.modelDirectory().resolve(MODEL_FILE), LegacyModel.compatible(r.model()));
       return new TrainingOutcome(r.rounds(), r.finalMetrics(), r.stopped());
     } catch (XGBoostError e) {
-      throw new KilnException(ErrorType.ALGORITHM, "XGBoost failed: " + e.getMessage(), e);
+      throw NativeErrors.translate(e);
     } catch (IOException e) {
       throw KilnException.internal("Cannot write the model file: " + e.getMessage(), e);
     } finally {

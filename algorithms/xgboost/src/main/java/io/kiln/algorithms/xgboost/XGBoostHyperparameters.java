@@ -18,9 +18,13 @@ import java.util.Set;
  * @param numRound boosting rounds (required)
  * @param objective the learning objective
  * @param numClass classes, for multi:* objectives (else 0)
- * @param evalMetrics metrics to evaluate each round, XGBoost names; empty means the objective's default
- * @param earlyStoppingRounds stop when the last metric of the last eval set has not improved for this many
- *     rounds (0: off)
+ * @param evalMetrics metrics to evaluate each round, as XGBoost names them (see {@link XGBoostMetrics}): the
+ *     user's {@code eval_metric} in the user's order, then the tuning objective's metric when it is not among
+ *     them; empty means the objective's default
+ * @param tuningMetric the metric of {@code _tuning_objective_metric} (what SageMaker's tuner adds to a trial's
+ *     hyperparameters, e.g. {@code validation:auc} → {@code auc}), or null
+ * @param earlyStoppingRounds stop when the early-stopping metric ({@link #earlyStoppingMetric()}) on the
+ *     validation channel has not improved for this many rounds (0: off)
  * @param seed the random seed
  * @param csvWeights CSV rows carry an instance weight in the second column
  * @param sampling whether any row or column sampling is on (then each round is reseeded)
@@ -31,6 +35,7 @@ public record XGBoostHyperparameters(
     String objective,
     int numClass,
     List<String> evalMetrics,
+    String tuningMetric,
     int earlyStoppingRounds,
     long seed,
     boolean csvWeights,
@@ -47,14 +52,11 @@ public record XGBoostHyperparameters(
       "binary:logistic", "binary:logitraw", "binary:hinge", "count:poisson", "survival:cox", "survival:aft",
       "multi:softmax", "multi:softprob", "rank:pairwise", "rank:ndcg", "rank:map");
 
-  /** XGBoost's own metrics, plus those SageMaker's container computes itself. */
-  static final Set<String> METRICS = Set.of("rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror",
-      "mlogloss", "auc", "aucpr", "ndcg", "map", "pre", "poisson-nloglik", "gamma-nloglik", "cox-nloglik",
-      "gamma-deviance", "tweedie-nloglik", "aft-nloglik", "interval-regression-accuracy",
-      "accuracy", "f1", "mse", "r2");
+  /** Objectives whose margin is the log of the prediction: base_score must be above 0. */
+  private static final Set<String> LOG_LINK = Set.of("count:poisson", "reg:gamma", "reg:tweedie", "survival:cox");
 
-  /** Metrics Kiln computes itself (XGBoost has none of these names). */
-  static final Set<String> COMPUTED_METRICS = Set.of("accuracy", "f1", "mse", "r2");
+  /** Objectives of XGBoost's logistic loss: base_score must be a probability in (0, 1). */
+  private static final Set<String> LOGISTIC = Set.of("binary:logistic", "binary:logitraw", "reg:logistic");
 
   private static final Map<String, HyperparameterRule> RULES = new LinkedHashMap<>();
   /** Hyperparameters SageMaker's container takes that are not booster parameters. */
@@ -161,24 +163,35 @@ public record XGBoostHyperparameters(
       }
       numClass = Integer.parseInt(v.get("num_class"));
     }
+    if (v.containsKey("num_class") && !objective.startsWith("multi:")) {
+      // the container refuses it only without an objective; XGBoost then fails on the label/prediction shapes
+      throw KilnException.user("Hyperparameter num_class=" + v.get("num_class") + " is only for multi-classification "
+          + "(objective multi:softmax or multi:softprob), but objective=" + objective + " predicts one value per row"
+          + ": remove num_class" + (objective.startsWith("binary:") ? " (binary:* objectives need none)" : ""));
+    }
+    if (objective.equals("survival:aft")) {
+      throw KilnException.user("Hyperparameter objective=survival:aft needs each row's lower and upper label bounds, "
+          + "which no content type SageMaker's XGBoost reads carries (its container accepts the objective, then "
+          + "XGBoost fails for want of the bounds); use survival:cox (negative labels for censored rows)");
+    }
+    checkBaseScore(v, objective);
+    checkQuantiles(v, objective);
+    checkConstraints(v);
     List<String> metrics = new ArrayList<>();
     if (v.containsKey("eval_metric")) {
-      for (String m : v.get("eval_metric").split(",")) {
-        String metric = m.trim();
-        if (metric.isEmpty()) {
-          continue;
-        }
-        String base = metric.toLowerCase(Locale.ROOT).replaceAll("[@-].*$", "");
-        if (metric.startsWith("poisson-") || metric.startsWith("gamma-") || metric.startsWith("cox-")
-            || metric.startsWith("tweedie-") || metric.startsWith("aft-") || metric.startsWith("interval-")) {
-          base = metric.replaceAll("@.*$", "");
-        }
-        if (!METRICS.contains(base)) {
-          throw KilnException.user("Hyperparameter eval_metric=" + v.get("eval_metric") + " names '" + metric
-              + "', which is not a metric" + Names.suggestion(metric, METRICS) + "; accepted: "
-              + String.join(", ", METRICS.stream().sorted().toList()));
-        }
-        metrics.add(metric);
+      metrics.addAll(XGBoostMetrics.parseList(v.get("eval_metric"), objective));
+    }
+    String tuningMetric = null;
+    String tuningObjective = raw.get("_tuning_objective_metric");
+    if (tuningObjective != null && !tuningObjective.isBlank()) {
+      // SageMaker's tuner names the objective "<channel>:<metric>"; the container evaluates the metric
+      // (MetricNameComponents.decode) besides eval_metric, and stops early on it
+      String metric = tuningObjective.contains(":") ? tuningObjective.substring(tuningObjective.indexOf(':') + 1)
+          : tuningObjective;
+      tuningMetric = XGBoostMetrics.check(metric, "The tuning objective " + tuningObjective
+          + " (_tuning_objective_metric)", objective).trim();
+      if (!metrics.contains(tuningMetric)) {
+        metrics.add(tuningMetric);
       }
     }
     String treeMethod = v.getOrDefault("tree_method", "auto");
@@ -207,7 +220,7 @@ public record XGBoostHyperparameters(
     }
     booster.putIfAbsent("seed", "0");
     booster.putIfAbsent("verbosity", "1");
-    return new XGBoostHyperparameters(Integer.parseInt(v.get("num_round")), objective, numClass, metrics,
+    return new XGBoostHyperparameters(Integer.parseInt(v.get("num_round")), objective, numClass, metrics, tuningMetric,
         Integer.parseInt(v.getOrDefault("early_stopping_rounds", "0")), Long.parseLong(booster.get("seed")),
         v.getOrDefault("csv_weights", "0").equals("1"), sampling, booster);
   }
@@ -224,29 +237,122 @@ public record XGBoostHyperparameters(
     return v.containsKey(key) ? Double.parseDouble(v.get(key)) : fallback;
   }
 
-  /** The metrics XGBoost itself evaluates (Kiln computes the others). */
+  /**
+   * base_score is the prediction XGBoost starts from, turned into a margin through the objective's link:
+   * XGBoost refuses one outside (0, 1) for the logistic loss, and with a log link 0 or less makes every
+   * margin -inf (NaN predictions, silently).
+   */
+  private static void checkBaseScore(Map<String, String> v, String objective) {
+    if (!v.containsKey("base_score")) {
+      return;
+    }
+    double b = Double.parseDouble(v.get("base_score"));
+    if (LOGISTIC.contains(objective) && !(b > 0 && b < 1)) {
+      throw KilnException.user("Hyperparameter base_score=" + v.get("base_score") + " is not valid with objective="
+          + objective + ": base_score must be in (0,1) for the logistic loss (it is the starting probability); use "
+          + "e.g. 0.5");
+    }
+    if (LOG_LINK.contains(objective) && !(b > 0)) {
+      throw KilnException.user("Hyperparameter base_score=" + v.get("base_score") + " is not valid with objective="
+          + objective + ", whose margin is log(prediction): base_score must be > 0 (log(" + v.get("base_score")
+          + ") makes every prediction NaN); use e.g. the mean label");
+    }
+  }
+
+  private static void checkQuantiles(Map<String, String> v, String objective) {
+    if (objective.equals("reg:quantileerror") && !v.containsKey("quantile_alpha")) {
+      throw KilnException.user("Hyperparameter quantile_alpha is required with objective=reg:quantileerror: the "
+          + "quantile to fit, a number in [0, 1] (or a list such as [0.1,0.5,0.9])");
+    }
+    if (!v.containsKey("quantile_alpha")) {
+      return;
+    }
+    String text = v.get("quantile_alpha").trim();
+    String inner = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    for (String part : inner.split(",")) {
+      double q;
+      try {
+        q = Double.parseDouble(part.trim());
+      } catch (NumberFormatException e) {
+        q = Double.NaN;
+      }
+      if (!(q >= 0 && q <= 1)) {
+        throw KilnException.user("Hyperparameter quantile_alpha=" + text + " is not valid: expected a number in "
+            + "[0, 1] or a list of them such as [0.1,0.5,0.9]");
+      }
+    }
+  }
+
+  /** monotone_constraints: a tuple of -1, 0, 1; interaction_constraints: a nested list of feature indices. */
+  private static void checkConstraints(Map<String, String> v) {
+    if (v.containsKey("monotone_constraints")) {
+      monotoneConstraints(v.get("monotone_constraints"));
+    }
+    if (v.containsKey("interaction_constraints")) {
+      interactionConstraints(v.get("interaction_constraints"));
+    }
+  }
+
+  /** The constraints of {@code monotone_constraints} ({@code (1,-1,0)}), checked. */
+  static int[] monotoneConstraints(String value) {
+    String t = value.trim();
+    String inner = (t.startsWith("(") && t.endsWith(")")) || (t.startsWith("[") && t.endsWith("]"))
+        ? t.substring(1, t.length() - 1) : t;
+    List<Integer> out = new ArrayList<>();
+    for (String part : inner.split(",")) {
+      String p = part.trim();
+      if (p.isEmpty() && inner.isBlank()) {
+        break;
+      }
+      if (!p.matches("[-+]?[01]")) {
+        throw KilnException.user("Hyperparameter monotone_constraints=" + value + " is not valid: expected one of "
+            + "-1, 0, 1 per feature, e.g. (1,0,-1)");
+      }
+      out.add(Integer.parseInt(p.replace("+", "")));
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The feature indices of {@code interaction_constraints} ({@code [[0,1],[2,3]]}), checked. */
+  static List<int[]> interactionConstraints(String value) {
+    String t = value.replaceAll("\\s", "");
+    if (!t.matches("\\[(\\[\\d+(,\\d+)*\\](,\\[\\d+(,\\d+)*\\])*)?\\]")) {
+      throw KilnException.user("Hyperparameter interaction_constraints=" + value + " is not valid: expected a list "
+          + "of lists of feature indices (0-based), e.g. [[0,1],[2,3,4]]");
+    }
+    List<int[]> out = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([\\d,]+)\\]").matcher(t);
+    while (m.find()) {
+      out.add(java.util.Arrays.stream(m.group(1).split(",")).mapToInt(Integer::parseInt).toArray());
+    }
+    return out;
+  }
+
+  /** The metrics XGBoost itself evaluates each round (Kiln computes the others). */
   List<String> nativeMetrics() {
-    return evalMetrics.stream().filter(m -> !COMPUTED_METRICS.contains(m)).toList();
+    return evalMetrics.stream().filter(m -> !XGBoostMetrics.computed(m)).toList();
   }
 
+  /** The container's own metrics among those asked for, which Kiln computes from the margins. */
   List<String> computedMetrics() {
-    return evalMetrics.stream().filter(COMPUTED_METRICS::contains).toList();
+    return evalMetrics.stream().filter(XGBoostMetrics::computed).toList();
   }
 
-  /** The metric XGBoost evaluates when eval_metric is not given, by objective. */
+  /**
+   * The metric XGBoost evaluates when eval_metric is not given, by objective, as xgboost4j 3.1 names
+   * it in its evaluation line.
+   */
   String defaultMetric() {
     return switch (objective) {
       case "binary:logistic", "binary:logitraw" -> "logloss";
       case "binary:hinge" -> "error";
-      case "multi:softmax" -> "mlogloss";
-      case "multi:softprob" -> "mlogloss";
+      case "multi:softmax", "multi:softprob" -> "mlogloss";
       case "count:poisson" -> "poisson-nloglik";
       case "reg:gamma" -> "gamma-nloglik";
       case "reg:tweedie" -> "tweedie-nloglik@" + boosterParams.getOrDefault("tweedie_variance_power", "1.5");
       case "survival:cox" -> "cox-nloglik";
-      case "survival:aft" -> "aft-nloglik";
-      case "rank:pairwise", "rank:ndcg" -> "ndcg";
-      case "rank:map" -> "map";
+      case "rank:pairwise", "rank:ndcg" -> "ndcg@32";
+      case "rank:map" -> "map@32";
       case "reg:absoluteerror" -> "mae";
       case "reg:squaredlogerror" -> "rmsle";
       case "reg:pseudohubererror" -> "mphe";
@@ -255,14 +361,33 @@ public record XGBoostHyperparameters(
     };
   }
 
-  /** The metrics each round reports, in order: those asked for, or the objective's default. */
+  /**
+   * The metrics each round reports, in order: those asked for, and the objective's default when none
+   * of them is XGBoost's own (the container then leaves eval_metric unset, so XGBoost evaluates its
+   * default beside the container's metrics).
+   */
   List<String> reportedMetrics() {
-    return evalMetrics.isEmpty() ? List.of(defaultMetric()) : evalMetrics;
+    if (!nativeMetrics().isEmpty()) {
+      return evalMetrics;
+    }
+    List<String> out = new ArrayList<>(List.of(defaultMetric()));
+    out.addAll(evalMetrics);
+    return out;
   }
 
-  static boolean maximize(String metric) {
-    String m = metric.toLowerCase(Locale.ROOT);
-    return m.startsWith("auc") || m.startsWith("map") || m.startsWith("ndcg") || m.startsWith("pre")
-        || m.equals("accuracy") || m.equals("f1") || m.equals("r2") || m.equals("interval-regression-accuracy");
+  /**
+   * The metric early stopping watches on the validation channel, as SageMaker's container chooses it:
+   * the tuning objective's metric, else the last eval_metric; null when neither is given (the container
+   * then does not stop early at all) or early_stopping_rounds is not set.
+   */
+  String earlyStoppingMetric() {
+    if (earlyStoppingRounds <= 0) {
+      return null;
+    }
+    if (tuningMetric != null) {
+      return tuningMetric;
+    }
+    List<String> asked = evalMetrics;
+    return asked.isEmpty() ? null : asked.get(asked.size() - 1);
   }
 }

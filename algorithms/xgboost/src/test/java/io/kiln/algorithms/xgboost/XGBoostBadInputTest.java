@@ -99,6 +99,44 @@ class XGBoostBadInputTest {
     S3Files.write(hadoop, "s3a://kiln-bad/tab/train.tsv", tab);
     S3Files.write(hadoop, "s3a://kiln-bad/qid-weights/train.libsvm",
         List.of("1:2 qid:1 0:1 1:2", "0:2 qid:1 0:2 1:1", "1:1 qid:2 0:1 1:3", "0:1 qid:2 0:3 1:1"));
+    // issue 9's iris-like file: classes numbered from 1
+    S3Files.write(hadoop, "s3a://kiln-bad/iris-from-1/train.csv", List.of("1,5.1,3.5,1.4,0.2", "2,7.0,3.2,4.7,1.4",
+        "3,6.3,3.3,6.0,2.5", "1,4.9,3.0,1.4,0.2", "2,6.4,3.2,4.5,1.5", "3,5.8,2.7,5.1,1.9"));
+    List<String> train = rows.subList(0, 400);
+    List<String> validation = new ArrayList<>(rows.subList(400, rows.size()));
+    S3Files.write(hadoop, "s3a://kiln-bad/bc/train.csv", train);
+    // a validation row labelled 2 for a binary:logistic job, on line 57
+    List<String> two = new ArrayList<>(validation);
+    two.set(56, "2" + two.get(56).substring(1));
+    S3Files.write(hadoop, "s3a://kiln-bad/bc-label-2/validation.csv", two);
+    // validation rows without the last feature column
+    S3Files.write(hadoop, "s3a://kiln-bad/bc-narrow/validation.csv",
+        validation.stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList());
+    // csv_weights=1: label, weight, features; a negative weight on line 18
+    List<String> weighted = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String l = rows.get(i);
+      weighted.add(l.substring(0, l.indexOf(',')) + "," + (i == 17 ? "-1" : "1") + l.substring(l.indexOf(',')));
+    }
+    S3Files.write(hadoop, "s3a://kiln-bad/weighted/train.csv", weighted);
+    // every label 0: auc is NaN in every round
+    List<String> negatives = rows.stream().filter(l -> l.startsWith("0")).limit(60).toList();
+    S3Files.write(hadoop, "s3a://kiln-bad/negatives/train/part-0.csv", negatives.subList(0, 40));
+    S3Files.write(hadoop, "s3a://kiln-bad/negatives/validation/part-0.csv", negatives.subList(40, 60));
+    // Parquet rows for reg:gamma, one label 0 (row 23); written by Spark locally, uploaded through S3
+    java.nio.file.Path parquet = java.nio.file.Files.createTempDirectory("kiln-gamma-").resolve("p");
+    List<org.apache.spark.sql.Row> gamma = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      gamma.add(org.apache.spark.sql.RowFactory.create(i == 22 ? 0.0 : 1.0 + i % 7, (double) i, (double) (i % 5)));
+    }
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("label", "double").add("f0", "double").add("f1", "double");
+    spark.createDataFrame(gamma, schema).coalesce(1).write().parquet(parquet.toString());
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(parquet)) {
+      java.nio.file.Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst()
+          .orElseThrow();
+      S3Files.write(hadoop, "s3a://kiln-bad/gamma/rows.parquet", java.nio.file.Files.readAllBytes(part));
+    }
   }
 
   @AfterAll
@@ -188,13 +226,13 @@ class XGBoostBadInputTest {
   @Test
   void raggedCsvRowNamesFileAndLine() {
     assertFailed(run("bad-ragged", GOOD, "s3://kiln-bad/ragged/"), 1,
-        "s3a://kiln-bad/ragged/train.csv line 37: found 3 values, but rows before it have 31");
+        "s3://kiln-bad/ragged/train.csv line 37: found 3 values, but rows before it have 31");
   }
 
   @Test
   void nonNumericFeatureNamesFileLineColumnAndValue() {
     assertFailed(run("bad-text", GOOD, "s3://kiln-bad/text/"), 1,
-        "s3a://kiln-bad/text/train.csv line 12: column 5 is 'abc', which is not a number");
+        "s3://kiln-bad/text/train.csv line 12: column 5 is 'abc', which is not a number");
   }
 
   @Test
@@ -362,5 +400,110 @@ class XGBoostBadInputTest {
       String text = Files.readString(f, StandardCharsets.UTF_8);
       assertThat(text).as(f.toString()).doesNotContain(s3.secretKey()).doesNotContain("not-the-secret");
     }
+  }
+
+  // ---- issue 9, kind 1: what native XGBoost refuses is a ClientError naming channel, object, line, value, fix
+
+  static JobResult job(String name, String hyperparameters, String channels) {
+    return runner.run(SpecReader.readTrainingJob("""
+        {"name": "%s", "algorithm": "xgboost", "hyperparameters": %s, "channels": [%s],
+         "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
+        """.formatted(name, hyperparameters, channels), "test"));
+  }
+
+  static String csv(String channel, String uri) {
+    return "{\"name\": \"" + channel + "\", \"uri\": \"" + uri + "\", \"contentType\": \"text/csv\"}";
+  }
+
+  @Test
+  void multiClassLabelsNumberedFromOneNameTheLabelTheFileTheLineAndThatClassesAre0Based() {
+    // today: AlgorithmError "label must be discrete values in the range of [0, num_class)" and a backtrace
+    JobResult r = job("k1-iris-from-1", "{\"num_round\": \"3\", \"objective\": \"multi:softmax\", "
+        + "\"num_class\": \"3\"}", csv("train", "s3://kiln-bad/iris-from-1/"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/iris-from-1/train.csv line 3: label 3 is not a "
+        + "class of objective=multi:softmax with num_class=3: labels are 0-based class indices, whole numbers 0 to 2; "
+        + "number the classes from 0 (labels 1 to 3 become 0 to 2)");
+    assertThat(r.failureReason()).doesNotContain("Stack trace", "[bt]", ".so", "s3a://");
+  }
+
+  @Test
+  void numClassWithABinaryObjectiveIsRefusedAtValidation() {
+    JobResult r = job("k1-binary-num-class", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", "
+        + "\"num_class\": \"2\"}", csv("train", "s3://kiln-bad/good/"));
+    assertFailed(r, 2, "ClientError: Hyperparameter num_class=2 is only for multi-classification (objective "
+        + "multi:softmax or multi:softprob), but objective=binary:logistic predicts one value per row: remove num_class");
+    assertThat(runner.store().load(r.name()).orElseThrow().kiln().metricHistory()).isEmpty();
+  }
+
+  @Test
+  void aValidationLabelOutsideZeroOneNamesTheValidationChannelAndItsLine() {
+    JobResult r = job("k1-label-2", GOOD, csv("train", "s3://kiln-bad/bc/") + ", "
+        + csv("validation", "s3://kiln-bad/bc-label-2/"));
+    assertFailed(r, 1, "ClientError: Channel 'validation': s3://kiln-bad/bc-label-2/validation.csv line 57: label 2 "
+        + "is outside [0, 1]: objective=binary:logistic learns a probability (label must be in [0,1] for logistic "
+        + "regression); use 0 and 1 for the two classes");
+  }
+
+  @Test
+  void aParquetLabelXGBoostRefusesNamesTheObjectAndRow() {
+    JobResult r = runner.run(SpecReader.readTrainingJob("""
+        {"name": "k1-gamma-parquet", "algorithm": "xgboost",
+         "hyperparameters": {"num_round": "3", "objective": "reg:gamma"},
+         "channels": [{"name": "train", "uri": "s3://kiln-bad/gamma/", "contentType": "application/x-parquet"}],
+         "outputPath": "s3://kiln-bad/out/", "resources": {"workers": 2}}
+        """, "test"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/gamma/rows.parquet row 23: label 0 is not "
+        + "positive: objective=reg:gamma needs labels > 0");
+  }
+
+  @Test
+  void aNegativeCsvWeightNamesItsLine() {
+    JobResult r = job("k1-weight", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", "
+        + "\"csv_weights\": \"1\"}", csv("train", "s3://kiln-bad/weighted/"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/weighted/train.csv line 18: the instance weight "
+        + "(column 2, csv_weights=1) is -1; XGBoost needs weights that are numbers >= 0");
+  }
+
+  @Test
+  void channelsWithDifferentFeatureCountsAreRefusedNamingBoth() {
+    JobResult r = job("k1-narrow", GOOD, csv("train", "s3://kiln-bad/bc/") + ", "
+        + csv("validation", "s3://kiln-bad/bc-narrow/"));
+    assertFailed(r, 1, "ClientError: Channel 'validation' has 29 feature column(s), but channel 'train' has 30: every "
+        + "channel needs the same features in the same columns (the label first)");
+  }
+
+  @Test
+  void monotoneConstraintsForMoreFeaturesThanTheDataHasAreRefused() {
+    JobResult m = job("k1-monotone-2", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", "
+        + "\"monotone_constraints\": \"(" + "1,".repeat(30) + "1)\"}", csv("train", "s3://kiln-bad/good/"));
+    assertFailed(m, 1, "ClientError: Hyperparameter monotone_constraints=(" + "1,".repeat(30) + "1) gives 31 "
+        + "constraints, but the training data has 30 feature(s): give at most one per feature, in column order");
+  }
+
+  @Test
+  void aNanMetricFlowsThroughRecordsLogsAndEarlyStoppingInsteadOfCrashing() {
+    // auc on labels that are all 0: native XGBoost reports nan (and warns) and keeps training
+    JobResult r = job("k1-nan-auc", "{\"num_round\": \"6\", \"objective\": \"binary:logistic\", "
+        + "\"eval_metric\": \"logloss,auc\", \"early_stopping_rounds\": \"3\"}",
+        csv("train", "s3://kiln-bad/negatives/train/") + ", " + csv("validation", "s3://kiln-bad/negatives/validation/"));
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    var record = runner.store().load(r.name()).orElseThrow();
+    // early stopping watches validation:auc (the last eval_metric): NaN is never an improvement, so it
+    // stops after 3 rounds without a number
+    assertThat(record.kiln().metricHistory()).hasSize(3);
+    for (var round : record.kiln().metricHistory()) {
+      assertThat(round.metrics().get("validation:auc")).isNaN();
+      assertThat(round.metrics().get("train:auc")).isNaN();
+      assertThat(round.metrics().get("validation:logloss")).isFinite();
+    }
+    assertThat(record.finalMetricDataList()).extracting(m -> m.metricName())
+        .containsExactlyInAnyOrder("train:logloss", "validation:logloss");
+    String log = runner.store().readLog(r.name()).orElseThrow();
+    assertThat(log).contains("validation-auc:NaN", "Final metric validation:auc is NaN: not a number, so it is left "
+        + "out of FinalMetricDataList", "Early stopping on validation:auc (maximize): no round had a value, no better "
+        + "for 3 round(s) by round 3; the model keeps 3 of 3 round(s)");
+    // kind 5: the log names the URIs as the user wrote them
+    assertThat(log).contains("s3://kiln-bad/").doesNotContain("s3a://");
   }
 }

@@ -63,7 +63,30 @@ class XGBoostReferenceTest {
     S3Files.write(hadoop, "s3a://kiln-ref/bc/train/part-0.csv", train.subList(0, half));
     S3Files.write(hadoop, "s3a://kiln-ref/bc/train/part-1.csv", train.subList(half, train.size()));
     S3Files.write(hadoop, "s3a://kiln-ref/bc/validation/part-0.csv", validation);
+    // iris with label noise: every 7th row's class moved on by one
+    List<String> iris = SharedData.iris();
+    for (int i = 0; i < iris.size(); i++) {
+      String row = iris.get(i);
+      int label = Integer.parseInt(row.substring(0, row.indexOf(',')));
+      String noisy = (i % 7 == 3 ? (label + 1) % 3 : label) + row.substring(row.indexOf(','));
+      (i % 5 == 4 ? irisValidation : irisTrain).add(noisy);
+    }
+    S3Files.write(hadoop, "s3a://kiln-ref/iris/train/part-0.csv", irisTrain);
+    S3Files.write(hadoop, "s3a://kiln-ref/iris/validation/part-0.csv", irisValidation);
+    S3Files.write(hadoop, "s3a://kiln-ref/ten/train.csv", all.subList(0, 10));
+    List<String> diabetes = SharedData.diabetes();
+    for (int i = 0; i < diabetes.size(); i++) {
+      (i % 5 == 4 ? diabetesValidation : diabetesTrain).add(diabetes.get(i));
+    }
+    S3Files.write(hadoop, "s3a://kiln-ref/diabetes/train/part-0.csv", diabetesTrain);
+    S3Files.write(hadoop, "s3a://kiln-ref/diabetes/validation/part-0.csv", diabetesValidation);
   }
+
+  static List<String> diabetesTrain = new ArrayList<>();
+  static List<String> diabetesValidation = new ArrayList<>();
+
+  static List<String> irisTrain = new ArrayList<>();
+  static List<String> irisValidation = new ArrayList<>();
 
   @AfterAll
   static void stop() {
@@ -78,7 +101,8 @@ class XGBoostReferenceTest {
     params.put("eta", "0.3");
     params.put("max_bin", "1024");
     params.put("min_child_weight", "1");
-    params.put("eval_metric", "logloss,auc");
+    // every binary metric of the container: XGBoost's own and the container's (issue 9)
+    params.put("eval_metric", String.join(",", NATIVE_BINARY) + "," + String.join(",", CONTAINER_BINARY));
     params.put("seed", "7");
     int rounds = 30;
     String spec = """
@@ -111,6 +135,7 @@ class XGBoostReferenceTest {
     nativeParams.put("tree_method", "hist");
     nativeParams.put("base_score", "0.5");
     nativeParams.put("nthread", "2");
+    nativeParams.remove("eval_metric"); // metrics do not change training; the container's are not XGBoost's
     JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_reference.py",
         Map.of("model", modelFile.toString(), "train", trainFile.toString(), "predict", allFile.toString(),
             "params", nativeParams, "num_round", rounds));
@@ -129,12 +154,184 @@ class XGBoostReferenceTest {
 
     JobRecord record = runner.store().load("ref-bc-1").orElseThrow();
     assertThat(record.kiln().metricHistory()).hasSize(rounds);
-    float[] validationPredictions = predict(model, validation);
-    // logloss adds up exactly across workers: the relayed metric is the whole channel's
-    assertThat(finalMetric(record, "validation:logloss"))
-        .isCloseTo(logloss(validation, validationPredictions), within(1e-5));
-    // XGBoost computes a distributed AUC from each worker's own ranking, weighted; close, not exact
-    assertThat(finalMetric(record, "validation:auc")).isCloseTo(auc(validation, validationPredictions), within(5e-3));
+    // issue 9: every final metric is native XGBoost's (or, for the container's own, scikit-learn's on the
+    // native margins) for the final model on the whole channel, 2 workers notwithstanding; the
+    // validation:auc XGBoost's distributed evaluation gives (each worker's ranking) differed
+    Path validationFile = dir.resolve("validation.csv");
+    Files.writeString(validationFile, String.join("\n", validation) + "\n");
+    JsonNode whole = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_metrics.py",
+        Map.of("model", modelFile.toString(), "channels", Map.of("train", trainFile.toString(), "validation",
+            validationFile.toString()), "native", NATIVE_BINARY, "container", CONTAINER_BINARY));
+    assertSameFinalMetrics(record, whole.get("metrics"), 1e-6);
+    assertThat(record.finalMetricDataList()).hasSize(2 * (NATIVE_BINARY.size() + CONTAINER_BINARY.size()));
+  }
+
+  static final List<String> NATIVE_BINARY = List.of("logloss", "auc", "aucpr", "error");
+  static final List<String> CONTAINER_BINARY = List.of("accuracy", "balanced_accuracy", "f1", "f1_binary", "f1_macro",
+      "precision", "precision_macro", "precision_micro", "recall", "recall_macro", "recall_micro", "mse", "rmse",
+      "mae", "r2");
+
+  /** Every reference metric equals the job's final metric of the same name. */
+  static void assertSameFinalMetrics(JobRecord record, JsonNode reference, double tolerance) {
+    assertThat(reference.size()).isPositive();
+    reference.fields().forEachRemaining(e -> assertThat(finalMetric(record, e.getKey())).as(e.getKey())
+        .isCloseTo(e.getValue().asDouble(), within(tolerance)));
+  }
+
+  static JobRecord train(String name, Map<String, String> params, int rounds, String channels) {
+    String spec = """
+        {"name": "%s", "algorithm": "xgboost", "hyperparameters": %s, "channels": [%s],
+         "outputPath": "s3://kiln-ref/out/", "resources": {"workers": 2}}
+        """.formatted(name, json(params, rounds), channels);
+    JobResult result = TrainingJobRunner.on(spark).run(SpecReader.readTrainingJob(spec, "inline"));
+    assertThat(result.failureReason()).isNull();
+    assertThat(result.status()).isEqualTo(TrainingJobStatus.Completed);
+    return TrainingJobRunner.on(spark).store().load(name).orElseThrow();
+  }
+
+  static String csvChannel(String name, String uri) {
+    return "{\"name\": \"" + name + "\", \"uri\": \"" + uri + "\", \"contentType\": \"text/csv\"}";
+  }
+
+  static Path model(String name) throws Exception {
+    Map<String, byte[]> files = S3Files.untar(S3Files.read(hadoop, "s3a://kiln-ref/out/" + name
+        + "/output/model.tar.gz"));
+    Path file = Files.createTempDirectory("kiln-ref-" + name).resolve("xgboost-model");
+    Files.write(file, files.get("xgboost-model"));
+    return file;
+  }
+
+  static Path local(String name, List<String> rows) throws Exception {
+    Path file = Files.createTempDirectory("kiln-ref-data").resolve(name);
+    Files.writeString(file, String.join("\n", rows) + "\n");
+    return file;
+  }
+
+  @Test
+  void f1IsTheContainersMacroF1ForMultiClassOnTheWholeChannel() throws Exception {
+    // issue 9: eval_metric=f1 on iris with noise reported class 1's F1 (0.757) where the container's macro
+    // F1 is 0.849; every multi-class metric here is checked against native XGBoost and scikit-learn
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("objective", "multi:softmax");
+    params.put("num_class", "3");
+    params.put("max_depth", "2");
+    params.put("eta", "0.3");
+    params.put("eval_metric", "merror,mlogloss,f1,accuracy,balanced_accuracy,f1_macro,precision_macro,"
+        + "precision_micro,recall_macro,recall_micro");
+    JobRecord record = train("ref-iris-f1", params, 8, csvChannel("train", "s3://kiln-ref/iris/train/") + ", "
+        + csvChannel("validation", "s3://kiln-ref/iris/validation/"));
+    JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_metrics.py", Map.of(
+        "model", model("ref-iris-f1").toString(),
+        "channels", Map.of("train", local("train.csv", irisTrain).toString(), "validation",
+            local("validation.csv", irisValidation).toString()),
+        "native", List.of("merror", "mlogloss"),
+        "container", List.of("f1", "accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "precision_micro",
+            "recall_macro", "recall_micro", "f1_class1")));
+    JsonNode metrics = ref.get("metrics");
+    double macro = metrics.get("validation:f1").asDouble();
+    double classOne = metrics.get("validation:f1_class1").asDouble();
+    assertThat(finalMetric(record, "validation:f1")).isCloseTo(macro, within(1e-9));
+    // the definitions differ on this data, so the test tells macro from class 1's F1
+    assertThat(Math.abs(macro - classOne)).isGreaterThan(0.01);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) metrics).remove(List.of("train:f1_class1",
+        "validation:f1_class1"));
+    assertSameFinalMetrics(record, metrics, 1e-6);
+  }
+
+  @Test
+  void earlyStoppingKeepsTheBestRoundsModelAndMetricsAsNativeXGBoostAndTheTuningObjectiveDrivesIt()
+      throws Exception {
+    // eval_metric's last is auc, but a tuning trial stops on its objective (_tuning_objective_metric), as the
+    // container does; native XGBoost's EarlyStopping(save_best=True) on the same data is the reference
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("objective", "binary:logistic");
+    params.put("max_depth", "4");
+    params.put("eta", "0.6");
+    params.put("max_bin", "1024");
+    params.put("seed", "3");
+    params.put("eval_metric", "auc");
+    params.put("early_stopping_rounds", "4");
+    params.put("_tuning_objective_metric", "validation:logloss");
+    int rounds = 60;
+    JobRecord record = train("ref-bc-es", params, rounds, csvChannel("train", "s3://kiln-ref/bc/train/") + ", "
+        + csvChannel("validation", "s3://kiln-ref/bc/validation"));
+    Map<String, Object> nativeParams = new LinkedHashMap<>();
+    nativeParams.put("objective", "binary:logistic");
+    nativeParams.put("max_depth", "4");
+    nativeParams.put("eta", "0.6");
+    nativeParams.put("max_bin", "1024");
+    nativeParams.put("seed", "3");
+    nativeParams.put("tree_method", "hist");
+    nativeParams.put("base_score", "0.5");
+    nativeParams.put("eval_metric", List.of("auc", "logloss"));
+    Path trainFile = local("train.csv", train);
+    Path validationFile = local("validation.csv", validation);
+    JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_metrics.py", Map.of(
+        "model", model("ref-bc-es").toString(),
+        "channels", Map.of("train", trainFile.toString(), "validation", validationFile.toString()),
+        "native", List.of("auc", "logloss"),
+        "train", Map.of("csv", trainFile.toString(), "validation", validationFile.toString(), "params", nativeParams,
+            "num_round", rounds, "early_stopping", Map.of("rounds", 4, "metric", "logloss", "maximize", false))));
+    JsonNode nativeRun = ref.get("native");
+    int best = nativeRun.get("best_iteration").asInt();
+    assertThat(best + 1).as("native stops early here").isLessThan(rounds - 4);
+    // the same best round; the model keeps the rounds up to it (history: the rounds trained)
+    assertThat(ref.get("rounds").asInt()).isEqualTo(nativeRun.get("rounds").asInt()).isEqualTo(best + 1);
+    assertThat(record.kiln().roundsCompleted()).isEqualTo(best + 1);
+    assertThat(record.kiln().metricHistory()).hasSize(best + 1 + 4);
+    float[] kilnPredictions = predict(Files.readAllBytes(model("ref-bc-es")), validation);
+    assertThat(maxGap(kilnPredictions, nativeRun.get("predictions"))).isLessThanOrEqualTo(1e-6);
+    // final metrics: the best round's, equal to native XGBoost's on its saved model and to the history's
+    assertSameFinalMetrics(record, nativeRun.get("metrics"), 1e-6);
+    assertThat(finalMetric(record, "validation:logloss")).isCloseTo(
+        record.kiln().metricHistory().get(best).metrics().get("validation:logloss"), within(1e-9));
+    String log = TrainingJobRunner.on(spark).store().readLog("ref-bc-es").orElseThrow();
+    assertThat(log).contains("Early stopping on validation:logloss (minimize): best ", "after round " + (best + 1),
+        "the model keeps " + (best + 1) + " of " + (best + 5) + " round(s)");
+  }
+
+  @Test
+  void regressionMetricsAreNativeXGBoostsAndTheContainersOnTheWholeChannel() throws Exception {
+    // the regression family: XGBoost's own metrics, and the container's (rmse, mae, mse, r2: scikit-learn
+    // of the margin, which reg:squarederror makes the prediction)
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("objective", "reg:squarederror");
+    params.put("max_depth", "3");
+    params.put("eta", "0.2");
+    params.put("eval_metric", "mape,mphe,rmsle,rmse,mae,mse,r2");
+    JobRecord record = train("ref-diabetes", params, 15, csvChannel("train", "s3://kiln-ref/diabetes/train/") + ", "
+        + csvChannel("validation", "s3://kiln-ref/diabetes/validation/"));
+    JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_metrics.py", Map.of(
+        "model", model("ref-diabetes").toString(),
+        "channels", Map.of("train", local("train.csv", diabetesTrain).toString(), "validation",
+            local("validation.csv", diabetesValidation).toString()),
+        "native", List.of("mape", "mphe", "rmsle"), "container", List.of("rmse", "mae", "mse", "r2")));
+    ref.get("metrics").fields().forEachRemaining(e -> assertThat(finalMetric(record, e.getKey())).as(e.getKey())
+        .isCloseTo(e.getValue().asDouble(), within(1e-6 * Math.max(1, Math.abs(e.getValue().asDouble())))));
+    assertThat(record.finalMetricDataList()).hasSize(14);
+  }
+
+  @Test
+  void earlyStoppingWithoutAValidationChannelOrAMetricTrainsEveryRoundAndSaysWhy() {
+    // issue 9: on a 10-row file Kiln stopped after 4 of 50 rounds on the training metric
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("objective", "binary:logistic");
+    params.put("eval_metric", "logloss");
+    params.put("early_stopping_rounds", "3");
+    JobRecord alone = train("ref-es-no-validation", params, 50, csvChannel("train", "s3://kiln-ref/ten/"));
+    assertThat(alone.kiln().roundsCompleted()).isEqualTo(50);
+    assertThat(alone.kiln().metricHistory()).hasSize(50);
+    assertThat(TrainingJobRunner.on(spark).store().readLog("ref-es-no-validation").orElseThrow()).contains(
+        "early_stopping_rounds=3 needs a validation channel to watch; this job has none, so it trains all 50 rounds "
+            + "(as SageMaker's XGBoost container does). Add a validation channel to stop early");
+    // with a validation channel but no eval_metric: the container has no metric to watch either
+    params.remove("eval_metric");
+    JobRecord noMetric = train("ref-es-no-metric", params, 50, csvChannel("train", "s3://kiln-ref/ten/") + ", "
+        + csvChannel("validation", "s3://kiln-ref/ten/"));
+    assertThat(noMetric.kiln().roundsCompleted()).isEqualTo(50);
+    assertThat(TrainingJobRunner.on(spark).store().readLog("ref-es-no-metric").orElseThrow()).contains(
+        "early_stopping_rounds=3 needs eval_metric (or a tuning objective) to watch; none is set, so the job trains "
+            + "all 50 rounds");
   }
 
   /**
@@ -326,16 +523,6 @@ class XGBoostReferenceTest {
         .orElseThrow(() -> new AssertionError("no final metric " + name)).value();
   }
 
-  static double logloss(List<String> rows, float[] p) {
-    double sum = 0;
-    for (int i = 0; i < rows.size(); i++) {
-      double y = rows.get(i).startsWith("1") ? 1 : 0;
-      double q = Math.min(Math.max(p[i], 1e-16), 1 - 1e-16);
-      sum -= y * Math.log(q) + (1 - y) * Math.log(1 - q);
-    }
-    return sum / rows.size();
-  }
-
   static String json(Map<String, String> params, int rounds) {
     StringBuilder b = new StringBuilder("{\"num_round\": \"" + rounds + "\"");
     params.forEach((k, v) -> b.append(", \"").append(k).append("\": \"").append(v).append('"'));
@@ -370,27 +557,5 @@ class XGBoostReferenceTest {
       gap = Math.max(gap, Math.abs(ours[i] - theirs.get(i).asDouble()));
     }
     return gap;
-  }
-
-  /** ROC AUC by the rank statistic, ties counted half. */
-  static double auc(List<String> rows, float[] p) {
-    double pos = 0;
-    double neg = 0;
-    double wins = 0;
-    for (int i = 0; i < rows.size(); i++) {
-      boolean yi = rows.get(i).startsWith("1");
-      if (yi) {
-        pos++;
-      } else {
-        neg++;
-      }
-      for (int j = 0; j < rows.size(); j++) {
-        boolean yj = rows.get(j).startsWith("1");
-        if (yi && !yj) {
-          wins += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
-        }
-      }
-    }
-    return wins / (pos * neg);
   }
 }

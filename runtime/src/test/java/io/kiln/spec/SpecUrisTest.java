@@ -18,7 +18,7 @@ class UserUrisTest {
   private static final String FIELD = "outputPath (OutputDataConfig.S3OutputPath)";
 
   static String refused(String uri) {
-    KilnException e = catchThrowableOfType(KilnException.class, () -> UserUris.check(uri, FIELD));
+    KilnException e = catchThrowableOfType(KilnException.class, () -> SpecUris.check(uri, FIELD));
     assertThat(e).as("%s must be refused", uri).isNotNull();
     assertThat(e.type()).isEqualTo(io.kiln.spi.ErrorType.USER);
     assertThat(e.getMessage()).doesNotContain("\n");
@@ -90,7 +90,7 @@ class UserUrisTest {
   @ValueSource(strings = {"s3://bucket/prefix/", "s3a://bucket/a..b/c./.d/", "file:///tmp/kiln/out/", "file:/tmp/x",
       "/data/train/", "hdfs://namenode:8020/data/"})
   void ordinaryUrisPassUnchanged(String uri) {
-    assertThat(UserUris.check(uri, FIELD)).isEqualTo(uri);
+    assertThat(SpecUris.check(uri, FIELD)).isEqualTo(uri);
   }
 
   @Test

@@ -22,11 +22,11 @@ import java.util.Locale;
  * </ul>
  * Absolute local paths ({@code /data/train/}) and {@code file://} URIs are local files.
  */
-public final class UserUris {
+public final class SpecUris {
   /** SageMaker's S3Uri maximum length. */
   public static final int MAX_LENGTH = 1024;
 
-  private UserUris() {}
+  private SpecUris() {}
 
   /**
    * Checks {@code uri}, written for {@code field} (named in both spellings, e.g.

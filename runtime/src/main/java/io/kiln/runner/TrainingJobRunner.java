@@ -312,15 +312,23 @@ public final class TrainingJobRunner {
       Admission.Validated validated;
       try {
         validated = Admission.validate(spec, algorithms);
-        OutputClaim.claim(store.store(), spec.outputPath(),
-            new OutputClaim.Owner(store.root(), spec.name(), job.record().creationTime()));
       } catch (KilnException e) {
-        return finisher.failed(e, e.type() == ErrorType.USER ? EXIT_BAD_SPEC : 1);
+        return finisher.failed(e, EXIT_BAD_SPEC);
       }
       try {
         validated.notices().forEach(job::notice);
         validated.plannedRounds().ifPresent(job::setPlannedRounds);
         Preflight.Cluster cluster = Admission.admit(spark.sparkContext(), spec, validated, conf);
+        // after the storage probe (an unwritable output path is named there), before any training
+        try {
+          OutputClaim.claim(store.store(), spec.outputPath(),
+              new OutputClaim.Owner(store.root(), spec.name(), job.record().creationTime()));
+        } catch (KilnException e) {
+          if (e.type() == ErrorType.USER) {
+            return finisher.failed(e, EXIT_BAD_SPEC);
+          }
+          throw e;
+        }
         CheckpointStore checkpoints = spec.checkpoint() == null ? null
             : new HadoopCheckpointStore(spec.checkpoint().uri(), spark.sparkContext().getConf()
                 .getInt(CHECKPOINTS_KEPT, CHECKPOINTS_KEPT_DEFAULT),

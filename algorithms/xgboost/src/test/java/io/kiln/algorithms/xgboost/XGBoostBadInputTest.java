@@ -118,7 +118,7 @@ class XGBoostBadInputTest {
       String l = rows.get(i);
       weighted.add(l.substring(0, l.indexOf(',')) + "," + (i == 17 ? "-1" : "1") + l.substring(l.indexOf(',')));
     }
-    S3Files.write(hadoop, "s3a://kiln-bad/weighted/train.csv", weighted);
+    S3Files.write(hadoop, "s3a://kiln-bad/weighted-negative/train.csv", weighted);
     // every label 0: auc is NaN in every round
     List<String> negatives = rows.stream().filter(l -> l.startsWith("0")).limit(60).toList();
     S3Files.write(hadoop, "s3a://kiln-bad/negatives/train/part-0.csv", negatives.subList(0, 40));
@@ -219,7 +219,7 @@ class XGBoostBadInputTest {
 
     assertFailed(r, 2, "ClientError: Channel 'train' is an AugmentedManifestFile (dataType / S3DataType), which "
         + "xgboost does not read on this channel: it reads the data objects themselves (text/libsvm, text/csv, "
-        + "application/x-parquet). List them in a ManifestFile channel (a JSON list of a prefix and keys) or put them "
+        + "application/x-parquet, application/x-recordio-protobuf). List them in a ManifestFile channel (a JSON list of a prefix and keys) or put them "
         + "under an S3Prefix");
   }
 
@@ -459,8 +459,8 @@ class XGBoostBadInputTest {
   @Test
   void aNegativeCsvWeightNamesItsLine() {
     JobResult r = job("k1-weight", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", "
-        + "\"csv_weights\": \"1\"}", csv("train", "s3://kiln-bad/weighted/"));
-    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/weighted/train.csv line 18: the instance weight "
+        + "\"csv_weights\": \"1\"}", csv("train", "s3://kiln-bad/weighted-negative/"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/weighted-negative/train.csv line 18: the instance weight "
         + "(column 2, csv_weights=1) is -1; XGBoost needs weights that are numbers >= 0");
   }
 
@@ -468,8 +468,9 @@ class XGBoostBadInputTest {
   void channelsWithDifferentFeatureCountsAreRefusedNamingBoth() {
     JobResult r = job("k1-narrow", GOOD, csv("train", "s3://kiln-bad/bc/") + ", "
         + csv("validation", "s3://kiln-bad/bc-narrow/"));
-    assertFailed(r, 1, "ClientError: Channel 'validation' has 29 feature column(s), but channel 'train' has 30: every "
-        + "channel needs the same features in the same columns (the label first)");
+    // XGBoostWorker's column check speaks in the file's columns (DataChecksTest covers DataChecks' own wording)
+    assertFailed(r, 1, "ClientError: Channel 'validation' has 30 columns per row but 'train' has 31 (label and 30 "
+        + "features); both channels need the same columns, in the same order");
   }
 
   @Test

@@ -62,6 +62,15 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     KilnSettings settings = common.settings();
+    if (resume != null) {
+      // no such job is said before any Spark starts
+      io.kiln.record.JobStore store = new io.kiln.record.JobStore(settings.jobRoot(), settings.hadoopConf());
+      if (store.load(resume).isEmpty()) {
+        err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("training job", resume, store.root())
+            .getMessage());
+        return Kiln.EXIT_NO_SUCH_JOB;
+      }
+    }
     spark = Sessions.start(settings);
     String jobName = spec != null ? spec.name() : resume;
     try (ProgressLine progress = new ProgressLine(jobName, quiet ? new PrintWriter(PrintWriter.nullWriter())
@@ -72,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         result = spec != null ? runner.run(spec, progress) : runner.resume(resume, progress);
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
-        return Kiln.EXIT_USAGE;
+        return e instanceof io.kiln.record.ResourceNotFoundException ? Kiln.EXIT_NO_SUCH_JOB : Kiln.EXIT_USAGE;
       }
       progress.close();
       switch (result.status()) {

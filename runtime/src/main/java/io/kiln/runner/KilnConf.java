@@ -1,5 +1,6 @@
 package io.kiln.runner;
 
+import io.kiln.record.Arns;
 import io.kiln.record.Heartbeat;
 import io.kiln.record.JobStore;
 import org.apache.spark.SparkConf;
@@ -48,6 +49,16 @@ public final class KilnConf {
 
   public String controlHost() {
     return conf.get(CONTROL_HOST, conf.get("spark.driver.host", "127.0.0.1"));
+  }
+
+  /**
+   * The ARNs new jobs get: region, account and default role from {@code spark.kiln.arn.*} (see
+   * {@link Arns}).
+   *
+   * @throws io.kiln.spi.KilnException USER when one of those settings is malformed
+   */
+  public Arns arns() {
+    return Arns.from(k -> conf.get(k, null));
   }
 
   public boolean storageProbe() {

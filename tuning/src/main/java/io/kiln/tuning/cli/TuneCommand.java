@@ -58,6 +58,13 @@ final class TuneCommand implements Callable<Integer> {
       }
     }
     KilnSettings settings = common.settings();
+    if (resume != null && io.kiln.tuning.driver.TuningStore.at(settings.jobRoot(), settings.hadoopConf()).load(resume)
+        .isEmpty()) {
+      // no such job is said before any Spark starts
+      err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("tuning job", resume,
+          settings.jobRoot()).getMessage());
+      return Kiln.EXIT_NO_SUCH_JOB;
+    }
     SparkSession spark = Sessions.start(settings);
     String name = spec != null ? spec.name() : resume;
     TuningListener listener = quiet ? TuningListener.NONE : new TuningListener() {
@@ -81,7 +88,7 @@ final class TuneCommand implements Callable<Integer> {
         r = spec != null ? runner.run(spec, listener) : runner.resume(resume, listener);
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
-        return Kiln.EXIT_USAGE;
+        return e instanceof io.kiln.record.ResourceNotFoundException ? Kiln.EXIT_NO_SUCH_JOB : Kiln.EXIT_USAGE;
       }
       String best = r.bestTrainingJob() == null ? "no best trial"
           : "best trial " + r.bestTrainingJob() + " (objective " + r.bestObjective() + ")";

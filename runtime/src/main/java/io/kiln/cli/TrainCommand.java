@@ -1,15 +1,11 @@
 package io.kiln.cli;
 
-import io.kiln.runner.JobResult;
-import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,8 +36,6 @@ final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec command;
 
-  private SparkSession spark;
-
   @Override
   public Integer call() {
     PrintWriter out = command.commandLine().getOut();
@@ -71,36 +65,8 @@ final class TrainCommand implements Callable<Integer> {
         return Kiln.EXIT_NO_SUCH_JOB;
       }
     }
-    spark = Sessions.start(settings);
-    String jobName = spec != null ? spec.name() : resume;
-    try (ProgressLine progress = new ProgressLine(jobName, quiet ? new PrintWriter(PrintWriter.nullWriter())
-        : out, System.console() != null)) {
-      TrainingJobRunner runner = TrainingJobRunner.on(spark, master -> Optional.of(moveTo(settings, master)));
-      JobResult result;
-      try {
-        result = spec != null ? runner.run(spec, progress) : runner.resume(resume, progress);
-      } catch (KilnException e) {
-        err.println("kiln: " + e.getMessage());
-        return e instanceof io.kiln.record.ResourceNotFoundException ? Kiln.EXIT_NO_SUCH_JOB : Kiln.EXIT_USAGE;
-      }
-      progress.close();
-      switch (result.status()) {
-        case Completed -> out.println(result.name() + " Completed; model: " + result.modelArtifacts());
-        case Stopped -> out.println(result.name() + " Stopped (" + result.secondaryStatus() + "): "
-            + result.failureReason() + (result.modelArtifacts() != null ? "; model: " + result.modelArtifacts() : ""));
-        default -> err.println(result.name() + " Failed: " + result.failureReason());
-      }
-      out.flush();
-      return result.exitCode();
-    } finally {
-      spark.stop();
-    }
-  }
-
-  /** The fallback master: this command owns its session, so it can start another one there. */
-  private SparkSession moveTo(KilnSettings settings, String master) {
-    spark.stop();
-    spark = Sessions.start(settings.withMaster(master));
-    return spark;
+    // Spark is touched only from TrainRun: loading this class (picocli makes every command at start)
+    // loads none of Spark's classes, so the read-only commands start fast
+    return TrainRun.run(settings, spec, resume, quiet, out, err);
   }
 }

@@ -160,6 +160,14 @@ class KilnCliTest {
     assertThat(d.get("ResourceConfig").get("InstanceType").asText()).isEqualTo("ml.m5.xlarge");
     assertThat(d.get("EnableManagedSpotTraining").asBoolean()).isTrue();
     assertThat(d.get("Kiln").get("CoresPerWorker").asInt()).isEqualTo(4);
+    // the request's members DescribeTrainingJob echoes, though Kiln does not act on them
+    assertThat(d.get("RoleArn").asText()).isEqualTo("arn:aws:iam::111122223333:role/KilnSageMakerExecutionRole");
+    assertThat(d.at("/ResourceConfig/VolumeSizeInGB").asInt()).isEqualTo(30);
+    assertThat(d.at("/OutputDataConfig/KmsKeyId").asText()).startsWith("arn:aws:kms:");
+    assertThat(d.get("TrainingJobArn").asText())
+        .isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:training-job/skeleton-xgb-1");
+    io.kiln.testing.ServiceModelCheck.assertValid(List.of(new io.kiln.testing.ServiceModelCheck.Doc(
+        "SageMaker request, XGBoost, Completed", "DescribeTrainingJob", d, "Estimator")));
   }
 
   @Test
@@ -168,7 +176,9 @@ class KilnCliTest {
     Run train = kiln("train", spec.toString());
     assertThat(train.exit).isEqualTo(2);
     assertThat(train.err).contains("unknown field 'hyperparameter'; did you mean 'hyperparameters'?");
-    assertThat(kiln("describe", "cli-bad").exit).isEqualTo(1);
+    Run missing = kiln("describe", "cli-bad");
+    assertThat(missing.exit).isEqualTo(Kiln.EXIT_NO_SUCH_JOB);
+    assertThat(missing.err).contains("ResourceNotFound: no training job named 'cli-bad'");
   }
 
   @Test

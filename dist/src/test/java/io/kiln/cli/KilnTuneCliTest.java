@@ -116,6 +116,13 @@ class KilnTuneCliTest {
     assertThat(list.out).contains("TUNING JOB").containsPattern(name + "\\s+Completed");
     Run best = kiln(root, "describe", d.at("/BestTrainingJob/TrainingJobName").asText(), "--json");
     assertThat(JSON.readTree(best.out).at("/Kiln/TuningJobName").asText()).isEqualTo(name);
+    // the request's TrainingImage is echoed: the SDK's HyperparameterTuner.attach finds every key it reads
+    assertThat(d.at("/TrainingJobDefinition/AlgorithmSpecification/TrainingImage").asText()).contains("xgboost");
+    io.kiln.testing.ServiceModelCheck.assertValid(List.of(
+        new io.kiln.testing.ServiceModelCheck.Doc("SageMaker tuning request, Completed",
+            "DescribeHyperParameterTuningJob", d, "HyperparameterTuner"),
+        new io.kiln.testing.ServiceModelCheck.Doc("best trial", "DescribeTrainingJob", JSON.readTree(best.out),
+            "Estimator")));
   }
 
   @Test

@@ -20,8 +20,14 @@ public final class CommonOptions {
   /** The environment commands read; tests run commands with one of their own. */
   static final ThreadLocal<java.util.Map<String, String>> ENVIRONMENT = ThreadLocal.withInitial(System::getenv);
 
+  private KilnSettings settings;
+
+  /** The settings this command runs with (resolved once). */
   public KilnSettings settings() {
-    java.util.Map<String, String> env = ENVIRONMENT.get();
-    return KilnSettings.resolve(KilnSettings.defaultsFile(env), env, conf, master, jobRoot);
+    if (settings == null) {
+      java.util.Map<String, String> env = ENVIRONMENT.get();
+      settings = KilnSettings.resolve(KilnSettings.defaultsFile(env), env, conf, master, jobRoot);
+    }
+    return settings;
   }
 }

@@ -3,6 +3,7 @@ package io.kiln.cli;
 import io.kiln.record.AwsTime;
 import io.kiln.record.JobRecord;
 import io.kiln.record.Json;
+import io.kiln.record.TrainingJobDescription;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,7 +13,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kiln describe NAME [--json]}: a job's status; with --json, the DescribeTrainingJob shape. */
+/**
+ * {@code kiln describe NAME [--json]}: a job's status; with --json, the DescribeTrainingJob response
+ * as the SageMaker service model defines it ({@link TrainingJobDescription}), Kiln's own fields
+ * under {@code Kiln}. Starts no Spark.
+ */
 @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a training job.")
 final class DescribeCommand extends StoreCommand implements Callable<Integer> {
   @Mixin
@@ -21,7 +26,7 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Option(names = "--json", description = "Print the DescribeTrainingJob response shape")
+  @Option(names = "--json", description = "Print the DescribeTrainingJob response (Kiln's own fields under 'Kiln')")
   boolean json;
 
   @CommandLine.Spec
@@ -32,10 +37,12 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
     JobRecord r = load(store(common), name);
     PrintWriter out = command.commandLine().getOut();
     if (json) {
-      out.println(Json.write(r));
+      out.println(Json.write(TrainingJobDescription.describe(r, arns(common))));
       return 0;
     }
     out.println("TrainingJobName:   " + r.trainingJobName());
+    out.println("TrainingJobArn:    " + (r.trainingJobArn() != null ? r.trainingJobArn()
+        : arns(common).trainingJob(r.trainingJobName())));
     out.println("TrainingJobStatus: " + r.trainingJobStatus() + " (" + r.secondaryStatus() + ")");
     if (r.failureReason() != null) {
       out.println("FailureReason:     " + r.failureReason());

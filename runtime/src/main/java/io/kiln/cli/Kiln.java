@@ -8,27 +8,50 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code kiln} command: {@code train}, {@code describe}, {@code list}, {@code logs},
- * {@code stop}, and the tuning commands when the tuning module is on the classpath.
+ * {@code wait}, {@code stop}, {@code cp}, and the tuning commands when the tuning module is on the
+ * classpath.
  *
- * <p>Exit codes: 0 Completed, 1 Failed, 2 bad usage or spec, 3 Stopped.
+ * <p>Exit codes ({@link #EXIT_CODES}, listed by every command's {@code --help}): 0 Completed (or the
+ * command did what it was asked), 1 Failed (or an unexpected error), 2 bad usage or spec, 3 Stopped,
+ * 4 no such job, 5 {@code wait --timeout} passed first. The read-only commands ({@code describe},
+ * {@code list}, {@code logs}, {@code wait}, {@code describe-tuning}, {@code list-trials}) and
+ * {@code stop} start no Spark: they read the job root through Hadoop's FileSystem.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Kiln.Version.class,
     description = "SageMaker-style training jobs on Apache Spark.",
     subcommands = {TrainCommand.class, DescribeCommand.class, ListCommand.class, LogsCommand.class,
-        StopCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
+        WaitCommand.class, StopCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
 public final class Kiln implements Runnable {
   public static final int EXIT_COMPLETED = 0;
   public static final int EXIT_FAILED = 1;
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_STOPPED = 3;
+  /** No job of the given name under the job root (SageMaker's ResourceNotFound). */
+  public static final int EXIT_NO_SUCH_JOB = 4;
+  /** {@code kiln wait --timeout S} passed before the job ended. */
+  public static final int EXIT_TIMEOUT = 5;
+
+  /** The exit codes, as every command's {@code --help} lists them. */
+  public static final java.util.Map<String, String> EXIT_CODES = exitCodes();
+
+  private static java.util.Map<String, String> exitCodes() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put("0", "Completed, or the command did what it was asked");
+    m.put("1", "Failed, or an unexpected error");
+    m.put("2", "bad usage, spec or setting");
+    m.put("3", "Stopped (the model so far is kept)");
+    m.put("4", "no such job (ResourceNotFound)");
+    m.put("5", "wait --timeout passed before the job ended");
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, describe, list, logs, stop"
-        + ", tune or describe-tuning");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, describe, list, logs, wait, "
+        + "stop, cp, tune, describe-tuning or list-trials");
   }
 
   /**
@@ -87,11 +110,25 @@ public final class Kiln implements Runnable {
     }
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("kiln: " + e.getMessage());
-      return e instanceof io.kiln.spi.KilnException k && k.type() == io.kiln.spi.ErrorType.USER ? EXIT_USAGE
-          : EXIT_FAILED;
+      return exitCode(e);
     });
+    listExitCodes(cl);
     cl.setExitCodeExceptionMapper(t -> EXIT_USAGE);
     return cl;
+  }
+
+  /** The exit code for an exception a command did not handle itself. */
+  static int exitCode(Exception e) {
+    if (e instanceof io.kiln.record.ResourceNotFoundException) {
+      return EXIT_NO_SUCH_JOB;
+    }
+    return e instanceof io.kiln.spi.KilnException k && k.type() == io.kiln.spi.ErrorType.USER ? EXIT_USAGE
+        : EXIT_FAILED;
+  }
+
+  private static void listExitCodes(CommandLine cl) {
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
+    cl.getSubcommands().values().forEach(Kiln::listExitCodes);
   }
 
   /** The version from the jar's manifest. */

@@ -39,9 +39,12 @@ public final class KilnSettings {
   public static KilnSettings resolve(Path defaultsFile, Map<String, String> env, List<String> confArgs, String master,
       String jobRoot) {
     Map<String, String> v = new LinkedHashMap<>();
-    SparkConf launched = new SparkConf(true);
-    for (scala.Tuple2<String, String> t : launched.getAll()) {
-      v.put(t._1(), t._2());
+    // what spark-submit put in the JVM's system properties, read as SparkConf(true) reads them (every
+    // spark.* property) but without loading Spark: the read-only commands never start it
+    for (String key : new java.util.TreeSet<>(System.getProperties().stringPropertyNames())) {
+      if (key.startsWith("spark.")) {
+        v.put(key, System.getProperty(key));
+      }
     }
     if (defaultsFile != null && Files.isRegularFile(defaultsFile)) {
       readDefaults(defaultsFile).forEach(v::putIfAbsent);
@@ -124,6 +127,6 @@ public final class KilnSettings {
   }
 
   public String jobRoot() {
-    return values.getOrDefault(KilnConf.JOB_ROOT, KilnConf.JOB_ROOT_DEFAULT);
+    return values.getOrDefault(KilnConf.JOB_ROOT, io.kiln.record.JobStore.DEFAULT_ROOT);
   }
 }

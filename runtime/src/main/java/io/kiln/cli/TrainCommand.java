@@ -1,15 +1,11 @@
 package io.kiln.cli;
 
-import io.kiln.runner.JobResult;
-import io.kiln.runner.TrainingJobRunner;
 import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,8 +36,6 @@ final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec command;
 
-  private SparkSession spark;
-
   @Override
   public Integer call() {
     PrintWriter out = command.commandLine().getOut();
@@ -62,37 +56,17 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     KilnSettings settings = common.settings();
-    spark = Sessions.start(settings);
-    String jobName = spec != null ? spec.name() : resume;
-    try (ProgressLine progress = new ProgressLine(jobName, quiet ? new PrintWriter(PrintWriter.nullWriter())
-        : out, System.console() != null)) {
-      TrainingJobRunner runner = TrainingJobRunner.on(spark, master -> Optional.of(moveTo(settings, master)));
-      JobResult result;
-      try {
-        result = spec != null ? runner.run(spec, progress) : runner.resume(resume, progress);
-      } catch (KilnException e) {
-        err.println("kiln: " + e.getMessage());
-        // only a user's mistake is bad usage; storage or Kiln failing is a failure (exit 1)
-        return e.type() == io.kiln.spi.ErrorType.USER ? Kiln.EXIT_USAGE : Kiln.EXIT_FAILED;
+    if (resume != null) {
+      // no such job is said before any Spark starts
+      io.kiln.record.JobStore store = new io.kiln.record.JobStore(settings.jobRoot(), settings.hadoopConf());
+      if (store.load(resume).isEmpty()) {
+        err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("training job", resume, store.root())
+            .getMessage());
+        return Kiln.EXIT_NO_SUCH_JOB;
       }
-      progress.close();
-      switch (result.status()) {
-        case Completed -> out.println(result.name() + " Completed; model: " + result.modelArtifacts());
-        case Stopped -> out.println(result.name() + " Stopped (" + result.secondaryStatus() + "): "
-            + result.failureReason() + (result.modelArtifacts() != null ? "; model: " + result.modelArtifacts() : ""));
-        default -> err.println(result.name() + " Failed: " + result.failureReason());
-      }
-      out.flush();
-      return result.exitCode();
-    } finally {
-      spark.stop();
     }
-  }
-
-  /** The fallback master: this command owns its session, so it can start another one there. */
-  private SparkSession moveTo(KilnSettings settings, String master) {
-    spark.stop();
-    spark = Sessions.start(settings.withMaster(master));
-    return spark;
+    // Spark is touched only from TrainRun: loading this class (picocli makes every command at start)
+    // loads none of Spark's classes, so the read-only commands start fast
+    return TrainRun.run(settings, spec, resume, quiet, out, err);
   }
 }

@@ -39,6 +39,31 @@ final class TuningJobs {
     return records(store).list();
   }
 
+  /**
+   * A tuning job's HyperParameterTuningJobStatus as a reader sees it now (Failed once its driver's
+   * heartbeat lapsed, as {@code describe-tuning} shows it), or empty when there is no such job.
+   */
+  static java.util.Optional<String> status(JobStore store, String name) {
+    return records(store).load(name).map(n -> {
+      String status = n.path("HyperParameterTuningJobStatus").asText();
+      JsonNode k = n.path("Kiln");
+      boolean terminal = status.equals("Completed") || status.equals("Failed") || status.equals("Stopped");
+      if (!terminal && k.hasNonNull("HeartbeatTime")) {
+        Instant beat = io.kiln.record.AwsTime.parse(k.get("HeartbeatTime").asText());
+        Long lapse = k.hasNonNull("HeartbeatLapseSeconds") ? k.get("HeartbeatLapseSeconds").asLong() : null;
+        Long interval = k.hasNonNull("HeartbeatIntervalSeconds") ? k.get("HeartbeatIntervalSeconds").asLong() : null;
+        if (io.kiln.record.Heartbeat.lapsed(beat, lapse, interval, Instant.now())) {
+          return "Failed";
+        }
+      }
+      return status;
+    });
+  }
+
+  static java.util.Optional<String> readLog(JobStore store, String name) {
+    return records(store).readLog(name);
+  }
+
   static void requestStop(JobStore store, String name, String reason) {
     records(store).requestStop(name, reason);
   }

@@ -14,24 +14,34 @@ import java.util.Map;
  * A training job's persisted record, in the shape of SageMaker's DescribeTrainingJob response
  * (PascalCase, absent fields omitted), with Kiln's own extras under {@code Kiln}. The driver that
  * runs the job is its only writer; {@code describe}, {@code list} and {@code logs} read it from any
- * process.
+ * process. {@link TrainingJobDescription} makes the DescribeTrainingJob document a client sees from it.
+ *
+ * <p>{@code TrainingJobArn}, {@code TuningJobArn} and {@code RoleArn} are set when the job is
+ * created ({@link Arns}); {@code RoleArn}, {@code VpcConfig}, {@code EnableNetworkIsolation} and
+ * {@code EnableInterContainerTrafficEncryption} echo a SageMaker request's members, which Kiln does
+ * not act on. Records written before these fields existed have them null.
  */
-@JsonPropertyOrder({"TrainingJobName", "TrainingJobStatus", "SecondaryStatus", "FailureReason", "ModelArtifacts",
-    "HyperParameters", "AlgorithmSpecification", "InputDataConfig", "OutputDataConfig", "ResourceConfig",
-    "StoppingCondition", "CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime",
-    "SecondaryStatusTransitions", "FinalMetricDataList", "EnableManagedSpotTraining", "CheckpointConfig",
-    "TrainingTimeInSeconds", "BillableTimeInSeconds", "Environment", "RetryStrategy", "Kiln"})
+@JsonPropertyOrder({"TrainingJobName", "TrainingJobArn", "TuningJobArn", "TrainingJobStatus", "SecondaryStatus",
+    "FailureReason", "ModelArtifacts", "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig",
+    "OutputDataConfig", "ResourceConfig", "VpcConfig", "StoppingCondition", "CreationTime", "TrainingStartTime",
+    "TrainingEndTime", "LastModifiedTime", "SecondaryStatusTransitions", "FinalMetricDataList",
+    "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining",
+    "CheckpointConfig", "TrainingTimeInSeconds", "BillableTimeInSeconds", "Environment", "RetryStrategy", "Kiln"})
 public record JobRecord(
     @JsonProperty("TrainingJobName") String trainingJobName,
+    @JsonProperty("TrainingJobArn") String trainingJobArn,
+    @JsonProperty("TuningJobArn") String tuningJobArn,
     @JsonProperty("TrainingJobStatus") TrainingJobStatus trainingJobStatus,
     @JsonProperty("SecondaryStatus") SecondaryStatus secondaryStatus,
     @JsonProperty("FailureReason") String failureReason,
     @JsonProperty("ModelArtifacts") ModelArtifacts modelArtifacts,
     @JsonProperty("HyperParameters") Map<String, String> hyperParameters,
     @JsonProperty("AlgorithmSpecification") JsonNode algorithmSpecification,
+    @JsonProperty("RoleArn") String roleArn,
     @JsonProperty("InputDataConfig") JsonNode inputDataConfig,
     @JsonProperty("OutputDataConfig") JsonNode outputDataConfig,
     @JsonProperty("ResourceConfig") JsonNode resourceConfig,
+    @JsonProperty("VpcConfig") JsonNode vpcConfig,
     @JsonProperty("StoppingCondition") JsonNode stoppingCondition,
     @JsonProperty("CreationTime") Instant creationTime,
     @JsonProperty("TrainingStartTime") Instant trainingStartTime,
@@ -39,6 +49,8 @@ public record JobRecord(
     @JsonProperty("LastModifiedTime") Instant lastModifiedTime,
     @JsonProperty("SecondaryStatusTransitions") List<StatusTransition> secondaryStatusTransitions,
     @JsonProperty("FinalMetricDataList") List<MetricData> finalMetricDataList,
+    @JsonProperty("EnableNetworkIsolation") Boolean enableNetworkIsolation,
+    @JsonProperty("EnableInterContainerTrafficEncryption") Boolean enableInterContainerTrafficEncryption,
     @JsonProperty("EnableManagedSpotTraining") Boolean enableManagedSpotTraining,
     @JsonProperty("CheckpointConfig") JsonNode checkpointConfig,
     @JsonProperty("TrainingTimeInSeconds") Long trainingTimeInSeconds,
@@ -124,7 +136,9 @@ public record JobRecord(
 
   /**
    * The record as a reader should see it now: a job whose driver stopped sending heartbeats shows
-   * as Failed with the reason, rather than InProgress forever. Nothing is written.
+   * as Failed with the reason, rather than InProgress forever, as a failed job does: its open
+   * transition closed and a {@code Failed} one added, both at the last heartbeat, which is also its
+   * {@code TrainingEndTime}. Nothing is written.
    */
   public JobRecord asSeenAt(Instant now) {
     if (!driverLost(now)) {
@@ -133,10 +147,22 @@ public record JobRecord(
     }
     String reason = "Driver lost: no heartbeat from " + kiln.driverHost() + " (pid " + kiln.driverPid() + ") since "
         + AwsTime.format(kiln.heartbeatTime()) + "; resume with 'kiln train --resume " + trainingJobName + "'";
+    Instant lastSeen = kiln.heartbeatTime();
+    List<StatusTransition> ts = new ArrayList<>(secondaryStatusTransitions);
+    if (!ts.isEmpty() && ts.get(ts.size() - 1).endTime() == null) {
+      StatusTransition open = ts.get(ts.size() - 1);
+      Instant end = open.startTime() != null && open.startTime().isAfter(lastSeen) ? open.startTime() : lastSeen;
+      ts.set(ts.size() - 1, new StatusTransition(open.status(), open.startTime(), end, open.statusMessage()));
+    }
+    Instant failedAt = ts.isEmpty() || ts.get(ts.size() - 1).endTime() == null
+        || ts.get(ts.size() - 1).endTime().isBefore(lastSeen) ? lastSeen : ts.get(ts.size() - 1).endTime();
+    ts.add(new StatusTransition(SecondaryStatus.Failed, failedAt, failedAt, reason));
     return toBuilder()
         .trainingJobStatus(TrainingJobStatus.Failed)
         .secondaryStatus(SecondaryStatus.Failed)
         .failureReason(reason)
+        .trainingEndTime(trainingEndTime != null ? trainingEndTime : failedAt)
+        .transitions(ts)
         .kiln(kilnBuilder().driverState("Lost").build())
         .build();
   }
@@ -152,15 +178,19 @@ public record JobRecord(
   /** Copies a record with some fields changed. */
   public static final class Builder {
     private String trainingJobName;
+    private String trainingJobArn;
+    private String tuningJobArn;
     private TrainingJobStatus trainingJobStatus;
     private SecondaryStatus secondaryStatus;
     private String failureReason;
     private ModelArtifacts modelArtifacts;
     private Map<String, String> hyperParameters;
     private JsonNode algorithmSpecification;
+    private String roleArn;
     private JsonNode inputDataConfig;
     private JsonNode outputDataConfig;
     private JsonNode resourceConfig;
+    private JsonNode vpcConfig;
     private JsonNode stoppingCondition;
     private Instant creationTime;
     private Instant trainingStartTime;
@@ -168,6 +198,8 @@ public record JobRecord(
     private Instant lastModifiedTime;
     private List<StatusTransition> transitions;
     private List<MetricData> finalMetrics;
+    private Boolean networkIsolation;
+    private Boolean interContainerEncryption;
     private Boolean managedSpot;
     private JsonNode checkpointConfig;
     private Long trainingTime;
@@ -182,15 +214,19 @@ public record JobRecord(
 
     Builder(JobRecord r) {
       trainingJobName = r.trainingJobName;
+      trainingJobArn = r.trainingJobArn;
+      tuningJobArn = r.tuningJobArn;
       trainingJobStatus = r.trainingJobStatus;
       secondaryStatus = r.secondaryStatus;
       failureReason = r.failureReason;
       modelArtifacts = r.modelArtifacts;
       hyperParameters = r.hyperParameters;
       algorithmSpecification = r.algorithmSpecification;
+      roleArn = r.roleArn;
       inputDataConfig = r.inputDataConfig;
       outputDataConfig = r.outputDataConfig;
       resourceConfig = r.resourceConfig;
+      vpcConfig = r.vpcConfig;
       stoppingCondition = r.stoppingCondition;
       creationTime = r.creationTime;
       trainingStartTime = r.trainingStartTime;
@@ -198,6 +234,8 @@ public record JobRecord(
       lastModifiedTime = r.lastModifiedTime;
       transitions = new ArrayList<>(r.secondaryStatusTransitions);
       finalMetrics = r.finalMetricDataList;
+      networkIsolation = r.enableNetworkIsolation;
+      interContainerEncryption = r.enableInterContainerTrafficEncryption;
       managedSpot = r.enableManagedSpotTraining;
       checkpointConfig = r.checkpointConfig;
       trainingTime = r.trainingTimeInSeconds;
@@ -208,15 +246,19 @@ public record JobRecord(
     }
 
     public Builder trainingJobName(String v) { trainingJobName = v; return this; }
+    public Builder trainingJobArn(String v) { trainingJobArn = v; return this; }
+    public Builder tuningJobArn(String v) { tuningJobArn = v; return this; }
     public Builder trainingJobStatus(TrainingJobStatus v) { trainingJobStatus = v; return this; }
     public Builder secondaryStatus(SecondaryStatus v) { secondaryStatus = v; return this; }
     public Builder failureReason(String v) { failureReason = v; return this; }
     public Builder modelArtifacts(ModelArtifacts v) { modelArtifacts = v; return this; }
     public Builder hyperParameters(Map<String, String> v) { hyperParameters = new LinkedHashMap<>(v); return this; }
     public Builder algorithmSpecification(JsonNode v) { algorithmSpecification = v; return this; }
+    public Builder roleArn(String v) { roleArn = v; return this; }
     public Builder inputDataConfig(JsonNode v) { inputDataConfig = v; return this; }
     public Builder outputDataConfig(JsonNode v) { outputDataConfig = v; return this; }
     public Builder resourceConfig(JsonNode v) { resourceConfig = v; return this; }
+    public Builder vpcConfig(JsonNode v) { vpcConfig = v; return this; }
     public Builder stoppingCondition(JsonNode v) { stoppingCondition = v; return this; }
     public Builder creationTime(Instant v) { creationTime = v; return this; }
     public Builder trainingStartTime(Instant v) { trainingStartTime = v; return this; }
@@ -224,6 +266,8 @@ public record JobRecord(
     public Builder lastModifiedTime(Instant v) { lastModifiedTime = v; return this; }
     public Builder transitions(List<StatusTransition> v) { transitions = new ArrayList<>(v); return this; }
     public Builder finalMetrics(List<MetricData> v) { finalMetrics = v; return this; }
+    public Builder networkIsolation(Boolean v) { networkIsolation = v; return this; }
+    public Builder interContainerEncryption(Boolean v) { interContainerEncryption = v; return this; }
     public Builder managedSpot(Boolean v) { managedSpot = v; return this; }
     public Builder checkpointConfig(JsonNode v) { checkpointConfig = v; return this; }
     public Builder trainingTime(Long v) { trainingTime = v; return this; }
@@ -233,11 +277,11 @@ public record JobRecord(
     public Builder kiln(KilnDetails v) { kiln = v; return this; }
 
     public JobRecord build() {
-      return new JobRecord(trainingJobName, trainingJobStatus, secondaryStatus, failureReason, modelArtifacts,
-          hyperParameters, algorithmSpecification, inputDataConfig, outputDataConfig, resourceConfig,
-          stoppingCondition, creationTime, trainingStartTime, trainingEndTime, lastModifiedTime, transitions,
-          finalMetrics, managedSpot, checkpointConfig, trainingTime, billableTime, environment, retryStrategy,
-          kiln);
+      return new JobRecord(trainingJobName, trainingJobArn, tuningJobArn, trainingJobStatus, secondaryStatus,
+          failureReason, modelArtifacts, hyperParameters, algorithmSpecification, roleArn, inputDataConfig,
+          outputDataConfig, resourceConfig, vpcConfig, stoppingCondition, creationTime, trainingStartTime,
+          trainingEndTime, lastModifiedTime, transitions, finalMetrics, networkIsolation, interContainerEncryption,
+          managedSpot, checkpointConfig, trainingTime, billableTime, environment, retryStrategy, kiln);
     }
   }
 

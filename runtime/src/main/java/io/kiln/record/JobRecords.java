@@ -33,6 +33,18 @@ public final class JobRecords {
       o.set("CheckpointConfig", r.checkpointConfig());
     }
     o.put("EnableManagedSpotTraining", spec.managedSpot());
+    if (r.roleArn() != null) {
+      o.put("RoleArn", r.roleArn());
+    }
+    if (r.vpcConfig() != null) {
+      o.set("VpcConfig", r.vpcConfig());
+    }
+    if (r.enableNetworkIsolation() != null) {
+      o.put("EnableNetworkIsolation", r.enableNetworkIsolation());
+    }
+    if (r.enableInterContainerTrafficEncryption() != null) {
+      o.put("EnableInterContainerTrafficEncryption", r.enableInterContainerTrafficEncryption());
+    }
     return o;
   }
 
@@ -83,6 +95,14 @@ public final class JobRecords {
         : f.objectNode().put("S3Uri", spec.checkpoint().uri()).put("LocalPath", spec.checkpoint().localPath());
     ObjectNode retry = spec.maxRetryAttempts() > 0
         ? f.objectNode().put("MaximumRetryAttempts", spec.maxRetryAttempts()) : null;
+    // the SageMaker request's members Kiln echoes without acting on them (RoleArn, VolumeSizeInGB ...)
+    ObjectNode echo = (ObjectNode) spec.requestEcho();
+    if (echo.get("ResourceConfig") instanceof ObjectNode r) {
+      resources.setAll(r);
+    }
+    if (echo.get("OutputDataConfig") instanceof ObjectNode out) {
+      output.setAll(out);
+    }
     Map<String, String> env = new LinkedHashMap<>();
     SpecJson.redacted(spec.environment()).fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
     JobRecord.KilnDetails kiln = new JobRecord.KilnBuilder()
@@ -116,6 +136,11 @@ public final class JobRecords {
         .lastModifiedTime(now)
         .transitions(List.of(new JobRecord.StatusTransition(SecondaryStatus.Starting, now, null,
             "Preparing the instances for training")))
+        .roleArn(echo.path("RoleArn").asText(null))
+        .vpcConfig(echo.get("VpcConfig"))
+        .networkIsolation(echo.has("EnableNetworkIsolation") ? echo.get("EnableNetworkIsolation").asBoolean() : null)
+        .interContainerEncryption(echo.has("EnableInterContainerTrafficEncryption")
+            ? echo.get("EnableInterContainerTrafficEncryption").asBoolean() : null)
         .managedSpot(spec.managedSpot())
         .checkpointConfig(checkpoint)
         .environment(env.isEmpty() ? null : env)

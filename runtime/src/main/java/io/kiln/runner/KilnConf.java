@@ -1,5 +1,6 @@
 package io.kiln.runner;
 
+import io.kiln.record.Arns;
 import io.kiln.record.Heartbeat;
 import io.kiln.record.JobStore;
 import org.apache.spark.SparkConf;
@@ -61,6 +62,16 @@ public final class KilnConf {
   /** {@link #STORAGE_RETRY_WINDOW}, at least 0. */
   public java.time.Duration storageRetryWindow() {
     return java.time.Duration.ofSeconds(Math.max(0, conf.getLong(STORAGE_RETRY_WINDOW, STORAGE_RETRY_WINDOW_DEFAULT)));
+  }
+
+  /**
+   * The ARNs new jobs get: region, account and default role from {@code spark.kiln.arn.*} (see
+   * {@link Arns}).
+   *
+   * @throws io.kiln.spi.KilnException USER when one of those settings is malformed
+   */
+  public Arns arns() {
+    return Arns.from(k -> conf.get(k, null));
   }
 
   public boolean storageProbe() {

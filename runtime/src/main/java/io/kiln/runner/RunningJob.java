@@ -140,6 +140,11 @@ final class RunningJob {
       ts.add(new JobRecord.StatusTransition(status, now, now, message));
     }
     TrainingJobStatus primary = status.primary();
+    if (record.trainingJobStatus() == TrainingJobStatus.Stopping && primary == TrainingJobStatus.InProgress) {
+      // a stopping job's last steps (Uploading the model so far, an interrupted attempt) are still
+      // Stopping: as on SageMaker, Stopping only ever leads to Stopped (or Failed)
+      primary = TrainingJobStatus.Stopping;
+    }
     record = record.toBuilder().secondaryStatus(status).trainingJobStatus(primary).transitions(ts)
         .lastModifiedTime(now).build();
     dirty = true;
@@ -376,9 +381,11 @@ final class RunningJob {
         logText = log.toString();
         dirty = false;
       }
+      // the log first: a reader that sees the record's new status (kiln logs -f, once the job ended)
+      // then finds the log of the same moment
       try {
-        store.save(snapshot);
         store.writeLog(snapshot.trainingJobName(), logText);
+        store.save(snapshot);
       } catch (RuntimeException e) {
         synchronized (this) {
           dirty = true;

@@ -146,6 +146,7 @@ public final class TrainingJobRunner {
     String owner = UUID.randomUUID().toString();
     record = record.toBuilder().kiln(record.kilnBuilder().leaseEpoch(0).leaseOwner(owner).tuningJobName(tuningJobName)
         .build()).build();
+    record = io.kiln.record.TrainingJobDescription.identified(record, conf.arns(), tuningJobName);
     store.create(record);
     RunningJob job = new RunningJob(store, spec, record, listener);
     job.log("Created training job " + spec.name() + " (algorithm " + spec.algorithm().name() + ", "
@@ -162,8 +163,8 @@ public final class TrainingJobRunner {
    * checkpoint location holds a checkpoint.
    */
   public JobResult resume(String name, JobListener listener) {
-    JobRecord record = store.load(name).orElseThrow(() -> KilnException.user(
-        "ResourceNotFound: no training job named '" + name + "' in " + store.root()));
+    JobRecord record = store.load(name).orElseThrow(() -> io.kiln.record.ResourceNotFoundException.of(
+        "training job", name, store.root()));
     boolean afterOutage = failedOnStorage(record);
     if (afterOutage) {
       requireCheckpoints(record, name);

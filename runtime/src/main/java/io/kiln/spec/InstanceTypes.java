@@ -108,6 +108,47 @@ public final class InstanceTypes {
     return TYPES;
   }
 
+  /**
+   * The smallest general-purpose type (ml.m5; ml.p3 when GPUs are asked for) whose worker gets at
+   * least {@code cores} vCPUs, {@code memory} of executor memory ({@link InstanceType#executorMemory})
+   * and {@code gpus} GPUs; the family's largest when none does. This names a job written without an
+   * instance type in SageMaker's terms (its DescribeTrainingJob ResourceConfig).
+   *
+   * @param cores vCPUs per worker, or null for any
+   * @param memory executor memory in Spark's notation ({@code 4g}, {@code 512m}), or null for any
+   * @param gpus GPUs per worker
+   */
+  public static InstanceType fitting(Integer cores, String memory, int gpus) {
+    String family = gpus > 0 ? "ml.p3." : "ml.m5.";
+    double memoryGiB = memory == null ? 0 : gibibytes(memory);
+    InstanceType largest = null;
+    for (InstanceType t : TYPES.values()) {
+      if (!t.name().startsWith(family)) {
+        continue;
+      }
+      largest = t;
+      double executorGiB = Double.parseDouble(t.executorMemory().replace("g", ""));
+      if ((cores == null || t.vcpus() >= cores) && executorGiB >= memoryGiB && t.gpus() >= gpus) {
+        return t;
+      }
+    }
+    return largest;
+  }
+
+  /** {@code 4g}, {@code 512m}, {@code 1t}, {@code 1048576k} or bytes, in GiB. */
+  private static double gibibytes(String size) {
+    String s = size.trim().toLowerCase(java.util.Locale.ROOT);
+    char unit = s.charAt(s.length() - 1);
+    double n = Character.isDigit(unit) ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, s.length() - 1));
+    return switch (unit) {
+      case 't' -> n * 1024;
+      case 'g' -> n;
+      case 'm' -> n / 1024;
+      case 'k' -> n / (1024 * 1024);
+      default -> n / (1024.0 * 1024 * 1024);
+    };
+  }
+
   private static void family(Map<String, InstanceType> t, String family, String[] sizes, int[] vcpus, int[] mem) {
     family(t, family, sizes, vcpus, mem, new int[sizes.length]);
   }

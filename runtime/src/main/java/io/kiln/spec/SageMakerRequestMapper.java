@@ -91,7 +91,35 @@ public final class SageMakerRequestMapper {
         .orElse(List.of());
     return KilnSpecReader.wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap(hyperparametersField),
         channels, outputPath, resources, stopping, checkpoint, root.bool("EnableManagedSpotTraining").orElse(false),
-        root.stringMap("Environment"), metrics, retries, List.of()));
+        root.stringMap("Environment"), metrics, retries, List.of(), requestEcho(root)));
+  }
+
+  /**
+   * The request's members DescribeTrainingJob echoes though Kiln does not act on them (see
+   * {@link TrainingJobSpec#requestEcho}), typed as the service model types them.
+   */
+  static com.fasterxml.jackson.databind.node.ObjectNode requestEcho(Fields root) {
+    var echo = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    root.text("RoleArn").ifPresent(v -> echo.put("RoleArn", v));
+    root.object("VpcConfig").ifPresent(v -> {
+      var vpc = echo.putObject("VpcConfig");
+      v.texts("SecurityGroupIds").forEach(vpc.putArray("SecurityGroupIds")::add);
+      v.texts("Subnets").forEach(vpc.putArray("Subnets")::add);
+    });
+    root.bool("EnableNetworkIsolation").ifPresent(v -> echo.put("EnableNetworkIsolation", v));
+    root.bool("EnableInterContainerTrafficEncryption")
+        .ifPresent(v -> echo.put("EnableInterContainerTrafficEncryption", v));
+    root.object("ResourceConfig").ifPresent(r -> {
+      var resources = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      r.integer("VolumeSizeInGB", 0, Integer.MAX_VALUE).ifPresent(v -> resources.put("VolumeSizeInGB", v.intValue()));
+      r.text("VolumeKmsKeyId").ifPresent(v -> resources.put("VolumeKmsKeyId", v));
+      if (!resources.isEmpty()) {
+        echo.set("ResourceConfig", resources);
+      }
+    });
+    root.object("OutputDataConfig").flatMap(o -> o.text("KmsKeyId"))
+        .ifPresent(v -> echo.putObject("OutputDataConfig").put("KmsKeyId", v));
+    return echo;
   }
 
   private static AlgorithmSpec algorithm(Fields root, List<String> ignored) {

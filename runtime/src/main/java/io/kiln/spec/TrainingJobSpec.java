@@ -1,5 +1,7 @@
 package io.kiln.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.kiln.spi.KilnException;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,11 @@ import java.util.Optional;
  * @param metricDefinitions extra metrics parsed from the job log by regex
  * @param maxRetryAttempts RetryStrategy.MaximumRetryAttempts, 0 when not given
  * @param notices things the reader noticed but did not act on (AWS-only fields), said once
+ * @param requestEcho members of a SageMaker request that Kiln does not act on but
+ *     DescribeTrainingJob echoes ({@code RoleArn}, {@code VpcConfig}, {@code EnableNetworkIsolation},
+ *     {@code EnableInterContainerTrafficEncryption}, {@code ResourceConfig.VolumeSizeInGB} and
+ *     {@code VolumeKmsKeyId}, {@code OutputDataConfig.KmsKeyId}), as a partial DescribeTrainingJob
+ *     document; empty for a Kiln spec (see {@code SageMakerRequestMapper})
  */
 public record TrainingJobSpec(
     String name,
@@ -36,9 +43,21 @@ public record TrainingJobSpec(
     Map<String, String> environment,
     List<MetricDefinition> metricDefinitions,
     int maxRetryAttempts,
-    List<String> notices) {
+    List<String> notices,
+    JsonNode requestEcho) {
+
+  /** A job with no SageMaker request members to echo (a Kiln spec). */
+  public TrainingJobSpec(String name, AlgorithmSpec algorithm, Map<String, String> hyperparameters,
+      List<ChannelSpec> channels, String outputPath, ResourceSpec resources, StoppingCondition stoppingCondition,
+      CheckpointSpec checkpoint, boolean managedSpot, Map<String, String> environment,
+      List<MetricDefinition> metricDefinitions, int maxRetryAttempts, List<String> notices) {
+    this(name, algorithm, hyperparameters, channels, outputPath, resources, stoppingCondition, checkpoint, managedSpot,
+        environment, metricDefinitions, maxRetryAttempts, notices, null);
+  }
 
   public TrainingJobSpec {
+    requestEcho = requestEcho == null || !requestEcho.isObject() ? JsonNodeFactory.instance.objectNode()
+        : requestEcho.deepCopy();
     if (!Names.isJobName(name)) {
       throw KilnException.user("Invalid job name '" + io.kiln.spi.Messages.echo(name) + "': use 1 to 63 letters, digits and hyphens, "
           + "starting and ending with a letter or digit (SageMaker's TrainingJobName rule)");
@@ -86,6 +105,12 @@ public record TrainingJobSpec(
     }
   }
 
+  /** A copy of the echoed request members (the record keeps its own, unchangeable). */
+  @Override
+  public JsonNode requestEcho() {
+    return requestEcho.deepCopy();
+  }
+
   public Optional<ChannelSpec> channel(String channelName) {
     return channels.stream().filter(c -> c.name().equals(channelName)).findFirst();
   }
@@ -97,24 +122,35 @@ public record TrainingJobSpec(
   /** The same job under another name, e.g. a tuning trial. */
   public TrainingJobSpec withName(String newName) {
     return new TrainingJobSpec(newName, algorithm, hyperparameters, channels, outputPath, resources,
-        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices,
+        requestEcho);
   }
 
   /** The same job with other hyperparameters. */
   public TrainingJobSpec withHyperparameters(Map<String, String> newHyperparameters) {
     return new TrainingJobSpec(name, algorithm, newHyperparameters, channels, outputPath, resources,
-        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices,
+        requestEcho);
   }
 
   /** The same job with other notices. */
   public TrainingJobSpec withNotices(List<String> newNotices) {
     return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,
-        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, newNotices);
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, newNotices,
+        requestEcho);
+  }
+
+  /** The same job echoing other SageMaker request members (see {@link #requestEcho}). */
+  public TrainingJobSpec withRequestEcho(JsonNode newRequestEcho) {
+    return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,
+        stoppingCondition, checkpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices,
+        newRequestEcho);
   }
 
   /** The same job with another checkpoint location. */
   public TrainingJobSpec withCheckpoint(CheckpointSpec newCheckpoint) {
     return new TrainingJobSpec(name, algorithm, hyperparameters, channels, outputPath, resources,
-        stoppingCondition, newCheckpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices);
+        stoppingCondition, newCheckpoint, managedSpot, environment, metricDefinitions, maxRetryAttempts, notices,
+        requestEcho);
   }
 }

@@ -55,10 +55,12 @@ class TrainingJobLifecycleTest {
     s3.bucket(OUTPUT_BUCKET);
     // a short storage retry window: the outage tests below kill S3 on purpose
     // and s3a/SDK retries cut short, so one call to a dead server fails in about a second and the
-    // window, not the SDK's own backoff, decides how long a write keeps trying
+    // window, not the SDK's own backoff, decides how long a write keeps trying;
+    // the ARNs of this class's jobs: a region and account of the user's choosing
     spark = TestSpark.start(s3, Map.of(KilnConf.STORAGE_RETRY_WINDOW, Long.toString(OUTAGE_WINDOW_SECONDS),
         "spark.hadoop.fs.s3a.attempts.maximum", "1", "spark.hadoop.fs.s3a.retry.limit", "1",
-        "spark.hadoop.fs.s3a.retry.interval", "200ms", "spark.hadoop.fs.s3a.connection.establish.timeout", "2000"));
+        "spark.hadoop.fs.s3a.retry.interval", "200ms", "spark.hadoop.fs.s3a.connection.establish.timeout", "2000",
+        "spark.kiln.arn.region", "eu-west-1", "spark.kiln.arn.account-id", "123456789012"));
     runner = new TrainingJobRunner(spark, new JobStore(new KilnConf(spark.sparkContext().getConf()).jobRoot(),
         spark.sparkContext().hadoopConfiguration()),
         new Algorithms(List.of(new CountingAlgorithm(), new DriverLoopAlgorithm())));
@@ -910,5 +912,199 @@ class TrainingJobLifecycleTest {
       }
       Thread.sleep(200);
     }
+  }
+
+  /** Runs {@code kiln} as a script would, on this class's job root; returns exit code, stdout, stderr. */
+  static Cli kiln(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--job-root", runner.store().root()));
+    int exit = io.kiln.cli.Kiln.execute(all.toArray(String[]::new), new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true), Map.of());
+    return new Cli(exit, out.toString(), err.toString());
+  }
+
+  record Cli(int exit, String out, String err) {
+    com.fasterxml.jackson.databind.JsonNode json() {
+      try {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+      } catch (java.io.IOException e) {
+        throw new AssertionError("not JSON (exit " + exit + ", stderr " + err + "): " + out, e);
+      }
+    }
+  }
+
+  static com.fasterxml.jackson.databind.JsonNode describe(String name) {
+    Cli d = kiln("describe", name, "--json");
+    assertThat(d.exit()).as(d.err()).isZero();
+    return d.json();
+  }
+
+  @Test
+  void describeAndListPrintSageMakersShapesForJobsInEveryState() throws Exception {
+    assertThat(runner.run(spec("desc-ok", "{\"rounds\": \"3\"}", "")).status()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(runner.run(spec("desc-fail", "{\"rounds\": \"10\", \"fail_at_round\": \"1\"}", "")).status())
+        .isEqualTo(TrainingJobStatus.Failed);
+    CompletableFuture<JobResult> running = CompletableFuture.supplyAsync(
+        () -> runner.run(spec("desc-stop", "{\"rounds\": \"100000\", \"sleep_ms\": \"20\"}", "")));
+    awaitRounds("desc-stop", 3);
+    var inProgress = describe("desc-stop");
+    runner.store().requestStop("desc-stop", "test");
+    // Stopping leads only to Stopped: the model being uploaded after the stop is still Stopping
+    List<TrainingJobStatus> seen = new java.util.ArrayList<>();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      TrainingJobStatus st = runner.store().load("desc-stop").orElseThrow().trainingJobStatus();
+      if (seen.isEmpty() || seen.get(seen.size() - 1) != st) {
+        seen.add(st);
+      }
+      if (st.terminal()) {
+        break;
+      }
+      Thread.sleep(5);
+    }
+    assertThat(running.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
+    assertThat(seen).containsSubsequence(TrainingJobStatus.Stopping, TrainingJobStatus.Stopped);
+    assertThat(seen.subList(seen.indexOf(TrainingJobStatus.Stopping), seen.size()))
+        .doesNotContain(TrainingJobStatus.InProgress);
+    JobRecord lost = runner.store().load("desc-ok").orElseThrow().toBuilder().trainingJobName("desc-lost")
+        .trainingJobStatus(TrainingJobStatus.InProgress).secondaryStatus(SecondaryStatus.Training)
+        .transitions(runner.store().load("desc-ok").orElseThrow().secondaryStatusTransitions().subList(0, 3).stream()
+            .map(t -> t.status() == SecondaryStatus.Training ? new JobRecord.StatusTransition(t.status(), t.startTime(),
+                null, t.statusMessage()) : t).toList())
+        .trainingEndTime(null).modelArtifacts(null).creationTime(Instant.now())
+        .kiln(runner.store().load("desc-ok").orElseThrow().kilnBuilder()
+            .heartbeatTime(Instant.now().minus(Duration.ofMinutes(5))).build()).build();
+    runner.store().save(lost);
+
+    var completed = describe("desc-ok");
+    var failed = describe("desc-fail");
+    var stopped = describe("desc-stop");
+    var lostDoc = describe("desc-lost");
+    String arn = "arn:aws:sagemaker:eu-west-1:123456789012:training-job/";
+    assertThat(completed.get("TrainingJobArn").asText()).isEqualTo(arn + "desc-ok");
+    assertThat(completed.get("RoleArn").asText()).isEqualTo("arn:aws:iam::123456789012:role/kiln");
+    assertThat(completed.at("/ModelArtifacts/S3ModelArtifacts").asText()).endsWith("/out/desc-ok/output/model.tar.gz");
+    assertThat(completed.at("/Kiln/ModelArtifactsWritten").asBoolean()).isTrue();
+    assertThat(completed.at("/Kiln/MetricHistory")).hasSize(3);
+    assertThat(inProgress.get("TrainingJobStatus").asText()).isEqualTo("InProgress");
+    assertThat(inProgress.has("TrainingEndTime")).isFalse();
+    assertThat(inProgress.at("/Kiln/ModelArtifactsWritten").asBoolean()).isFalse();
+    assertThat(inProgress.at("/Kiln/DriverState").asText()).isEqualTo("Alive");
+    for (var f : List.of(failed, lostDoc)) {
+      assertThat(f.get("TrainingJobStatus").asText()).isEqualTo("Failed");
+      assertThat(f.has("TrainingEndTime")).as(f.toString()).isTrue();
+      var ts = f.get("SecondaryStatusTransitions");
+      assertThat(ts.get(ts.size() - 1).get("Status").asText()).isEqualTo("Failed");
+      for (var t : ts) {
+        assertThat(t.has("EndTime")).as(t.toString()).isTrue();
+      }
+      assertThat(f.at("/Kiln/ModelArtifactsWritten").asBoolean()).isFalse();
+    }
+    assertThat(failed.get("FailureReason").asText()).isEqualTo("ClientError: counting failed at round 1 as asked");
+    assertThat(lostDoc.get("FailureReason").asText()).startsWith("Driver lost: no heartbeat");
+    assertThat(stopped.get("TrainingJobStatus").asText()).isEqualTo("Stopped");
+    assertThat(stopped.get("SecondaryStatusTransitions").findValuesAsText("Status"))
+        .containsSubsequence("Training", "Stopping", "Uploading", "Stopped");
+    assertThat(stopped.at("/Kiln/ModelArtifactsWritten").asBoolean()).isTrue();
+
+    Cli list = kiln("list", "--json", "--name-contains", "DESC-");
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.json().get("TrainingJobSummaries").findValuesAsText("TrainingJobName"))
+        .containsExactly("desc-ok", "desc-fail", "desc-stop", "desc-lost");
+    Cli failures = kiln("list", "--json", "--name-contains", "desc-", "--status-equals", "Failed", "--sort-order",
+        "Descending");
+    // the job whose driver was lost is seen as Failed, as describe shows it
+    assertThat(failures.json().get("TrainingJobSummaries").findValuesAsText("TrainingJobName"))
+        .containsExactly("desc-lost", "desc-fail");
+    Cli page = kiln("list", "--json", "--name-contains", "desc-", "--max-results", "2");
+    assertThat(page.json().get("TrainingJobSummaries")).hasSize(2);
+    assertThat(page.json().has("NextToken")).isTrue();
+    Cli badStatus = kiln("list", "--json", "--status-equals", "Done");
+    assertThat(badStatus.exit()).isEqualTo(2);
+    assertThat(badStatus.err()).contains("--status-equals: StatusEquals 'Done' is not a training job status");
+
+    io.kiln.testing.ServiceModelCheck.assertValid(List.of(
+        new io.kiln.testing.ServiceModelCheck.Doc("Completed", "DescribeTrainingJob", completed, "Estimator"),
+        new io.kiln.testing.ServiceModelCheck.Doc("InProgress", "DescribeTrainingJob", inProgress, "Estimator"),
+        new io.kiln.testing.ServiceModelCheck.Doc("Stopped", "DescribeTrainingJob", stopped, "Estimator"),
+        new io.kiln.testing.ServiceModelCheck.Doc("Failed", "DescribeTrainingJob", failed, "Estimator"),
+        new io.kiln.testing.ServiceModelCheck.Doc("Failed (driver lost)", "DescribeTrainingJob", lostDoc, "Estimator"),
+        new io.kiln.testing.ServiceModelCheck.Doc("list", "ListTrainingJobs", list.json(), null),
+        new io.kiln.testing.ServiceModelCheck.Doc("list page", "ListTrainingJobs", page.json(), null)));
+  }
+
+  @Test
+  void waitAndLogsFollowAJobToItsEndAndNoSuchJobIsExitFourEverywhere() throws Exception {
+    CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(
+        () -> runner.run(spec("wait-ok", "{\"rounds\": \"40\", \"sleep_ms\": \"60\"}", "")));
+    awaitRounds("wait-ok", 1);
+    Cli timedOut = kiln("wait", "wait-ok", "--timeout", "0.3", "--interval", "0.1");
+    assertThat(timedOut.exit()).as(timedOut.err()).isEqualTo(5);
+    assertThat(timedOut.err()).contains("training job wait-ok is still InProgress after 0.3 s");
+    CompletableFuture<Cli> follow = CompletableFuture.supplyAsync(() -> kiln("logs", "wait-ok", "-f", "--interval",
+        "0.2"));
+    CompletableFuture<Cli> waited = CompletableFuture.supplyAsync(() -> kiln("wait", "wait-ok", "--interval", "0.2"));
+    assertThat(job.get(120, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Completed);
+    Cli w = waited.get(30, TimeUnit.SECONDS);
+    assertThat(w.exit()).isZero();
+    assertThat(w.out()).contains("wait-ok Completed");
+    Cli f = follow.get(30, TimeUnit.SECONDS);
+    assertThat(f.exit()).as(f.err()).isZero();
+    // everything the job logged, once, in order, through its last line
+    assertThat(f.out()).isEqualTo(runner.store().readLog("wait-ok").orElseThrow());
+    assertThat(f.out()).containsOnlyOnce("[39]\ttrain-loss:").endsWith("[Completed] Training job completed\n");
+
+    runner.run(spec("wait-fail", "{\"rounds\": \"10\", \"fail_at_round\": \"0\"}", ""));
+    Cli failed = kiln("wait", "wait-fail");
+    assertThat(failed.exit()).isEqualTo(1);
+    assertThat(failed.err()).contains("wait-fail Failed: ClientError: counting failed at round 0 as asked");
+
+    CompletableFuture<JobResult> long_ = CompletableFuture.supplyAsync(
+        () -> runner.run(spec("wait-stop", "{\"rounds\": \"100000\", \"sleep_ms\": \"20\"}", "")));
+    awaitRounds("wait-stop", 2);
+    CompletableFuture<Cli> waitStop = CompletableFuture.supplyAsync(() -> kiln("wait", "wait-stop", "--interval",
+        "0.2"));
+    assertThat(kiln("stop", "wait-stop").exit()).isZero();
+    assertThat(waitStop.get(60, TimeUnit.SECONDS).exit()).isEqualTo(3);
+    assertThat(long_.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
+
+    for (String[] command : List.of(new String[] {"describe", "no-such"}, new String[] {"describe", "no-such", "--json"},
+        new String[] {"logs", "no-such"}, new String[] {"logs", "no-such", "-f"}, new String[] {"wait", "no-such"},
+        new String[] {"stop", "no-such"}, new String[] {"train", "--resume", "no-such"})) {
+      Cli r = kiln(command);
+      assertThat(r.exit()).as(String.join(" ", command) + ": " + r.err()).isEqualTo(4);
+      assertThat(r.err()).contains("ResourceNotFound: no ").contains("named 'no-such'");
+    }
+    Cli help = kiln("wait", "--help");
+    assertThat(help.out()).contains("Exit codes:", "4   no such job", "5   wait --timeout passed");
+    assertThat(kiln("--help").out()).contains("Exit codes:", "3   Stopped");
+  }
+
+  @Test
+  void theReadOnlyCommandsStartNoSpark() throws Exception {
+    runner.run(spec("readonly-ok", "{\"rounds\": \"2\"}", ""));
+    String root = runner.store().root();
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-verbose:class",
+        "-cp", System.getProperty("java.class.path"), io.kiln.testing.CommandsInOneJvm.class.getName()));
+    for (String c : List.of("describe readonly-ok --json", "list --json", "list", "logs readonly-ok",
+        "wait readonly-ok", "describe no-such")) {
+      cmd.addAll(List.of(c.split(" ")));
+      cmd.addAll(List.of("--job-root", root, "::"));
+    }
+    cmd.remove(cmd.size() - 1);
+    java.nio.file.Path out = java.nio.file.Files.createTempFile("kiln-readonly", ".txt");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = java.nio.file.Files.readString(out);
+    assertThat(text.lines().filter(l -> l.startsWith("EXIT ")).toList())
+        .as(text.lines().filter(l -> !l.startsWith("[")).collect(java.util.stream.Collectors.joining("\n")))
+        .containsExactly("EXIT 0", "EXIT 0", "EXIT 0", "EXIT 0", "EXIT 0", "EXIT 4");
+    assertThat(text).contains("\"TrainingJobName\" : \"readonly-ok\"", "[Completed] Training job completed");
+    // -verbose:class names every class the JVM loaded: Hadoop's FileSystem, but nothing of Spark
+    assertThat(text).contains("org.apache.hadoop.fs.FileSystem ");
+    assertThat(text.lines().filter(l -> l.contains("org.apache.spark.")).toList()).isEmpty();
   }
 }

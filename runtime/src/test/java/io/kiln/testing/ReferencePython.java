@@ -24,6 +24,11 @@ public final class ReferencePython {
 
   /** Fails unless every module imports; names the Debian packages to install. */
   public static void require(String... modules) {
+    requireFrom("python3-xgboost python3-sklearn python3-protobuf", modules);
+  }
+
+  /** Fails unless every module imports, naming {@code packages} (Debian's) as the fix. */
+  public static void requireFrom(String packages, String... modules) {
     StringBuilder imports = new StringBuilder();
     for (String m : modules) {
       imports.append("import ").append(m).append('\n');
@@ -31,20 +36,25 @@ public final class ReferencePython {
     Result r = run(List.of(PYTHON, "-c", imports.toString()), 60);
     if (r.exit != 0) {
       throw new AssertionError("Reference Python modules " + String.join(", ", modules) + " are missing ("
-          + r.stderr.strip() + "). Install them: apt-get install -y python3-xgboost python3-sklearn python3-protobuf");
+          + r.stderr.strip() + "). Install them: apt-get install -y " + packages);
     }
   }
 
-  /** Runs a script from the test classpath with a JSON request; returns its JSON output. */
-  public static JsonNode call(Class<?> owner, String resource, Object request) {
+  /**
+   * Runs a script from the test classpath with a JSON request; returns its JSON output.
+   * {@code companions}: other classpath resources the script reads, copied beside it.
+   */
+  public static JsonNode call(Class<?> owner, String resource, Object request, String... companions) {
     try {
       Path dir = Files.createTempDirectory("kiln-ref-");
       Path script = dir.resolve(Paths.get(resource).getFileName().toString());
-      try (InputStream in = owner.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new AssertionError("missing test resource " + resource);
+      for (String r : concat(resource, companions)) {
+        try (InputStream in = owner.getResourceAsStream(r)) {
+          if (in == null) {
+            throw new AssertionError("missing test resource " + r);
+          }
+          Files.copy(in, dir.resolve(Paths.get(r).getFileName().toString()));
         }
-        Files.copy(in, script);
       }
       Path req = dir.resolve("request.json");
       Files.writeString(req, MAPPER.writeValueAsString(request));
@@ -56,6 +66,12 @@ public final class ReferencePython {
     } catch (IOException e) {
       throw new AssertionError("Reference script " + resource + " could not run: " + e, e);
     }
+  }
+
+  private static List<String> concat(String first, String... rest) {
+    List<String> all = new java.util.ArrayList<>(List.of(first));
+    all.addAll(List.of(rest));
+    return all;
   }
 
   private record Result(int exit, String stdout, String stderr) {}

@@ -2,11 +2,11 @@ package io.kiln.tuning.cli;
 
 import io.kiln.cli.CommonOptions;
 import io.kiln.cli.KilnSettings;
+import io.kiln.record.Arns;
 import io.kiln.record.Json;
-import io.kiln.spi.ErrorType;
-import io.kiln.spi.KilnException;
-import io.kiln.tuning.driver.TuningRecord;
 import io.kiln.record.RecordStore;
+import io.kiln.record.ResourceNotFoundException;
+import io.kiln.tuning.driver.TuningJobDescription;
 import io.kiln.tuning.driver.TuningRecord;
 import io.kiln.tuning.driver.TuningStore;
 import java.io.PrintWriter;
@@ -18,7 +18,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kiln describe-tuning NAME [--json]}: the DescribeHyperParameterTuningJob shape with --json. */
+/**
+ * {@code kiln describe-tuning NAME [--json]}: a tuning job; with --json, the
+ * DescribeHyperParameterTuningJob response as the SageMaker service model defines it
+ * ({@link TuningJobDescription}), Kiln's own fields under {@code Kiln}. Starts no Spark.
+ */
 @Command(name = "describe-tuning", mixinStandardHelpOptions = true, description = "Show a tuning job.")
 final class DescribeTuningCommand implements Callable<Integer> {
   @Mixin
@@ -27,17 +31,28 @@ final class DescribeTuningCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Option(names = "--json", description = "Print the DescribeHyperParameterTuningJob response shape")
+  @Option(names = "--json", description = "Print the DescribeHyperParameterTuningJob response (Kiln's own fields "
+      + "under 'Kiln')")
   boolean json;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec command;
 
+  /**
+   * A tuning job's record as a reader sees it now, read through Hadoop's FileSystem (no Spark).
+   *
+   * @throws ResourceNotFoundException when there is no such job (exit code 4)
+   */
   static TuningRecord load(CommonOptions common, String name) {
     KilnSettings s = common.settings();
     RecordStore<TuningRecord> store = TuningStore.at(s.jobRoot(), s.hadoopConf());
-    return store.load(name).map(r -> r.asSeenAt(Instant.now())).orElseThrow(() -> new KilnException(
-        ErrorType.INTERNAL, "ResourceNotFound: no tuning job named '" + name + "' in " + store.root()));
+    return store.load(name).map(r -> r.asSeenAt(Instant.now()))
+        .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.root()));
+  }
+
+  /** The ARNs for records written before Kiln kept them: from the {@code spark.kiln.arn.*} settings. */
+  static Arns arns(CommonOptions common) {
+    return Arns.from(common.settings().values());
   }
 
   @Override
@@ -45,10 +60,11 @@ final class DescribeTuningCommand implements Callable<Integer> {
     TuningRecord r = load(common, name);
     PrintWriter out = command.commandLine().getOut();
     if (json) {
-      out.println(Json.write(r));
+      out.println(Json.write(TuningJobDescription.describe(r, arns(common))));
       return 0;
     }
     out.println("HyperParameterTuningJobName:   " + r.name());
+    out.println("HyperParameterTuningJobArn:    " + (r.arn() != null ? r.arn() : arns(common).tuningJob(r.name())));
     out.println("HyperParameterTuningJobStatus: " + r.status());
     if (r.failureReason() != null) {
       out.println("FailureReason:                 " + r.failureReason());

@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code kiln list-trials NAME}: every trial of a tuning job, its hyperparameters, status and objective. */
+/**
+ * {@code kiln list-trials NAME [--json]}: every trial of a tuning job, its hyperparameters, status
+ * and objective; with --json, the ListTrainingJobsForHyperParameterTuningJob response. Starts no
+ * Spark.
+ */
 @Command(name = "list-trials", mixinStandardHelpOptions = true, description = "List a tuning job's trials.")
 final class ListTrialsCommand implements Callable<Integer> {
   @Mixin
@@ -19,6 +23,10 @@ final class ListTrialsCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
+  @CommandLine.Option(names = "--json", description = "Print the ListTrainingJobsForHyperParameterTuningJob response "
+      + "(a HyperParameterTrainingJobSummary per trial)")
+  boolean json;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec command;
 
@@ -26,6 +34,11 @@ final class ListTrialsCommand implements Callable<Integer> {
   public Integer call() {
     TuningRecord r = DescribeTuningCommand.load(common, name);
     PrintWriter out = command.commandLine().getOut();
+    if (json) {
+      out.println(io.kiln.record.Json.write(io.kiln.tuning.driver.TuningJobDescription.trialSummaries(r,
+          DescribeTuningCommand.arns(common))));
+      return 0;
+    }
     String metric = r.config().path("HyperParameterTuningJobObjective").path("MetricName").asText();
     out.println(String.format("%-4s %-44s %-10s %-10s %-14s %s", "#", "TRAINING JOB", "STATUS", "OBJECTIVE",
         metric.length() > 14 ? metric.substring(0, 14) : metric, "HYPERPARAMETERS"));

@@ -3,19 +3,12 @@ package io.kiln.tuning.cli;
 import io.kiln.cli.CommonOptions;
 import io.kiln.cli.Kiln;
 import io.kiln.cli.KilnSettings;
-import io.kiln.cli.Sessions;
-import io.kiln.record.TrainingJobStatus;
 import io.kiln.spi.KilnException;
-import io.kiln.tuning.driver.TuningJobRunner;
-import io.kiln.tuning.driver.TuningListener;
-import io.kiln.tuning.driver.TuningResult;
 import io.kiln.tuning.spec.TuningJobSpec;
 import io.kiln.tuning.spec.TuningSpecReader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,42 +51,15 @@ final class TuneCommand implements Callable<Integer> {
       }
     }
     KilnSettings settings = common.settings();
-    SparkSession spark = Sessions.start(settings);
-    String name = spec != null ? spec.name() : resume;
-    TuningListener listener = quiet ? TuningListener.NONE : new TuningListener() {
-      @Override
-      public void onTrialStarted(int number, String trial, Map<String, String> hyperparameters) {
-        out.println(name + " trial " + number + " " + trial + " started: " + hyperparameters);
-        out.flush();
-      }
-
-      @Override
-      public void onTrialEnded(int number, String trial, TrainingJobStatus status, Double objective) {
-        out.println(name + " trial " + number + " " + trial + " " + status
-            + (objective != null ? " objective=" + objective : ""));
-        out.flush();
-      }
-    };
-    try {
-      TuningJobRunner runner = TuningJobRunner.on(spark);
-      TuningResult r;
-      try {
-        r = spec != null ? runner.run(spec, listener) : runner.resume(resume, listener);
-      } catch (KilnException e) {
-        err.println("kiln: " + e.getMessage());
-        return Kiln.EXIT_USAGE;
-      }
-      String best = r.bestTrainingJob() == null ? "no best trial"
-          : "best trial " + r.bestTrainingJob() + " (objective " + r.bestObjective() + ")";
-      switch (r.status()) {
-        case Completed -> out.println(r.name() + " Completed; " + best);
-        case Stopped -> out.println(r.name() + " Stopped: " + r.failureReason() + "; " + best);
-        default -> err.println(r.name() + " Failed: " + r.failureReason());
-      }
-      out.flush();
-      return r.exitCode();
-    } finally {
-      spark.stop();
+    if (resume != null && io.kiln.tuning.driver.TuningStore.at(settings.jobRoot(), settings.hadoopConf()).load(resume)
+        .isEmpty()) {
+      // no such job is said before any Spark starts
+      err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("tuning job", resume,
+          settings.jobRoot()).getMessage());
+      return Kiln.EXIT_NO_SUCH_JOB;
     }
+    // Spark is touched only from TuneRun: loading this class (picocli makes every command at start)
+    // loads none of Spark's classes, so the read-only commands start fast
+    return TuneRun.run(settings, spec, resume, quiet, out, err);
   }
 }

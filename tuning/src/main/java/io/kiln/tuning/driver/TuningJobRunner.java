@@ -69,12 +69,14 @@ public final class TuningJobRunner {
   private final RecordStore<TuningRecord> store;
   private final Algorithms algorithms;
   private final KilnConf conf;
+  private final io.kiln.record.Arns arns;
 
   public TuningJobRunner(TrainingJobRunner trainer, Algorithms algorithms) {
     this.trainer = trainer;
     this.store = TuningStore.beside(trainer.store());
     this.algorithms = algorithms;
     this.conf = new KilnConf(trainer.spark().sparkContext().getConf());
+    this.arns = conf.arns();
   }
 
   public static TuningJobRunner on(SparkSession spark) {
@@ -108,8 +110,8 @@ public final class TuningJobRunner {
 
   /** Takes over a tuning job whose driver died: only after its heartbeat lapsed, one taker wins. */
   public TuningResult resume(String name, TuningListener listener) {
-    TuningRecord record = store.load(name).orElseThrow(() -> KilnException.user(
-        "ResourceNotFound: no tuning job named '" + name + "' in " + store.root()));
+    TuningRecord record = store.load(name).orElseThrow(() -> io.kiln.record.ResourceNotFoundException.of(
+        "tuning job", name, store.root()));
     if (record.status().terminal()) {
       throw KilnException.user("Tuning job '" + name + "' already ended (" + record.status() + ")");
     }
@@ -123,7 +125,13 @@ public final class TuningJobRunner {
       throw KilnException.user("Tuning job '" + name + "' was taken over by another driver (lease epoch " + epoch
           + "); not resuming it twice");
     }
-    TuningJobSpec spec = TuningSpecJson.fromKilnSpec(record.kiln().spec(), "the record of " + name);
+    TuningJobSpec saved = TuningSpecJson.fromKilnSpec(record.kiln().spec(), "the record of " + name);
+    // the Kiln form of the spec has no SageMaker request members (RoleArn ...): they come back from
+    // the definition the record echoes
+    TuningJobSpec spec = new TuningJobSpec(saved.name(), saved.strategy(), saved.hyperband(), saved.objective(),
+        saved.parameterRanges(), saved.resourceLimits(), saved.earlyStopping(), saved.completion(), saved.warmStart(),
+        saved.randomSeed(), saved.trainingJob().withRequestEcho(TuningJobDescription.requestEcho(
+            record.trainingJobDefinition())), saved.notices());
     Tuning t = new Tuning(spec, record.creationTime(), owner, epoch, listener);
     List<Trial> unfinished = t.restore(record);
     t.log("Resumed by a new driver (pid " + ProcessHandle.current().pid() + ", lease epoch " + epoch + "); "
@@ -796,10 +804,12 @@ public final class TuningJobRunner {
       if (fenced) {
         return;
       }
-      store.save(record());
+      TuningRecord r = record();
+      // the log first: a reader that sees the record's new status then finds the log of that moment
       synchronized (log) {
         store.writeLog(spec.name(), log.toString());
       }
+      store.save(r);
     }
 
     synchronized TuningRecord record() {
@@ -830,7 +840,8 @@ public final class TuningJobRunner {
           null, heartbeatTime, conf.heartbeatIntervalSeconds(), conf.heartbeatLapseSeconds(), leaseEpoch, owner,
           completionReason, rounds, spec.notices(), trials.stream().map(Trial::record).toList(),
           TuningSpecJson.toKilnSpec(spec));
-      return new TuningRecord(spec.name(), config(), definition(), status, created, endTime, Instant.now(), counters,
+      return new TuningRecord(spec.name(), arns.tuningJob(spec.name()), config(), definition(), status, created,
+          endTime, Instant.now(), counters,
           objectives, bestJob, overallBest, warmStartConfig(), failureReason, completion, consumed, details);
     }
 
@@ -858,6 +869,7 @@ public final class TuningJobRunner {
         Instant createdAt, Instant end, String tuningJob) {
       ObjectNode n = JsonNodeFactory.instance.objectNode();
       n.put("TrainingJobName", name);
+      n.put("TrainingJobArn", arns.trainingJob(name));
       n.put("TuningJobName", tuningJob);
       if (createdAt != null) {
         n.put("CreationTime", io.kiln.record.AwsTime.format(createdAt));
@@ -935,6 +947,9 @@ public final class TuningJobRunner {
 
     private ObjectNode definition() {
       ObjectNode d = JobRecords.describeEcho(spec.trainingJob());
+      if (!d.has("RoleArn")) {
+        d.put("RoleArn", arns.role());
+      }
       ObjectNode statics = JsonNodeFactory.instance.objectNode();
       spec.trainingJob().hyperparameters().forEach(statics::put);
       d.set("StaticHyperParameters", statics);

@@ -12,14 +12,15 @@ import java.util.Map;
 /**
  * A tuning job's persisted record, in the shape of SageMaker's DescribeHyperParameterTuningJob
  * response, with Kiln's extras (every trial, the driver's heartbeat and lease, the spec) under
- * {@code Kiln}.
+ * {@code Kiln}. {@link TuningJobDescription} makes the document a client sees from it.
  */
-@JsonPropertyOrder({"HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
+@JsonPropertyOrder({"HyperParameterTuningJobName", "HyperParameterTuningJobArn", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
     "HyperParameterTuningJobStatus", "CreationTime", "HyperParameterTuningEndTime", "LastModifiedTime",
     "TrainingJobStatusCounters", "ObjectiveStatusCounters", "BestTrainingJob", "OverallBestTrainingJob",
     "WarmStartConfig", "FailureReason", "TuningJobCompletionDetails", "ConsumedResources", "Kiln"})
 public record TuningRecord(
     @JsonProperty("HyperParameterTuningJobName") String name,
+    @JsonProperty("HyperParameterTuningJobArn") String arn,
     @JsonProperty("HyperParameterTuningJobConfig") JsonNode config,
     @JsonProperty("TrainingJobDefinition") JsonNode trainingJobDefinition,
     @JsonProperty("HyperParameterTuningJobStatus") TuningJobStatus status,
@@ -70,7 +71,10 @@ public record TuningRecord(
     return Heartbeat.lapsed(kiln.heartbeatTime(), kiln.heartbeatLapseSeconds(), kiln.heartbeatIntervalSeconds(), now);
   }
 
-  /** The record as a reader should see it now: a lost driver shows as Failed, nothing is written. */
+  /**
+   * The record as a reader should see it now: a lost driver shows as Failed, ended at its last
+   * heartbeat; nothing is written.
+   */
   public TuningRecord asSeenAt(Instant now) {
     if (!driverLost(now)) {
       return this;
@@ -79,8 +83,8 @@ public record TuningRecord(
     Details lost = new Details(d.driverHost(), d.driverPid(), "Lost", d.heartbeatTime(), d.heartbeatIntervalSeconds(),
         d.heartbeatLapseSeconds(), d.leaseEpoch(), d.leaseOwner(), d.completionReason(), d.roundsTrained(),
         d.notices(), d.trials(), d.spec());
-    return new TuningRecord(name, config, trainingJobDefinition, TuningJobStatus.Failed, creationTime, endTime,
-        lastModifiedTime, trainingJobStatusCounters, objectiveStatusCounters, bestTrainingJob, overallBestTrainingJob,
+    return new TuningRecord(name, arn, config, trainingJobDefinition, TuningJobStatus.Failed, creationTime,
+        endTime != null ? endTime : d.heartbeatTime(), lastModifiedTime, trainingJobStatusCounters, objectiveStatusCounters, bestTrainingJob, overallBestTrainingJob,
         warmStartConfig, "Driver lost: no heartbeat from " + d.driverHost() + " (pid " + d.driverPid()
         + "); resume with 'kiln tune --resume " + name + "'", completionDetails, consumedResources, lost);
   }

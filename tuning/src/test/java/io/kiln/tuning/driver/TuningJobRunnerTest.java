@@ -2,6 +2,9 @@ package io.kiln.tuning.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kiln.cli.Kiln;
 import io.kiln.runner.Algorithms;
 import io.kiln.record.JobRecord;
 import io.kiln.record.JobStore;
@@ -9,6 +12,8 @@ import io.kiln.runner.KilnConf;
 import io.kiln.runner.TrainingJobRunner;
 import io.kiln.record.TrainingJobStatus;
 import io.kiln.testing.CountingAlgorithm;
+import io.kiln.testing.ServiceModelCheck;
+import io.kiln.testing.ServiceModelCheck.Doc;
 import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
 import io.kiln.tuning.spec.TuningJobSpec;
@@ -93,6 +98,45 @@ class TuningJobRunnerTest {
       assertThat(job.hyperParameters()).containsEntry("_tuning_objective_metric", "train:loss")
           .containsEntry("rounds", "5");
     }
+    // as SageMaker's clients read it
+    JsonNode d = kiln("describe-tuning", "tune-random", "--json").json();
+    assertThat(d.get("HyperParameterTuningJobArn").asText())
+        .isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:hyper-parameter-tuning-job/tune-random");
+    assertThat(d.at("/BestTrainingJob/TrainingJobArn").asText())
+        .isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:training-job/" + r.bestTrainingJob());
+    assertThat(d.at("/TrainingJobDefinition/StaticHyperParameters/_tuning_objective_metric").asText())
+        .isEqualTo("train:loss");
+    assertThat(d.at("/Kiln/Trials")).hasSize(6);
+    JsonNode trial = kiln("describe", r.bestTrainingJob(), "--json").json();
+    assertThat(trial.get("TuningJobArn").asText()).isEqualTo(d.get("HyperParameterTuningJobArn").asText());
+    JsonNode trials = kiln("list-trials", "tune-random", "--json").json();
+    assertThat(trials.get("TrainingJobSummaries").findValuesAsText("TrainingJobArn")).hasSize(6)
+        .allMatch(a -> a.startsWith("arn:aws:sagemaker:us-east-1:000000000000:training-job/tune-random-"));
+    ServiceModelCheck.assertValid(List.of(
+        new Doc("tuning Completed", "DescribeHyperParameterTuningJob", d, "HyperparameterTuner"),
+        new Doc("trial", "DescribeTrainingJob", trial, "Estimator"),
+        new Doc("trials", "ListTrainingJobsForHyperParameterTuningJob", trials, null)));
+  }
+
+  record Cli(int exit, String out, String err) {
+    JsonNode json() {
+      try {
+        return new ObjectMapper().readTree(out);
+      } catch (java.io.IOException e) {
+        throw new AssertionError("not JSON (exit " + exit + ", stderr " + err + "): " + out, e);
+      }
+    }
+  }
+
+  /** Runs {@code kiln} as a script would, on the tuner's job root. */
+  static Cli kiln(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--job-root", tuner.store().root()));
+    int exit = Kiln.execute(all.toArray(String[]::new), new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true), Map.of());
+    return new Cli(exit, out.toString(), err.toString());
   }
 
   @Test
@@ -181,6 +225,9 @@ class TuningJobRunnerTest {
       Thread.sleep(100);
     }
     Thread.sleep(1500);
+    JsonNode inProgress = kiln("describe-tuning", "tune-stop", "--json").json();
+    assertThat(inProgress.get("HyperParameterTuningJobStatus").asText()).isEqualTo("InProgress");
+    JsonNode runningTrials = kiln("list-trials", "tune-stop", "--json").json();
     tuner.store().requestStop("tune-stop", "test");
     TuningResult r = running.get(120, TimeUnit.SECONDS);
     assertThat(r.status()).isEqualTo(TuningJobStatus.Stopped);
@@ -188,6 +235,33 @@ class TuningJobRunnerTest {
     TuningRecord rec = tuner.store().load("tune-stop").orElseThrow();
     assertThat(rec.kiln().trials()).hasSize(2).allMatch(t -> t.status().equals("Stopped"));
     assertThat(rec.endTime()).isBefore(Instant.now());
+    Cli waited = kiln("wait", "tune-stop");
+    assertThat(waited.exit()).isEqualTo(3);
+    JsonNode stopped = kiln("describe-tuning", "tune-stop", "--json").json();
+    assertThat(stopped.get("HyperParameterTuningJobStatus").asText()).isEqualTo("Stopped");
+    // a tuning job whose driver died is seen as Failed, ended at its last heartbeat
+    TuningRecord.Details k = rec.kiln();
+    tuner.store().save(new TuningRecord("tune-lost", null, rec.config(), rec.trainingJobDefinition(),
+        TuningJobStatus.InProgress, rec.creationTime(), null, rec.lastModifiedTime(), rec.trainingJobStatusCounters(),
+        rec.objectiveStatusCounters(), rec.bestTrainingJob(), null, null, null, rec.completionDetails(),
+        rec.consumedResources(), new TuningRecord.Details(k.driverHost(), k.driverPid(), null,
+            Instant.now().minusSeconds(600), k.heartbeatIntervalSeconds(), k.heartbeatLapseSeconds(), k.leaseEpoch(),
+            k.leaseOwner(), null, k.roundsTrained(), null, k.trials(), k.spec())));
+    JsonNode lost = kiln("describe-tuning", "tune-lost", "--json").json();
+    assertThat(lost.get("HyperParameterTuningJobStatus").asText()).isEqualTo("Failed");
+    assertThat(lost.has("HyperParameterTuningEndTime")).isTrue();
+    // written before Kiln kept ARNs: named from the reader's settings
+    assertThat(lost.get("HyperParameterTuningJobArn").asText()).endsWith(":hyper-parameter-tuning-job/tune-lost");
+    assertThat(kiln("wait", "tune-lost").exit()).isEqualTo(1);
+    assertThat(kiln("describe-tuning", "no-such").exit()).isEqualTo(4);
+    assertThat(kiln("list-trials", "no-such").exit()).isEqualTo(4);
+    ServiceModelCheck.assertValid(List.of(
+        new Doc("tuning InProgress", "DescribeHyperParameterTuningJob", inProgress, "HyperparameterTuner"),
+        new Doc("tuning Stopped", "DescribeHyperParameterTuningJob", stopped, "HyperparameterTuner"),
+        new Doc("tuning Failed (driver lost)", "DescribeHyperParameterTuningJob", lost, "HyperparameterTuner"),
+        new Doc("trials while running", "ListTrainingJobsForHyperParameterTuningJob", runningTrials, null),
+        new Doc("trials", "ListTrainingJobsForHyperParameterTuningJob",
+            kiln("list-trials", "tune-stop", "--json").json(), null)));
   }
 
   @Test

@@ -27,7 +27,7 @@ class SageMakerTuningRequestTest {
   private static final String XGBOOST_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 
   @Test
-  void completeSkeletonMapsFieldByField() {
+  void completeSkeletonMapsFieldByField() throws Exception {
     TuningJobSpec spec = TuningSpecReader.readTuningJob(TuningSpecs.skeletonFile());
 
     assertThat(spec.name()).isEqualTo("skeleton-tune-1");
@@ -61,7 +61,15 @@ class SageMakerTuningRequestTest {
         List.of(new MetricDefinition("validation:auc",
             ".*\\[[0-9]+\\].*#011validation-auc:([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?).*")),
         2,
-        List.of()));
+        List.of(),
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+            {"RoleArn": "arn:aws:iam::111122223333:role/KilnSageMakerExecutionRole",
+             "VpcConfig": {"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123456789abcdef0"]},
+             "EnableNetworkIsolation": false, "EnableInterContainerTrafficEncryption": true,
+             "ResourceConfig": {"VolumeSizeInGB": 30,
+               "VolumeKmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+             "OutputDataConfig": {
+               "KmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}""")));
   }
 
   @Test

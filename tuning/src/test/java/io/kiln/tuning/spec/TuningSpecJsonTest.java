@@ -48,16 +48,20 @@ class TuningSpecJsonTest {
   }
 
   @Test
-  void sageMakerRequestRoundTripsWithoutItsNotices() {
+  void sageMakerRequestRoundTripsWithoutItsNoticesAndEchoedAwsMembers() {
     TuningJobSpec spec = TuningSpecReader.readTuningJob(TuningSpecs.skeletonFile());
 
     TuningJobSpec back = roundTrip(spec);
 
     assertThat(spec.notices()).isNotEmpty();
     assertThat(back.notices()).isEmpty();
+    // the Kiln form has no place for RoleArn and the like: a resumed tuning job takes them back from
+    // the TrainingJobDefinition its record echoes
+    assertThat(spec.trainingJob().requestEcho().get("RoleArn").asText()).endsWith(":role/KilnSageMakerExecutionRole");
+    assertThat(back.trainingJob().requestEcho().isEmpty()).isTrue();
     assertThat(back).isEqualTo(new TuningJobSpec(spec.name(), spec.strategy(), spec.hyperband(), spec.objective(),
         spec.parameterRanges(), spec.resourceLimits(), spec.earlyStopping(), spec.completion(), spec.warmStart(),
-        spec.randomSeed(), spec.trainingJob(), List.of()));
+        spec.randomSeed(), spec.trainingJob().withRequestEcho(null), List.of()));
   }
 
   @Test

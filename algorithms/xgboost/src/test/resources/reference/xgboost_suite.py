@@ -22,7 +22,8 @@ import sys
 
 import numpy as np
 import xgboost as xgb
-from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score
+from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score, mean_absolute_error,
+                             mean_squared_error, precision_score, r2_score, recall_score)
 
 
 def load(fmt, path):
@@ -82,15 +83,32 @@ def classes(pred):
     return (pred > 0.5).astype(int)
 
 
-def computed(name, pred, labels):
+def computed(name, pred, margin, labels):
+    # the container computes its regression metrics from the raw margin (a link objective: log scale)
     if name == "accuracy":
         return float(accuracy_score(labels, classes(pred)))
     if name == "f1":
         return float(f1_score(labels, classes(pred), average="macro"))
+    if name == "f1_macro":
+        return float(f1_score(labels, classes(pred), average="macro"))
+    if name == "f1_binary":
+        return float(f1_score(labels, classes(pred), average="binary"))
+    if name == "balanced_accuracy":
+        return float(balanced_accuracy_score(labels, classes(pred)))
+    if name in ("precision", "recall"):
+        score = precision_score if name == "precision" else recall_score
+        return float(score(labels, classes(pred), average="binary", zero_division=0))
+    if name in ("precision_macro", "recall_macro", "precision_micro", "recall_micro"):
+        score = precision_score if name.startswith("precision") else recall_score
+        return float(score(labels, classes(pred), average=name.split("_")[1], zero_division=0))
     if name == "mse":
-        return float(mean_squared_error(labels, pred))
+        return float(mean_squared_error(labels, margin))
+    if name == "rmse":
+        return float(np.sqrt(mean_squared_error(labels, margin)))
+    if name == "mae":
+        return float(mean_absolute_error(labels, margin))
     if name == "r2":
-        return float(r2_score(labels, pred))
+        return float(r2_score(labels, margin))
     raise ValueError(name)
 
 
@@ -102,8 +120,9 @@ def metrics(bst, sets, job):
             key, value = token.rsplit(":", 1)
             out[key.replace("-", ":", 1)] = float(value)
         pred = bst.predict(dm)
+        margin = bst.predict(dm, output_margin=True)
         for name in job["computed"]:
-            out[set_name + ":" + name] = computed(name, pred, dm.get_label())
+            out[set_name + ":" + name] = computed(name, pred, margin, dm.get_label())
     return out
 
 

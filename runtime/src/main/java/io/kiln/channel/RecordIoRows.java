@@ -145,52 +145,47 @@ final class RecordIoRows implements RecordIoSplitReader.RecordHandler {
   private long shapeProduct;
   private String shapeText;
 
+  /** A float from a tensor's i-th value, whatever its element type. */
+  private interface FloatAt {
+    float at(int i);
+  }
+
+  /** Copies a tensor's values (as floats) and keys into the fields above; returns its shape. */
+  private long[] copy(int count, FloatAt value, int keys, java.util.function.IntToLongFunction key, int shapes,
+      java.util.function.IntToLongFunction shapeAt) {
+    keyCount = keys;
+    ensure(Math.max(count, keys));
+    for (int i = 0; i < count; i++) {
+      values[i] = value.at(i);
+    }
+    for (int i = 0; i < keys; i++) {
+      this.keys[i] = key.applyAsLong(i);
+    }
+    long[] shape = new long[shapes];
+    Arrays.setAll(shape, shapeAt);
+    return shape;
+  }
+
   /** Reads a tensor's values (as floats), keys and shape into the fields above; the value count. */
   private int tensor(Value v, String what) {
-    int count;
     long[] shape;
+    int count;
     switch (v.getValueCase()) {
       case FLOAT32_TENSOR -> {
         Float32Tensor t = v.getFloat32Tensor();
         count = t.getValuesCount();
-        keyCount = t.getKeysCount();
-        ensure(Math.max(count, keyCount));
-        for (int i = 0; i < count; i++) {
-          values[i] = t.getValues(i);
-        }
-        for (int i = 0; i < keyCount; i++) {
-          keys[i] = t.getKeys(i);
-        }
-        shape = new long[t.getShapeCount()];
-        Arrays.setAll(shape, t::getShape);
+        shape = copy(count, t::getValues, t.getKeysCount(), t::getKeys, t.getShapeCount(), t::getShape);
       }
       case FLOAT64_TENSOR -> {
         Float64Tensor t = v.getFloat64Tensor();
         count = t.getValuesCount();
-        keyCount = t.getKeysCount();
-        ensure(Math.max(count, keyCount));
-        for (int i = 0; i < count; i++) {
-          values[i] = (float) t.getValues(i);
-        }
-        for (int i = 0; i < keyCount; i++) {
-          keys[i] = t.getKeys(i);
-        }
-        shape = new long[t.getShapeCount()];
-        Arrays.setAll(shape, t::getShape);
+        shape = copy(count, i -> (float) t.getValues(i), t.getKeysCount(), t::getKeys, t.getShapeCount(),
+            t::getShape);
       }
       case INT32_TENSOR -> {
         Int32Tensor t = v.getInt32Tensor();
         count = t.getValuesCount();
-        keyCount = t.getKeysCount();
-        ensure(Math.max(count, keyCount));
-        for (int i = 0; i < count; i++) {
-          values[i] = t.getValues(i);
-        }
-        for (int i = 0; i < keyCount; i++) {
-          keys[i] = t.getKeys(i);
-        }
-        shape = new long[t.getShapeCount()];
-        Arrays.setAll(shape, t::getShape);
+        shape = copy(count, t::getValues, t.getKeysCount(), t::getKeys, t.getShapeCount(), t::getShape);
       }
       case BYTES -> throw new RecordIoSplitReader.RecordError(what + " holds bytes, not a numeric tensor; Kiln reads "
           + "float32, float64 or int32 tensors");

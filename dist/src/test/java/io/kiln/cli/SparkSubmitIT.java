@@ -8,6 +8,7 @@ import io.kiln.testing.LocalCluster;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
+import io.kiln.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,7 +79,7 @@ class SparkSubmitIT {
     S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/train/part-0.csv", train);
     S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/validation/part-0.csv", validation);
     // the drivers' working directory: no conf/ of Kiln's there, as on a cluster's edge node
-    work = Files.createTempDirectory("kiln-submit-");
+    work = TestSpark.tempDir("kiln-submit-");
   }
 
   @Test

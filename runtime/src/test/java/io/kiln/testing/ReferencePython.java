@@ -38,7 +38,7 @@ public final class ReferencePython {
   /** Runs a script from the test classpath with a JSON request; returns its JSON output. */
   public static JsonNode call(Class<?> owner, String resource, Object request) {
     try {
-      Path dir = Files.createTempDirectory("kiln-ref-");
+      Path dir = TestSpark.tempDir("kiln-ref-");
       Path script = dir.resolve(Paths.get(resource).getFileName().toString());
       try (InputStream in = owner.getResourceAsStream(resource)) {
         if (in == null) {
@@ -66,8 +66,9 @@ public final class ReferencePython {
           + "python3 python3-xgboost python3-sklearn");
     }
     try {
-      Path out = Files.createTempFile("kiln-ref-out", ".txt");
-      Path err = Files.createTempFile("kiln-ref-err", ".txt");
+      Path io = TestSpark.tempDir("kiln-ref-run-");
+      Path out = io.resolve("stdout.txt");
+      Path err = io.resolve("stderr.txt");
       Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();

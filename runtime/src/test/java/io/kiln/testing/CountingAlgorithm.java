@@ -34,13 +34,18 @@ import java.util.Set;
  * restores the newest checkpoint), stuck_at_round (in the first attempt rank 1 blocks there for
  * good, ignoring kills, as a native collective waiting for a dead peer does; cluster tests only),
  * checkpoint_mb (each checkpoint also holds a file of this many MiB, written and verified in 1 MiB
- * pieces, for checkpoints larger than an executor's heap).
+ * pieces, for checkpoints larger than an executor's heap), hold_at_round (in the first attempt every
+ * rank waits at the start of this round, after the checkpoints before it are saved, until its task
+ * is killed: the attempt cannot end without the kill or stop a test means to land inside it; the
+ * wait is interruptible, as Spark's kill is an interrupt), hold_in_job (with hold_at_round: hold
+ * only in jobs whose name contains this text, e.g. one trial of a tuning job).
  */
 public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Params> {
 
   /** The validated hyperparameters. */
   public record Params(int rounds, long sleepMs, double offset, int failAtRound, int failOnceAtRound,
-      int checkpointEvery, int stuckAtRound, int checkpointMb) implements Serializable {}
+      int checkpointEvery, int stuckAtRound, int checkpointMb, int holdAtRound, String holdInJob)
+      implements Serializable {}
 
   /** What each worker returns. */
   public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound)
@@ -71,7 +76,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
   public Params hyperparameters(Map<String, String> raw) {
     for (String k : raw.keySet()) {
       if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every",
-          "stuck_at_round", "checkpoint_mb")
+          "stuck_at_round", "checkpoint_mb", "hold_at_round", "hold_in_job")
           .contains(k) && !k.startsWith("_")) {
         throw KilnException.user("Hyperparameter " + k + " is not a counting hyperparameter");
       }
@@ -93,7 +98,8 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         Integer.parseInt(raw.getOrDefault("fail_once_at_round", "-1")),
         Integer.parseInt(raw.getOrDefault("checkpoint_every", "0")),
         Integer.parseInt(raw.getOrDefault("stuck_at_round", "-1")),
-        Integer.parseInt(raw.getOrDefault("checkpoint_mb", "0")));
+        Integer.parseInt(raw.getOrDefault("checkpoint_mb", "0")),
+        Integer.parseInt(raw.getOrDefault("hold_at_round", "-1")), raw.getOrDefault("hold_in_job", ""));
   }
 
   @Override
@@ -185,6 +191,11 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     }
   }
 
+  /** Waits until the thread is interrupted (Spark killing the task), then throws. */
+  static void holdUntilKilled() throws InterruptedException {
+    new java.util.concurrent.CountDownLatch(1).await();
+  }
+
   private record Worker(Params p) implements WorkerFunction<Result> {
     @Override
     public Result run(WorkerContext ctx) throws Exception {
@@ -199,7 +210,8 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
           checkBallast(restored.get().directory(), round, p.checkpointMb());
         }
       }
-      if (p.stuckAtRound() >= 0 && ctx.attempt() == 0) {
+      boolean hold = p.holdAtRound() >= 0 && ctx.attempt() == 0 && ctx.jobName().contains(p.holdInJob());
+      if ((p.stuckAtRound() >= 0 || hold) && ctx.attempt() == 0) {
         ctx.log("rank " + ctx.rank() + " runs on executor " + org.apache.spark.SparkEnv.get().executorId());
       }
       int restored = round;
@@ -217,6 +229,10 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
         if (round == p.stuckAtRound() && ctx.attempt() == 0 && ctx.rank() == 1) {
           ctx.log("rank 1 is stuck at round " + round + ", ignoring kills");
           stuckForGood();
+        }
+        if (hold && round == p.holdAtRound()) {
+          ctx.log("rank " + ctx.rank() + " holds at round " + round + " until its task is killed");
+          holdUntilKilled();
         }
         Thread.sleep(p.sleepMs());
         last = loss(round, p.offset());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
+import io.kiln.testing.TestSpark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class KilnCliTest {
     s3.bucket("kiln-test");
     env = new LinkedHashMap<>(s3.environment());
     env.put("KILN_CONF_DIR", Path.of(System.getProperty("kiln.repo.root"), "conf").toString());
-    dir = Files.createTempDirectory("kiln-cli-");
+    dir = TestSpark.tempDir("kiln-cli-");
     jobRoot = dir.resolve("jobs").toUri().toString();
     Configuration hadoop = new Configuration();
     // the same s3a settings the command uses: Hadoop caches one filesystem per bucket, made with the
@@ -204,9 +205,12 @@ class KilnCliTest {
 
   @Test
   void stopEndsARunningJobWithExitThreeAndKeepsTheModel() throws Exception {
-    Path spec = spec("stop.yaml", YAML_SPEC.formatted("cli-stop", "100000").replace("max_depth: 3", "max_depth: 2"));
+    // rounds it cannot finish in the life of the test, and a beat a second (the CLI's default is 10 s):
+    // the record shows the rounds, and the stop is read, within seconds
+    Path spec = spec("stop.yaml", YAML_SPEC.formatted("cli-stop", "100000000").replace("max_depth: 3",
+        "max_depth: 2"));
     CompletableFuture<Run> train = CompletableFuture.supplyAsync(() -> kiln("train", spec.toString(), "--master",
-        "local[2]"));
+        "local[2]", "--conf", "spark.kiln.heartbeat.interval-seconds=1"));
     long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
       Run d = kiln("describe", "cli-stop", "--json");

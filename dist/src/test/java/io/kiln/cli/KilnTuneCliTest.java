@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
+import io.kiln.testing.TestSpark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ class KilnTuneCliTest {
 
   @Test
   void theSageMakerTuningRequestTunesXGBoostWithParallelTrialsAndEarlyStopping() throws Exception {
-    String root = Files.createTempDirectory("kiln-tune-cli-").toUri().toString();
+    String root = TestSpark.tempDir("kiln-tune-cli-").toUri().toString();
     Run tune = kiln(root, "tune", repo.resolve("conf/examples/sagemaker-create-tuning-job.json").toString(),
         "--master", "local[4]");
     assertThat(tune.exit).as(tune.out + tune.err).isZero();
@@ -127,8 +128,9 @@ class KilnTuneCliTest {
 
   @Test
   void stoppingATuningJobFromAnotherCommandStopsItWithExitThree() throws Exception {
-    String root = Files.createTempDirectory("kiln-tune-stop-").toUri().toString();
-    Path spec = Files.createTempFile("tune-stop", ".yaml");
+    Path rootDir = TestSpark.tempDir("kiln-tune-stop-");
+    String root = rootDir.toUri().toString();
+    Path spec = rootDir.resolve("tune-stop.yaml");
     Files.writeString(spec, Files.readString(repo.resolve("conf/examples/tune-xgboost.yaml"))
         .replace("name: tune-xgboost", "name: tune-cli-stop").replace("num_round: 50", "num_round: 100000")
         .replace("earlyStopping: Auto", "earlyStopping: Off"));
@@ -154,8 +156,9 @@ class KilnTuneCliTest {
 
   @Test
   void aBadTuningSpecExitsTwo() throws Exception {
-    String root = Files.createTempDirectory("kiln-tune-bad-").toUri().toString();
-    Path spec = Files.createTempFile("tune-bad", ".yaml");
+    Path rootDir = TestSpark.tempDir("kiln-tune-bad-");
+    String root = rootDir.toUri().toString();
+    Path spec = rootDir.resolve("tune-bad.yaml");
     Files.writeString(spec, Files.readString(repo.resolve("conf/examples/tune-xgboost.yaml"))
         .replace("strategy: Bayesian", "strategy: Grid"));
     Run r = kiln(root, "tune", spec.toString());

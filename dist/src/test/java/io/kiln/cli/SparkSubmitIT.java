@@ -9,6 +9,7 @@ import io.kiln.testing.LocalCluster;
 import io.kiln.testing.S3Files;
 import io.kiln.testing.S3Server;
 import io.kiln.testing.SharedData;
+import io.kiln.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -93,7 +94,7 @@ class SparkSubmitIT {
     }
     S3Files.write(hadoop, "s3a://" + BUCKET + "/bc/train-recordio/part-0.rec", records.toByteArray());
     // the drivers' working directory: no conf/ of Kiln's there, as on a cluster's edge node
-    work = Files.createTempDirectory("kiln-submit-");
+    work = TestSpark.tempDir("kiln-submit-");
   }
 
   @Test

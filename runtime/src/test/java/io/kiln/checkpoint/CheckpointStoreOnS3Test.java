@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kiln.barrier.HadoopConf;
 import io.kiln.storage.S3Settings;
 import io.kiln.testing.S3Server;
+import io.kiln.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 @Tag("s3")
 class CheckpointStoreOnS3Test {
   private static Path state(String model) throws java.io.IOException {
-    Path d = Files.createTempDirectory("kiln-state-");
+    Path d = TestSpark.tempDir("kiln-state-");
     Files.writeString(d.resolve("model"), model);
     return d;
   }
@@ -33,7 +34,7 @@ class CheckpointStoreOnS3Test {
   void aCheckpointInterruptedByAnS3RestartIsNeverRestored() throws Exception {
     S3Server s3 = S3Server.get();
     s3.bucket("kiln-ckpt");
-    Path pause = Files.createTempDirectory("kiln-pause-").resolve("pause");
+    Path pause = TestSpark.tempDir("kiln-pause-").resolve("pause");
     Configuration conf = new Configuration();
     Map<String, String> s3a = new LinkedHashMap<>(S3Settings.defaults());
     s3a.putAll(S3Settings.fromEnvironment(s3.environment()));
@@ -61,19 +62,23 @@ class CheckpointStoreOnS3Test {
     // the files of round 20 are on S3, its manifest is not: a restore now must take round 10
     assertThat(reader.latest().orElseThrow().round()).isEqualTo(10);
 
-    s3.kill();
-    Files.delete(pause); // the writer goes on to its manifest while the server is down
+    // the server is shared by every test class of this JVM: it runs again however this part ends
     boolean failed;
+    s3.kill();
     try {
-      save.get(120, TimeUnit.SECONDS);
-      failed = false;
-    } catch (java.util.concurrent.ExecutionException e) {
-      failed = true;
+      Files.delete(pause); // the writer goes on to its manifest while the server is down
+      try {
+        save.get(120, TimeUnit.SECONDS);
+        failed = false;
+      } catch (java.util.concurrent.ExecutionException e) {
+        failed = true;
+      }
+    } finally {
+      s3.restart();
     }
-    s3.restart();
     assertThat(failed).as("the manifest write fails while the server is down").isTrue();
     assertThat(reader.latest().orElseThrow().round()).isEqualTo(10);
-    Path restored = Files.createTempDirectory("kiln-restored-");
+    Path restored = TestSpark.tempDir("kiln-restored-");
     assertThat(reader.restore(reader.latest().orElseThrow(), restored)).isTrue();
     assertThat(Files.readString(restored.resolve("model"), StandardCharsets.UTF_8)).isEqualTo("ten");
 

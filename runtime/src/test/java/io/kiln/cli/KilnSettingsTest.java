@@ -2,6 +2,7 @@ package io.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kiln.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class KilnSettingsTest {
   static Path defaults(String text) throws Exception {
-    Path f = Files.createTempFile("spark-defaults", ".conf");
+    Path f = TestSpark.tempDir("kiln-settings-").resolve("spark-defaults.conf");
     Files.writeString(f, text);
     return f;
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kiln.runner.Algorithms;
+import io.kiln.runner.JobListener;
 import io.kiln.record.JobRecord;
 import io.kiln.runner.JobResult;
 import io.kiln.record.JobStore;
@@ -25,8 +26,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -49,6 +54,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the algorithm does not emit refused when the request is read; last, on a standalone cluster of
  * real executor JVMs, an executor SIGKILLed mid-training, after which the job resumes from its
  * newest checkpoint and completes. Every artifact goes through the algorithm's own loader.
+ *
+ * <p>The stop and the kill are issued from the driver's {@link JobListener} while rank 0 waits for
+ * the answer about a round (the stop at round 2, the kill of rank 0's executor at round 2 x
+ * {@link #checkpointIntervalRounds()}), so they land inside training however fast it runs.
  */
 @Tag("cluster")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -96,8 +105,8 @@ public abstract class AlgorithmContractTest {
 
   /**
    * Hyperparameters for a job that trains long enough to be stopped or to lose an executor
-   * (hundreds of steps), on the smoke channels; with a checkpoint location it must checkpoint
-   * (e.g. at a fixed interval) well before it ends.
+   * (more than 2 x {@link #checkpointIntervalRounds()} + 1 steps), on the smoke channels; with a
+   * checkpoint location it must checkpoint at that interval.
    */
   protected abstract Map<String, String> longHyperparameters();
 
@@ -202,7 +211,10 @@ public abstract class AlgorithmContractTest {
     return SpecReader.readTrainingJob(r.toString(), name + ".json");
   }
 
-  /** Rounds between checkpoints in the executor-loss check: well before the long job ends. */
+  /**
+   * Rounds between checkpoints in the executor-loss check; rank 0's executor is killed when round
+   * 2 x this is reported, so the long job must train longer than that.
+   */
   protected int checkpointIntervalRounds() {
     return 10;
   }
@@ -272,10 +284,19 @@ public abstract class AlgorithmContractTest {
     Assumptions.assumeTrue(reason == null, () -> "opted out: " + reason);
     local();
     TrainingJobSpec spec = spec("stop", longHyperparameters(), smokeChannels(), s3Root(), false);
-    CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> runner.run(spec));
-    awaitRounds(runner, "stop", 2, job);
-    runner.store().requestStop("stop", "contract test");
-    JobResult r = job.get(300, TimeUnit.SECONDS);
+    // asked while rank 0 waits for its answer about round 2: the stop lands at the next round boundary,
+    // however fast the algorithm trains
+    AtomicBoolean asked = new AtomicBoolean();
+    JobListener stopAtRound2 = new JobListener() {
+      @Override
+      public void onRound(int round, int plannedRounds, Map<String, Double> metrics) {
+        if (round >= 2 && asked.compareAndSet(false, true)) {
+          runner.requestStop("stop", "contract test");
+        }
+      }
+    };
+    JobResult r = CompletableFuture.supplyAsync(() -> runner.run(spec, stopAtRound2)).get(300, TimeUnit.SECONDS);
+    assertThat(asked).as("a round >= 2 was reported").isTrue();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
     assertThat(r.modelArtifacts()).isNotNull();
     checkArtifact(model(runner, r));
@@ -315,10 +336,29 @@ public abstract class AlgorithmContractTest {
         TrainingJobSpec spec = kilnSpec("kill", longHyperparameters(), smokeChannels(),
             dir.toUri().toString().replaceAll("/+$", ""),
             checkpointIntervalRounds());
-        CompletableFuture<JobResult> job = CompletableFuture.supplyAsync(() -> onCluster.run(spec));
-        awaitLog(onCluster, "kill", "heckpoint saved after round", job);
-        cluster.killExecutors(0);
-        JobResult r = job.get(300, TimeUnit.SECONDS);
+        // SIGKILLs rank 0's executor when rank 0 reports round 2 x interval: rank 0 is alive then (it
+        // waits for the answer), and the checkpoint of round 1 x interval is complete (the next is
+        // under way). The rank-0 task's executor is known from the task's start event.
+        RankZeroExecutor rankZero = new RankZeroExecutor();
+        clusterSpark.sparkContext().addSparkListener(rankZero);
+        AtomicInteger killed = new AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> killFailed = new java.util.concurrent.atomic.AtomicReference<>();
+        JobListener killMidTraining = new JobListener() {
+          @Override
+          public void onRound(int round, int plannedRounds, Map<String, Double> metrics) {
+            if (round >= 2 * checkpointIntervalRounds() && killed.compareAndSet(-1, 0)) {
+              try {
+                killed.set(cluster.killExecutors(rankZero.worker(clusterSpark, cluster)));
+              } catch (Throwable e) {
+                killFailed.set(e);
+              }
+            }
+          }
+        };
+        JobResult r = CompletableFuture.supplyAsync(() -> onCluster.run(spec, killMidTraining))
+            .get(300, TimeUnit.SECONDS);
+        assertThat(killFailed.get()).as("finding and killing rank 0's executor").isNull();
+        assertThat(killed).as("executors killed on rank 0's worker").hasValue(1);
         assertThat(r.failureReason()).isNull();
         assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
         String log = onCluster.store().readLog("kill").orElseThrow();
@@ -334,29 +374,29 @@ public abstract class AlgorithmContractTest {
     }
   }
 
-  private static void awaitRounds(TrainingJobRunner on, String name, int rounds, CompletableFuture<JobResult> job)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 180_000;
-    while (System.currentTimeMillis() < deadline && !job.isDone()) {
-      var r = on.store().load(name);
-      if (r.isPresent() && r.get().kiln().roundsCompleted() != null && r.get().kiln().roundsCompleted() >= rounds) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(name + " did not reach " + rounds + " rounds while running: "
-        + on.store().readLog(name).orElse(""));
-  }
+  /** Which executor runs rank 0 (the barrier stage's task of partition 0), from task start events. */
+  private static final class RankZeroExecutor extends SparkListener {
+    private volatile String executor;
 
-  private static void awaitLog(TrainingJobRunner on, String name, String text, CompletableFuture<JobResult> job)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 180_000;
-    while (System.currentTimeMillis() < deadline && !job.isDone()) {
-      if (on.store().readLog(name).orElse("").contains(text)) {
-        return;
+    @Override
+    public void onTaskStart(SparkListenerTaskStart start) {
+      if (start.taskInfo().index() == 0) {
+        executor = start.taskInfo().executorId();
       }
-      Thread.sleep(50);
     }
-    throw new AssertionError(name + " never logged '" + text + "' while running: " + on.store().readLog(name).orElse(""));
+
+    /**
+     * The worker whose executor runs rank 0 now. Called while rank 0 reports a round: its task
+     * started before, and the listener bus delivers that start once it is empty.
+     */
+    int worker(SparkSession spark, LocalCluster cluster) {
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new AssertionError("Spark's listener bus did not drain in 30 s", e);
+      }
+      String id = executor;
+      return cluster.workerOfExecutor(id).orElseThrow(() -> new AssertionError("no worker runs executor " + id));
+    }
   }
 }

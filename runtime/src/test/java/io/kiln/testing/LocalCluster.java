@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +63,8 @@ public final class LocalCluster implements AutoCloseable {
     try {
       Path home = Files.createTempDirectory("kiln-cluster-");
       Path jars = Files.createDirectories(home.resolve("jars"));
+      // executors' temporary files (a killed executor's among them) stay inside the cluster's directory
+      Files.createDirectories(home.resolve("tmp"));
       Files.writeString(home.resolve("RELEASE"), "");
       for (Path p : classpath) {
         if (Files.exists(p)) {
@@ -73,11 +74,7 @@ public final class LocalCluster implements AutoCloseable {
           }
         }
       }
-      int port = freePort();
-      int uiPort = freePort();
-      Process master = launch(home, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-          "--port", Integer.toString(port), "--webui-port", Integer.toString(uiPort)));
-      LocalCluster cluster = new LocalCluster(home, port, uiPort, master);
+      LocalCluster cluster = startMaster(home);
       Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
       for (int i = 0; i < workers; i++) {
         cluster.addWorker(1);
@@ -89,14 +86,47 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The master must be reachable at ports known before it starts (its URL goes to the workers and
+   * the driver): it gets two free ports and no fallback to the next port; should another process
+   * take one first, the master exits and starts again on two others.
+   */
+  private static LocalCluster startMaster(Path home) throws IOException {
+    for (int tries = 1; ; tries++) {
+      int port = freePort();
+      int uiPort = freePort();
+      Process master = launch(home, "master", List.of("-Dspark.port.maxRetries=0",
+          "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port),
+          "--webui-port", Integer.toString(uiPort)));
+      LocalCluster cluster = new LocalCluster(home, port, uiPort, master);
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (master.isAlive() && System.currentTimeMillis() < deadline && !cluster.masterAnswers()) {
+        sleep(200);
+      }
+      if (master.isAlive() && cluster.masterAnswers()) {
+        return cluster;
+      }
+      master.destroyForcibly();
+      if (tries == 3) {
+        throw new IllegalStateException("the Spark master did not start on ports " + port + " and " + uiPort
+            + "; see " + home.resolve("master.log"));
+      }
+    }
+  }
+
+  /** Whether this cluster's master answers on its web UI port with its own URL. */
+  private boolean masterAnswers() {
+    return masterStatus().map(n -> masterUrl().equals(n.path("url").asText())).orElse(false);
+  }
+
   /** Starts one more worker; returns its index. */
   public int addWorker(int cores) {
     int index = workers.size();
     try {
       Path dir = Files.createDirectories(home.resolve("work-" + index));
       Process w = launch(home, "worker-" + index, List.of("org.apache.spark.deploy.worker.Worker", "--host",
-          "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "2g", "--webui-port",
-          Integer.toString(freePort()), "--work-dir", dir.toString(), masterUrl()));
+          "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "2g", "--webui-port", "0",
+          "--work-dir", dir.toString(), masterUrl()));
       workers.add(w);
       workerCores.add(cores);
       return index;
@@ -105,10 +135,11 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Launches a JVM of the cluster; {@code mainAndArgs} may start with JVM options (-D...). */
   private static Process launch(Path home, String name, List<String> mainAndArgs) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-cp", home.resolve("jars") + "/*", "-Dspark.decommission.enabled=true",
-        "-Dspark.worker.decommission.signal=PWR"));
+        "-Dspark.worker.decommission.signal=PWR", "-Djava.io.tmpdir=" + home.resolve("tmp")));
     cmd.addAll(mainAndArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(home.resolve(name + ".log").toFile());
@@ -116,6 +147,8 @@ public final class LocalCluster implements AutoCloseable {
     pb.environment().put("SPARK_SCALA_VERSION", "2.12");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+    // executors' block manager and shuffle directories
+    pb.environment().put("SPARK_LOCAL_DIRS", home.resolve("tmp").toString());
     return pb.start();
   }
 
@@ -132,7 +165,7 @@ public final class LocalCluster implements AutoCloseable {
         "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
         "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-        "-Daws.ec2.metadata.disabled=true"));
+        "-Daws.ec2.metadata.disabled=true", "-Djava.io.tmpdir=" + home.resolve("tmp")));
     java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
     conf.put("spark.master", masterUrl());
     // executors start in their worker's directory: give them the classpath with absolute paths
@@ -252,16 +285,20 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public int aliveWorkers() {
+    return masterStatus().map(n -> n.path("aliveworkers").asInt()).orElse(0);
+  }
+
+  /** The master's status (its web UI's JSON), when it answers. */
+  private Optional<com.fasterxml.jackson.databind.JsonNode> masterStatus() {
     try {
       HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + uiPort + "/json/").toURL()
           .openConnection();
       c.setConnectTimeout(1000);
       c.setReadTimeout(3000);
       String json = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
-      return node.path("aliveworkers").asInt();
+      return Optional.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json));
     } catch (IOException e) {
-      return 0;
+      return Optional.empty();
     }
   }
 
@@ -284,21 +321,28 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Ends every process of the cluster and deletes its directory (logs included). */
   @Override
   public synchronized void close() {
+    List<ProcessHandle> all = new ArrayList<>();
     for (Process w : workers) {
-      w.descendants().forEach(ProcessHandle::destroyForcibly);
-      w.destroyForcibly();
+      w.descendants().forEach(all::add);
+      all.add(w.toHandle());
     }
-    master.destroyForcibly();
+    all.add(master.toHandle());
+    all.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle p : all) {
+      try {
+        p.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // deleting what a dying process still holds open is harmless on Linux
+      }
+    }
+    deleteFiles();
   }
 
-  /** Deletes the cluster's directory (logs included). */
+  /** Deletes the cluster's directory (logs included); {@link #close} does it too. */
   public void deleteFiles() {
-    try (var s = Files.walk(home)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // temp files
-    }
+    TestSpark.delete(home);
   }
 }

@@ -17,10 +17,14 @@ public final class OrphanDriver {
 
   private OrphanDriver() {}
 
-  /** Starts {@code kiln command spec} with this JVM's classpath; its output goes to {@code log}. */
+  /**
+   * Starts {@code kiln command spec} with this JVM's classpath; its output goes to {@code log}, its
+   * temporary files (which a killed driver leaves) to a directory beside it.
+   */
   public static Process start(String command, Path spec, String jobRoot, Path log) throws IOException {
+    Path tmp = java.nio.file.Files.createDirectories(log.resolveSibling(log.getFileName() + ".tmp"));
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g"));
+        "-Xmx1g", "-Djava.io.tmpdir=" + tmp));
     for (String opens : OPENS) {
       cmd.add("--add-opens=java.base/" + opens + "=ALL-UNNAMED");
     }

@@ -46,7 +46,7 @@ public final class ReferencePython {
    */
   public static JsonNode call(Class<?> owner, String resource, Object request, String... companions) {
     try {
-      Path dir = Files.createTempDirectory("kiln-ref-");
+      Path dir = TestSpark.tempDir("kiln-ref-");
       Path script = dir.resolve(Paths.get(resource).getFileName().toString());
       for (String r : concat(resource, companions)) {
         try (InputStream in = owner.getResourceAsStream(r)) {
@@ -82,8 +82,9 @@ public final class ReferencePython {
           + "python3 python3-xgboost python3-sklearn");
     }
     try {
-      Path out = Files.createTempFile("kiln-ref-out", ".txt");
-      Path err = Files.createTempFile("kiln-ref-err", ".txt");
+      Path io = TestSpark.tempDir("kiln-ref-run-");
+      Path out = io.resolve("stdout.txt");
+      Path err = io.resolve("stderr.txt");
       Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();

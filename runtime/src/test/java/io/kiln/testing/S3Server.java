@@ -16,13 +16,15 @@ import java.util.Map;
 
 /**
  * The real S3 server (s3proxy on its filesystem backend) as a separate process on 127.0.0.1, one per
- * test JVM, started on first use and ended when the JVM exits. A bucket is a directory of its data
- * directory, so tests create buckets with {@link #bucket}.
+ * test JVM, started on first use and ended when the JVM exits, its files deleted with it. A bucket
+ * is a directory of its data directory, so tests create buckets with {@link #bucket}. Its endpoint
+ * never changes while the JVM runs (Hadoop caches a filesystem per bucket with the endpoint it was
+ * made with): a server a test killed is started again on the same port by the next {@link #get}.
  */
 public final class S3Server {
   private static S3Server instance;
 
-  private Process process;
+  private volatile Process process;
   private final Path home;
   private final int port;
   private final Path dataDir;
@@ -39,8 +41,10 @@ public final class S3Server {
   }
 
   public static synchronized S3Server get() {
-    if (instance == null || !instance.process.isAlive()) {
+    if (instance == null) {
       instance = start();
+    } else if (!instance.process.isAlive()) {
+      instance.restart();
     }
     return instance;
   }
@@ -54,27 +58,37 @@ public final class S3Server {
     try {
       Path dir = Files.createTempDirectory("kiln-s3-");
       Path data = Files.createDirectories(dir.resolve("data"));
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
       SecureRandom random = new SecureRandom();
       String access = "kiln" + HexFormat.of().formatHex(random.generateSeed(6));
       String secret = HexFormat.of().formatHex(random.generateSeed(16));
-      Path props = dir.resolve("s3proxy.properties");
-      Files.writeString(props, String.join("\n",
-          "s3proxy.endpoint=http://127.0.0.1:" + port,
-          "s3proxy.authorization=aws-v2-or-v4",
-          "s3proxy.identity=" + access,
-          "s3proxy.credential=" + secret,
-          "jclouds.provider=filesystem",
-          "jclouds.filesystem.basedir=" + data,
-          ""));
-      Process p = launch(dir);
-      S3Server server = new S3Server(p, dir, port, data, access, secret);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.process.destroyForcibly()));
-      server.awaitReady();
-      return server;
+      // s3proxy takes the port it is given a second or two after this JVM let it go: should another
+      // process take it first, s3proxy exits, and the server starts again on another free port
+      for (int tries = 1; ; tries++) {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+          port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("s3proxy.properties"), String.join("\n",
+            "s3proxy.endpoint=http://127.0.0.1:" + port,
+            "s3proxy.authorization=aws-v2-or-v4",
+            "s3proxy.identity=" + access,
+            "s3proxy.credential=" + secret,
+            "jclouds.provider=filesystem",
+            "jclouds.filesystem.basedir=" + data,
+            ""));
+        S3Server server = new S3Server(launch(dir), dir, port, data, access, secret);
+        try {
+          server.awaitReady();
+        } catch (IllegalStateException e) {
+          server.process.destroyForcibly();
+          if (tries == 3) {
+            throw e;
+          }
+          continue;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::shutDown, "kiln-s3-server-stop"));
+        return server;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -89,7 +103,19 @@ public final class S3Server {
         .start();
   }
 
-  /** Kills the server process (SIGKILL); requests fail until {@link #start()}. */
+  /** At JVM exit: ends the process, then deletes the server's files. */
+  private void shutDown() {
+    Process p = process;
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    TestSpark.delete(home);
+  }
+
+  /** Kills the server process (SIGKILL); requests fail until {@link #restart()}. */
   public synchronized void kill() {
     process.destroyForcibly();
     try {
@@ -99,8 +125,14 @@ public final class S3Server {
     }
   }
 
-  /** Starts the server again, same port, data and credentials, and waits until it answers. */
+  /**
+   * Starts the server again, same port, data and credentials, and waits until it answers (a
+   * no-op when it runs).
+   */
   public synchronized void restart() {
+    if (process.isAlive()) {
+      return;
+    }
     try {
       process = launch(home);
       awaitReady();
@@ -113,7 +145,8 @@ public final class S3Server {
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("s3proxy exited with " + process.exitValue());
+        throw new IllegalStateException("s3proxy on port " + port + " exited with " + process.exitValue()
+            + "; see " + home.resolve("s3proxy.log"));
       }
       try {
         HttpURLConnection c = (HttpURLConnection) URI.create(endpoint() + "/").toURL().openConnection();

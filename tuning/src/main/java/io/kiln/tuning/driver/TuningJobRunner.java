@@ -50,6 +50,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -70,13 +71,23 @@ public final class TuningJobRunner {
   private final Algorithms algorithms;
   private final KilnConf conf;
   private final io.kiln.record.Arns arns;
+  private final UnaryOperator<SearchStrategy> around;
 
   public TuningJobRunner(TrainingJobRunner trainer, Algorithms algorithms) {
+    this(trainer, algorithms, UnaryOperator.identity());
+  }
+
+  /**
+   * A runner whose strategies are wrapped by {@code around}: for tests that must choose the moment
+   * a strategy answers (e.g. just as a trial ends).
+   */
+  TuningJobRunner(TrainingJobRunner trainer, Algorithms algorithms, UnaryOperator<SearchStrategy> around) {
     this.trainer = trainer;
     this.store = TuningStore.beside(trainer.store());
     this.algorithms = algorithms;
     this.conf = new KilnConf(trainer.spark().sparkContext().getConf());
     this.arns = conf.arns();
+    this.around = around;
   }
 
   public static TuningJobRunner on(SparkSession spark) {
@@ -156,7 +167,7 @@ public final class TuningJobRunner {
     // a new application's executors register after it starts: wait for them as a training job does
     long slotDeadline = System.nanoTime() + conf.slotWaitSeconds() * 1_000_000_000L;
     try {
-      SearchStrategy strategy = strategy(spec);
+      SearchStrategy strategy = around.apply(strategy(spec));
       t.warmStart(loadWarmStart(spec));
       for (Trial trial : unfinished) {
         while (!gang.tryAcquire(workers)) {
@@ -170,8 +181,13 @@ public final class TuningJobRunner {
           t.stopRunningTrials(trainer);
         }
         if (t.stopping() == null && t.launched() < spec.maxTrainingJobs() && t.running() < parallel) {
+          // the suggestion and "is anything running" come from one snapshot: a trial that ends after
+          // the strategy answered "nothing now" (a Hyperband rung still running) must not make that
+          // answer look final
+          Tuning.Snapshot seen = null;
           if (held == null) {
-            held = strategy.suggest(t.history(spec.strategy() != StrategyType.Hyperband)).orElse(null);
+            seen = t.snapshot(spec.strategy() != StrategyType.Hyperband);
+            held = strategy.suggest(seen.history()).orElse(null);
           }
           if (held != null && gang.tryAcquire(workers)) {
             Trial trial = t.launch(held, resourceParameter(spec));
@@ -184,8 +200,8 @@ public final class TuningJobRunner {
             pool.execute(() -> runTrial(t, trial, gang, workers, false));
             continue;
           }
-          if (held == null && t.running() == 0 && !strategy.finished(t.history(false))) {
-            // nothing running and nothing to propose: the strategy is done
+          if (held == null && seen != null && seen.running() == 0 && !strategy.finished(seen.own())) {
+            // nothing was running and there was nothing to propose: the strategy is done
             t.finishSearch("The strategy has nothing more to propose");
           }
         }
@@ -488,6 +504,16 @@ public final class TuningJobRunner {
         searchFinished = true;
         log(why);
       }
+    }
+
+    /**
+     * What the driver decides on, taken under one lock: the strategy's view ({@link #history}), the
+     * own trials alone, and how many of them run.
+     */
+    record Snapshot(List<TrialView> history, List<TrialView> own, int running) {}
+
+    synchronized Snapshot snapshot(boolean withWarmStart) {
+      return new Snapshot(history(withWarmStart), history(false), running());
     }
 
     /** The strategy's view: own trials, and (unless Hyperband) the parents' observations. */

@@ -18,13 +18,20 @@ import io.kiln.testing.SharedData;
 import io.kiln.testing.TestSpark;
 import io.kiln.tuning.spec.TuningJobSpec;
 import io.kiln.tuning.spec.TuningSpecReader;
+import io.kiln.tuning.strategy.SearchStrategy;
+import io.kiln.tuning.strategy.Suggestion;
+import io.kiln.tuning.strategy.TrialState;
+import io.kiln.tuning.strategy.TrialView;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -317,6 +324,50 @@ class TuningJobRunnerTest {
     assertThat(rec.kiln().trials()).hasSize(10);
     assertThat(rec.completionDetails().has("ConvergenceDetectedTime")).isTrue();
     assertThat(rec.kiln().completionReason()).startsWith("ConvergenceDetected");
+  }
+
+  @Test
+  void aTrialThatEndsWhileTheStrategyIsAnsweringDoesNotEndTheSearch() {
+    // the strategy is asked while trial 1 runs and answers "nothing now" only after trial 1 has
+    // ended, as Hyperband does while the last trial of a rung runs: the driver must ask again, not
+    // take that answer, given about a running trial, for the end of the search
+    CountDownLatch firstEnded = new CountDownLatch(1);
+    TuningListener listener = new TuningListener() {
+      @Override
+      public void onTrialEnded(int number, String name, TrainingJobStatus status, Double objective) {
+        if (number == 1) {
+          firstEnded.countDown();
+        }
+      }
+    };
+    UnaryOperator<SearchStrategy> answersAsTheTrialEnds = inner -> new SearchStrategy() {
+      @Override
+      public Optional<Suggestion> suggest(List<TrialView> history) {
+        if (history.stream().anyMatch(v -> v.state() == TrialState.RUNNING)) {
+          try {
+            assertThat(firstEnded.await(60, TimeUnit.SECONDS)).as("trial 1 ended").isTrue();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return Optional.empty();
+        }
+        return inner.suggest(history);
+      }
+
+      @Override
+      public boolean finished(List<TrialView> history) {
+        return inner.finished(history);
+      }
+    };
+    TuningJobRunner racing = new TuningJobRunner(tuner.trainer(), new Algorithms(List.of(new CountingAlgorithm())),
+        answersAsTheTrialEnds);
+    TuningResult r = racing.run(spec("tune-race", "Random", OFFSET,
+        ", \"maxTrainingJobs\": 2, \"maxParallelTrainingJobs\": 2, \"randomSeed\": 3", "{\"rounds\": \"2\"}", 1),
+        listener);
+    assertThat(r.status()).isEqualTo(TuningJobStatus.Completed);
+    TuningRecord rec = racing.store().load("tune-race").orElseThrow();
+    assertThat(rec.kiln().trials()).hasSize(2).allMatch(t -> t.status().equals("Completed"));
+    assertThat(racing.store().readLog("tune-race").orElseThrow()).doesNotContain("nothing more to propose");
   }
 
   static List<String> names(List<TrialRecord> trials) {

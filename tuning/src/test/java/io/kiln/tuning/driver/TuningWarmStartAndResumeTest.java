@@ -104,8 +104,11 @@ class TuningWarmStartAndResumeTest {
   @Test
   void aTuningJobWhoseDriverWasKilledIsTakenOverAndItsRunningTrialsContinue() throws Exception {
     Path specFile = dir.resolve("orphan-tune.json");
+    // the second trial's first attempt holds at round 20 (checkpoint 20 saved) until its driver is
+    // killed: it is in flight when the driver dies, whatever the machine's pace
     Files.writeString(specFile, spec("tune-orphan", "Random", 1.0, 4, "",
-        "{\"rounds\": \"300\", \"sleep_ms\": \"25\", \"checkpoint_every\": \"10\"}"));
+        "{\"rounds\": \"60\", \"sleep_ms\": \"25\", \"checkpoint_every\": \"10\", \"hold_at_round\": \"20\","
+            + " \"hold_in_job\": \"tune-orphan-002-\"}"));
     Process driver = OrphanDriver.start("tune", specFile, jobRoot, dir.resolve("orphan-tune-driver.log"));
     String inFlight;
     try {
@@ -123,10 +126,12 @@ class TuningWarmStartAndResumeTest {
         Thread.sleep(100);
       }
       inFlight = tuner.store().load("tune-orphan").orElseThrow().kiln().trials().get(1).trainingJobName();
-      // the in-flight trial must have a checkpoint to continue from: the child writes its log each beat
-      while (!tuner.trainer().store().readLog(inFlight).orElse("").contains("Checkpoint saved after round")) {
+      assertThat(inFlight).startsWith("tune-orphan-002-");
+      // the in-flight trial holds, with a checkpoint to continue from: the child writes its log each beat
+      while (!tuner.trainer().store().readLog(inFlight).orElse("").contains("rank 0 holds at round 20")) {
         if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError("the in-flight trial saved no checkpoint");
+          throw new AssertionError("the in-flight trial did not reach round 20: "
+              + tuner.trainer().store().readLog(inFlight).orElse(""));
         }
         Thread.sleep(100);
       }
@@ -152,6 +157,7 @@ class TuningWarmStartAndResumeTest {
     JobRecord continued = tuner.trainer().store().load(inFlight).orElseThrow();
     assertThat(continued.secondaryStatusTransitions()).extracting(JobRecord.StatusTransition::status)
         .contains(SecondaryStatus.Restarting);
-    assertThat(tuner.trainer().store().readLog(inFlight).orElseThrow()).contains("Resumed from the checkpoint after round");
+    assertThat(tuner.trainer().store().readLog(inFlight).orElseThrow())
+        .contains("Resumed from the checkpoint after round 20");
   }
 }

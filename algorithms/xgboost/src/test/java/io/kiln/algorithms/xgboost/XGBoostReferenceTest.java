@@ -124,7 +124,7 @@ class XGBoostReferenceTest {
     byte[] model = files.get("xgboost-model");
 
     float[] kiln = predict(model, all);
-    Path dir = Files.createTempDirectory("kiln-ref-bc-");
+    Path dir = TestSpark.tempDir("kiln-ref-bc-");
     Path modelFile = dir.resolve("xgboost-model");
     Files.write(modelFile, model);
     Path trainFile = dir.resolve("train.csv");

@@ -4,6 +4,7 @@ import io.kiln.record.AwsTime;
 import io.kiln.record.JobRecord;
 import io.kiln.record.JobStore;
 import io.kiln.record.Json;
+import io.kiln.record.RecordStore;
 import io.kiln.record.TrainingJobQuery;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -77,7 +78,11 @@ final class ListCommand extends StoreCommand implements Callable<Integer> {
     TrainingJobQuery query = query();
     JobStore store = store(common);
     Instant now = Instant.now();
-    List<JobRecord> seen = store.list().stream().map(r -> r.asSeenAt(now)).toList();
+    RecordStore.Listing<JobRecord> listing = store.list();
+    List<JobRecord> seen = listing.records().stream().map(r -> r.asSeenAt(now)).toList();
+    RecordStore.Listing<com.fasterxml.jackson.databind.JsonNode> tuningListing = TuningJobs.list(store);
+    warnUnreadable(listing.unreadable());
+    warnUnreadable(tuningListing.unreadable());
     if (json) {
       TrainingJobQuery.Page page = maxResults == null && nextToken == null
           ? new TrainingJobQuery.Page(query.select(seen), null)
@@ -95,11 +100,17 @@ final class ListCommand extends StoreCommand implements Callable<Integer> {
       out.println(String.format("%-40s %-11s %-20s %-32s %s", r.trainingJobName(), r.trainingJobStatus(),
           r.secondaryStatus(), AwsTime.format(r.creationTime()), r.kiln() == null ? "" : r.kiln().algorithm()));
     }
-    List<com.fasterxml.jackson.databind.JsonNode> tuning = TuningJobs.list(store).stream()
+    for (RecordStore.Unreadable u : listing.unreadable()) {
+      if (nameContains == null || u.name().toLowerCase(java.util.Locale.ROOT)
+          .contains(nameContains.toLowerCase(java.util.Locale.ROOT))) {
+        out.println(String.format("%-40s %-11s", u.name(), UNREADABLE));
+      }
+    }
+    List<com.fasterxml.jackson.databind.JsonNode> tuning = tuningListing.records().stream()
         .filter(t -> nameContains == null || t.path("HyperParameterTuningJobName").asText()
             .toLowerCase(java.util.Locale.ROOT).contains(nameContains.toLowerCase(java.util.Locale.ROOT)))
         .limit(max).toList();
-    if (!tuning.isEmpty() && statusEquals == null && creationTimeAfter == null && creationTimeBefore == null
+    if ((!tuning.isEmpty() || !tuningListing.unreadable().isEmpty()) && statusEquals == null && creationTimeAfter == null && creationTimeBefore == null
         && lastModifiedTimeAfter == null && lastModifiedTimeBefore == null) {
       out.println();
       out.println(String.format("%-40s %-11s %-32s %s", "TUNING JOB", "STATUS", "CREATED", "TRIALS"));
@@ -108,8 +119,26 @@ final class ListCommand extends StoreCommand implements Callable<Integer> {
             t.path("HyperParameterTuningJobStatus").asText(), t.path("CreationTime").asText(),
             t.path("Kiln").path("Trials").size()));
       }
+      for (RecordStore.Unreadable u : tuningListing.unreadable()) {
+        out.println(String.format("%-40s %-11s", u.name(), UNREADABLE));
+      }
     }
     return 0;
+  }
+
+  /** The status column of a job whose record cannot be read. */
+  static final String UNREADABLE = "Unreadable";
+
+  /**
+   * One line on stderr per record that cannot be read: the table marks them and the JSON response
+   * (whose summaries need a status and a creation time) leaves them out, so the reason goes here.
+   */
+  private void warnUnreadable(List<RecordStore.Unreadable> unreadable) {
+    PrintWriter err = command.commandLine().getErr();
+    for (RecordStore.Unreadable u : unreadable) {
+      err.println("kiln list: " + u.reason());
+    }
+    err.flush();
   }
 
   /** The filters and order given; a malformed value is a usage error (exit 2) naming the option. */

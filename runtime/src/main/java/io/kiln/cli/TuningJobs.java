@@ -35,7 +35,7 @@ final class TuningJobs {
     return records(store).exists(name);
   }
 
-  static List<JsonNode> list(JobStore store) {
+  static RecordStore.Listing<JsonNode> list(JobStore store) {
     return records(store).list();
   }
 

@@ -63,8 +63,8 @@ public final class JobStore {
     return records.load(name);
   }
 
-  /** All jobs, newest first. */
-  public List<JobRecord> list() {
+  /** All jobs, newest first, and the records that exist but cannot be read. */
+  public RecordStore.Listing<JobRecord> list() {
     return records.list();
   }
 

@@ -1,6 +1,7 @@
 package io.kiln.record;
 
 import io.kiln.spi.KilnException;
+import io.kiln.spi.Messages;
 import io.kiln.storage.Store;
 import io.kiln.storage.Uris;
 import java.nio.charset.StandardCharsets;
@@ -107,26 +108,78 @@ public final class RecordStore<R> {
     store.writeText(directory(nameOf.apply(record)) + "record.json", Json.write(record));
   }
 
+  /**
+   * The record of {@code name}, or empty when there is none.
+   *
+   * @throws KilnException INTERNAL naming the file when the record exists but cannot be read (e.g. a
+   *     write that was cut short on a filesystem without atomic replace)
+   */
   public Optional<R> load(String name) {
-    return store.readText(directory(name) + "record.json").map(s -> Json.read(s, type, what() + " record of " + name));
+    String file = directory(name) + "record.json";
+    return store.readText(file).map(text -> {
+      try {
+        return Json.read(text, type, what() + " record of " + name);
+      } catch (KilnException e) {
+        throw KilnException.internal("The " + what() + " record " + file
+            + " cannot be read (" + Messages.oneLine(rootCause(e)) + "); it was cut short or edited by hand. Its job "
+            + "cannot be described; delete its folder to remove it from 'kiln list'", e);
+      }
+    });
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    // Jackson appends the source excerpt and location on later lines
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   public boolean exists(String name) {
     return store.exists(directory(name) + "record.json");
   }
 
-  /** Every record, newest first. */
-  public List<R> list() {
+  /**
+   * Every record, newest first, and apart from them every record that exists but cannot be read
+   * (truncated, not JSON, not a record): one broken record never hides the others.
+   */
+  public Listing<R> list() {
     List<R> out = new ArrayList<>();
+    List<Unreadable> broken = new ArrayList<>();
     for (FileStatus s : store.list(Uris.join(root, folder) + "/")) {
       // a folder whose name no job can have was not made by Kiln
       if (s.isDirectory() && io.kiln.spec.Names.isJobName(s.getPath().getName())) {
-        load(s.getPath().getName()).ifPresent(out::add);
+        String name = s.getPath().getName();
+        try {
+          load(name).ifPresent(out::add);
+        } catch (KilnException e) {
+          broken.add(new Unreadable(name, e.getMessage()));
+        }
       }
     }
     out.sort(Comparator.comparing(createdOf, Comparator.nullsLast(Comparator.reverseOrder())));
-    return out;
+    broken.sort(Comparator.comparing(Unreadable::name));
+    return new Listing<>(List.copyOf(out), List.copyOf(broken));
   }
+
+  /**
+   * What {@link #list()} found.
+   *
+   * @param records the readable records, newest first
+   * @param unreadable the records that exist but cannot be read, by name
+   */
+  public record Listing<R>(List<R> records, List<Unreadable> unreadable) {}
+
+  /**
+   * A record that exists but cannot be read.
+   *
+   * @param name the job's name (its folder)
+   * @param reason one line: which file and why (e.g. JSON that ends early)
+   */
+  public record Unreadable(String name, String reason) {}
 
   /** Asks the job's driver, from any process, to stop it. */
   public void requestStop(String name, String reason) {

@@ -106,6 +106,6 @@ public final class CliBenchJobs {
       store.writeLog(name, log.toString());
       store.save(b.build());
     }
-    System.out.println("jobs: " + store.list().size() + " in " + store.root());
+    System.out.println("jobs: " + store.list().records().size() + " in " + store.root());
   }
 }

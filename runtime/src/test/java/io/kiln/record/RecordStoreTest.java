@@ -70,6 +70,6 @@ class RecordStoreTest {
     store.create(record("listed-1"));
     Files.createDirectories(root.resolve("jobs/training-jobs/.DS_Store"));
     Files.createDirectories(root.resolve("jobs/training-jobs/_tmp"));
-    assertThat(store.list()).extracting(JobRecord::trainingJobName).containsExactly("listed-1");
+    assertThat(store.list().records()).extracting(JobRecord::trainingJobName).containsExactly("listed-1");
   }
 }

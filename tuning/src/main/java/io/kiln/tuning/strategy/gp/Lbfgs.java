@@ -6,7 +6,7 @@ package io.kiln.tuning.strategy.gp;
  * projected path, and a backtracking line search enforces sufficient decrease. A simplified
  * L-BFGS-B, enough for the few dozen variables of a kernel fit or an acquisition search.
  */
-public final class Lbfgs {
+public final class Lbfgs implements BoxMinimizer {
   private static final int MEMORY = 8;
   private static final double ARMIJO = 1e-4;
   private static final int MAX_BACKTRACKS = 25;
@@ -40,6 +40,7 @@ public final class Lbfgs {
     this.maxStep = maxStep;
   }
 
+  @Override
   public Result minimize(Objective f, double[] start, double[] lower, double[] upper) {
     int n = start.length;
     double[] x = project(start.clone(), lower, upper);

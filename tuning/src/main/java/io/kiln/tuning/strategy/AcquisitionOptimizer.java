@@ -2,6 +2,7 @@ package io.kiln.tuning.strategy;
 
 import io.kiln.tuning.space.ParameterRange;
 import io.kiln.tuning.space.SearchSpace;
+import io.kiln.tuning.strategy.gp.BoxMinimizer;
 import io.kiln.tuning.strategy.gp.ExpectedImprovement;
 import io.kiln.tuning.strategy.gp.GaussianProcess;
 import io.kiln.tuning.strategy.gp.Lbfgs;
@@ -35,14 +36,21 @@ final class AcquisitionOptimizer {
   private final double best;
   private final Random random;
   private final int d;
-  private final Lbfgs lbfgs = new Lbfgs(30, 1e-7, 1e-9, 0.25);
+  private final BoxMinimizer lbfgs;
 
   AcquisitionOptimizer(SearchSpace space, GaussianProcess model, double best, Random random) {
+    this(space, model, best, random, Lbfgs::new);
+  }
+
+  /** @param minimizers makes the local search's minimiser (30 iterations, tolerances 1e-7 and 1e-9, step 0.25) */
+  AcquisitionOptimizer(SearchSpace space, GaussianProcess model, double best, Random random,
+      BoxMinimizer.Factory minimizers) {
     this.space = space;
     this.model = model;
     this.best = best;
     this.random = random;
     this.d = space.dimensions();
+    this.lbfgs = minimizers.create(30, 1e-7, 1e-9, 0.25);
   }
 
   /** The best untried point (snapped), or null when every candidate decodes to a tried configuration. */

@@ -1,7 +1,9 @@
 package io.kiln.tuning.strategy;
 
 import io.kiln.tuning.space.SearchSpace;
+import io.kiln.tuning.strategy.gp.BoxMinimizer;
 import io.kiln.tuning.strategy.gp.GaussianProcess;
+import io.kiln.tuning.strategy.gp.Lbfgs;
 import io.kiln.tuning.strategy.gp.OutputWarping;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class BayesianSearch implements SearchStrategy {
   private final long seed;
   private final int initialPoints;
   private final double[][] design;
+  private final BoxMinimizer.Factory minimizers;
   private GaussianProcess lastFit;
 
   /** With an initial design of one trial per range plus one, at least 3 and at most 20. */
@@ -54,6 +57,15 @@ public final class BayesianSearch implements SearchStrategy {
 
   /** @param initialPoints trials drawn from the initial design before the model is used (at least 2) */
   public BayesianSearch(SearchSpace space, long seed, int initialPoints) {
+    this(space, seed, initialPoints, Lbfgs::new);
+  }
+
+  /**
+   * @param initialPoints trials drawn from the initial design before the model is used (at least 2)
+   * @param minimizers the box minimiser of the kernel fit and the acquisition search ({@code Lbfgs::new}
+   *     in production; another only to compare optimisers, as scripts/bench-lbfgs does)
+   */
+  public BayesianSearch(SearchSpace space, long seed, int initialPoints, BoxMinimizer.Factory minimizers) {
     if (initialPoints < 2) {
       throw new IllegalArgumentException("BayesianSearch needs at least 2 initial points, not " + initialPoints);
     }
@@ -61,6 +73,7 @@ public final class BayesianSearch implements SearchStrategy {
     this.seed = seed;
     this.initialPoints = initialPoints;
     this.design = LatinHypercube.sample(space, initialPoints, Seeds.forCall(seed, 0, DESIGN));
+    this.minimizers = minimizers;
   }
 
   /** Observations needed before the model proposes trials. */
@@ -84,10 +97,10 @@ public final class BayesianSearch implements SearchStrategy {
     double best = Arrays.stream(losses).min().orElseThrow();
     GaussianProcess warmStart = history.observed() > COLD_FITS_UP_TO ? lastFit : null;
     GaussianProcess fit = GaussianProcess.fit(history.points(), losses, settings(history.observed()), random,
-        warmStart);
+        warmStart, minimizers);
     lastFit = fit;
     GaussianProcess believer = fit.withFantasies(history.pending());
-    double[] next = new AcquisitionOptimizer(space, believer, best, random).maximise(history);
+    double[] next = new AcquisitionOptimizer(space, believer, best, random, minimizers).maximise(history);
     if (next == null) {
       return Optional.of(Suggestion.of(RandomSearch.untried(space, history,
           Seeds.forCall(seed, history.size(), FALLBACK))));

@@ -6,6 +6,8 @@ import io.kiln.tuning.bench.TestFunction;
 import io.kiln.tuning.space.ParameterRange;
 import io.kiln.tuning.space.ScalingType;
 import io.kiln.tuning.space.SearchSpace;
+import io.kiln.tuning.strategy.gp.BoxMinimizer;
+import io.kiln.tuning.strategy.gp.Lbfgs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -27,6 +29,25 @@ class BayesianSearchTest {
     BayesianSearch continuing = new BayesianSearch(BRANIN.space(), 3);
     Trials.run(continuing, BRANIN::value, 12, new ArrayList<>());
     assertThat(new BayesianSearch(BRANIN.space(), 3).suggest(a)).isEqualTo(continuing.suggest(a));
+  }
+
+  @Test
+  void theKernelFitAndTheAcquisitionSearchUseTheMinimiserItIsGiven() {
+    List<TrialView> history = Trials.run(new RandomSearch(BRANIN.space(), 0), BRANIN::value, 8);
+    List<Double> gradientTolerances = new ArrayList<>();
+    BoxMinimizer.Factory recording = (iterations, gradientTolerance, valueTolerance, maxStep) -> {
+      gradientTolerances.add(gradientTolerance);
+      return new Lbfgs(iterations, gradientTolerance, valueTolerance, maxStep);
+    };
+    BayesianSearch search = new BayesianSearch(BRANIN.space(), 3, 4, recording);
+
+    // Kiln's own L-BFGS passed in proposes exactly what the default does.
+    assertThat(search.suggest(history)).isEqualTo(new BayesianSearch(BRANIN.space(), 3, 4).suggest(history));
+    assertThat(gradientTolerances).containsExactly(1e-5, 1e-7);
+    // A minimiser that stays at its start changes the proposal: the search really goes through it.
+    BoxMinimizer.Factory stay = (iterations, gradientTolerance, valueTolerance, maxStep) -> (f, start, lower, upper) ->
+        new Lbfgs.Result(start.clone(), f.evaluate(start.clone(), new double[start.length]), 1);
+    assertThat(new BayesianSearch(BRANIN.space(), 3, 4, stay).suggest(history)).isNotEqualTo(search.suggest(history));
   }
 
   @Test

@@ -121,6 +121,16 @@ public final class GaussianProcess {
    */
   public static GaussianProcess fit(double[][] points, double[] losses, Settings settings, Random random,
       GaussianProcess warmStart) {
+    return fit(points, losses, settings, random, warmStart, Lbfgs::new);
+  }
+
+  /**
+   * {@link #fit(double[][], double[], Settings, Random, GaussianProcess)} with another box minimiser
+   * for the hyperparameter search (made with maxIterations, gradient tolerance 1e-5, value tolerance
+   * 1e-9, largest step 1 in log units).
+   */
+  public static GaussianProcess fit(double[][] points, double[] losses, Settings settings, Random random,
+      GaussianProcess warmStart, BoxMinimizer.Factory minimizers) {
     int n = points.length;
     if (n == 0 || losses.length != n) {
       throw new IllegalArgumentException("need as many losses as points, and at least one: " + n + " points, "
@@ -174,7 +184,7 @@ public final class GaussianProcess {
     for (int k = 0; k < settings.restarts(); k++) {
       starts.add(priorDraw(d, random, lower, upper));
     }
-    Lbfgs lbfgs = new Lbfgs(settings.maxIterations(), 1e-5, 1e-9, 1.0);
+    BoxMinimizer lbfgs = minimizers.create(settings.maxIterations(), 1e-5, 1e-9, 1.0);
     double[] best = null;
     double bestValue = Double.POSITIVE_INFINITY;
     for (double[] start : starts) {

@@ -17,6 +17,7 @@ import org.apache.spark.SparkContext;
 final class DecommissionWatcher implements AutoCloseable {
   private final ScheduledExecutorService poller;
   private final Set<String> seen = new HashSet<>();
+  private boolean warned;
 
   DecommissionWatcher(SparkContext sc, BarrierRunner barrier, RunningJob job) {
     poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -25,16 +26,26 @@ final class DecommissionWatcher implements AutoCloseable {
       return t;
     });
     poller.scheduleWithFixedDelay(() -> {
+      // a stopped SparkContext (the job's session ended under it) has no scheduler left to ask
+      org.apache.spark.scheduler.TaskScheduler scheduler = sc.isStopped() ? null : sc.taskScheduler();
+      if (scheduler == null) {
+        poller.shutdown();
+        return;
+      }
       try {
         for (String executor : barrier.executorsInUse()) {
-          if (!seen.contains(executor) && sc.taskScheduler().getExecutorDecommissionState(executor).isDefined()) {
+          if (!seen.contains(executor) && scheduler.getExecutorDecommissionState(executor).isDefined()) {
             seen.add(executor);
             job.log("Executor " + executor + " is being decommissioned: checkpointing at the next round");
             job.requestCheckpoint();
           }
         }
       } catch (RuntimeException e) {
-        job.log("WARN decommission watch: " + e);
+        // once, not every half second
+        if (!warned) {
+          warned = true;
+          job.log("WARN decommission watch: " + io.kiln.spi.Messages.oneLine(String.valueOf(e)));
+        }
       }
     }, 500, 500, TimeUnit.MILLISECONDS);
   }

@@ -17,6 +17,18 @@ public sealed interface HyperparameterRule {
    */
   String check(String key, String value);
 
+  /**
+   * Whether {@code key} is one SageMaker and its SDK add to a job's hyperparameters rather than one
+   * the user chose for the algorithm: {@code _}-prefixed keys (the tuner's
+   * {@code _tuning_objective_metric}) and {@code sagemaker_}-prefixed keys (the SDK's estimators:
+   * {@code sagemaker_program}, {@code sagemaker_container_log_level} ...). An algorithm takes those it
+   * uses and never refuses the others as unknown; every tuning trial carries
+   * {@code _tuning_objective_metric} (the contract test sends reserved keys with its smoke job).
+   */
+  static boolean reserved(String key) {
+    return key.startsWith("_") || key.startsWith("sagemaker_");
+  }
+
   /** A whole number in [min, max] ({@code 3.0} is accepted as 3). */
   static HyperparameterRule integer(long min, long max) {
     return new IntegerRule(min, max);

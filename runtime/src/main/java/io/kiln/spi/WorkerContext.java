@@ -147,7 +147,8 @@ public interface WorkerContext {
   List<String> gpus();
 
   /**
-   * Every worker's host and a free port on it, agreed through the barrier. <em>Collective</em>.
+   * Every worker's host and a free port on it, agreed through the barrier (about a second, as
+   * {@link #allGather}). <em>Collective</em>.
    */
   Rendezvous rendezvous();
 
@@ -176,7 +177,12 @@ public interface WorkerContext {
    */
   Directive poll();
 
-  /** Exchanges one message with every worker; returns all messages by rank. <em>Collective</em>. */
+  /**
+   * Exchanges one message with every worker; returns all messages by rank. <em>Collective</em>.
+   * It goes through Spark's barrier ({@code BarrierTaskContext.allGather}), whose tasks wait for each
+   * other in 1-second polls: expect about a second per call. Use it for set-up and agreement (ranks,
+   * a restore round), not per round; per-round numbers go through {@link #allReduce} (milliseconds).
+   */
   List<String> allGather(String message);
 
   /**

@@ -241,7 +241,12 @@ public abstract class AlgorithmContractTest {
   @Order(1)
   void aSageMakerRequestForTheImageTrainsAModelItsLoaderReads() throws Exception {
     local();
-    JobResult r = runner.run(spec("smoke", smokeHyperparameters(), smokeChannels(), s3Root(), false));
+    // with the keys SageMaker adds beside the user's: the tuner's (every trial has it) and an SDK's
+    Map<String, String> hyperparameters = new java.util.LinkedHashMap<>(smokeHyperparameters());
+    hyperparameters.put("_tuning_objective_metric",
+        algorithm().metrics(smokeHyperparameters(), smokeChannels().keySet()).get(0).name());
+    hyperparameters.put("sagemaker_container_log_level", "20");
+    JobResult r = runner.run(spec("smoke", hyperparameters, smokeChannels(), s3Root(), false));
     assertThat(r.failureReason()).isNull();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     JobRecord record = runner.store().load("smoke").orElseThrow();

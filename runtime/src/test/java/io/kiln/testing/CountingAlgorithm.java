@@ -77,7 +77,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     for (String k : raw.keySet()) {
       if (!Set.of("rounds", "sleep_ms", "offset", "fail_at_round", "fail_once_at_round", "checkpoint_every",
           "stuck_at_round", "checkpoint_mb", "hold_at_round", "hold_in_job")
-          .contains(k) && !k.startsWith("_")) {
+          .contains(k) && !io.kiln.spi.HyperparameterRule.reserved(k)) {
         throw KilnException.user("Hyperparameter " + k + " is not a counting hyperparameter");
       }
     }

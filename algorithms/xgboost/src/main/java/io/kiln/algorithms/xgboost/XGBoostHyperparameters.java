@@ -131,8 +131,8 @@ public record XGBoostHyperparameters(
     Map<String, String> v = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : raw.entrySet()) {
       String key = e.getKey();
-      if (key.startsWith("sagemaker_") || key.startsWith("_")) {
-        continue; // reserved keys the SDK and the tuner add (_tuning_objective_metric ...)
+      if (HyperparameterRule.reserved(key)) {
+        continue; // keys the SDK and the tuner add (_tuning_objective_metric ...)
       }
       String name = ALIASES.getOrDefault(key, key);
       HyperparameterRule rule = RULES.get(name);

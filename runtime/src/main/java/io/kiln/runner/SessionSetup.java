@@ -49,7 +49,8 @@ final class SessionSetup {
     }
     if (!applied.isEmpty()) {
       // names only: some values are secrets
-      LOG.info("s3a settings from the AWS_* environment variables (explicit settings win): {}", applied);
+      LOG.info("s3a settings from the AWS_* environment variables and Kiln's defaults (explicit settings win): {}",
+          applied);
     }
   }
 

@@ -584,6 +584,9 @@ class TrainingJobLifecycleTest {
           + out.lines().filter(l -> l.startsWith("THREADS")).findFirst().orElse("?")).isTrue();
       assertThat(p.exitValue()).as(out).isZero();
       assertThat(out).contains("RESULT Completed s3://" + OUTPUT_BUCKET + "/notebook/notebook-1/output/model.tar.gz");
+      // the keys it set are named, their values never
+      assertThat(out).containsPattern("s3a settings from the AWS_\\* environment variables .*fs\\.s3a\\.endpoint")
+          .contains("fs.s3a.aws.credentials.provider").doesNotContain(s3.secretKey());
       JobStore store = new JobStore(jobRoot, spark.sparkContext().hadoopConfiguration());
       assertThat(store.load("notebook-1").orElseThrow().trainingJobStatus()).isEqualTo(TrainingJobStatus.Completed);
       assertThat(new JobStore(builtWith, spark.sparkContext().hadoopConfiguration()).load("notebook-1")).isEmpty();

@@ -143,6 +143,84 @@ class SparkSubmitIT {
     }
   }
 
+  /**
+   * The README's EMR-step command line in client mode: spark-submit exits with Kiln's exit code
+   * exactly. 2 for a spec URI with no object behind it (said in one line, before Spark starts); 1 for
+   * a job that fails (its channel matches nothing), its spec shipped with {@code --files} and named by
+   * its file name; 3 for a job stopped by {@code kiln stop} from another command, its spec read from
+   * {@code s3://} and its records on S3, as on EMR.
+   */
+  @Test
+  void exitCodesReachTheCallerAndTheSpecComesFromS3OrFiles() throws Exception {
+    Path jobs = Files.createDirectories(work.resolve("jobs-exit"));
+    String absent = "s3://" + BUCKET + "/specs/absent.yaml";
+    Run bad = submit("local[2]", jobs, List.of(), List.of(), "train", absent);
+    assertThat(bad.exit).as(bad.describe()).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(bad.err).as(bad.describe()).contains("kiln: Spec " + absent + " does not exist (no such object or file)");
+    assertThat(bad.err).doesNotContain("Exception");
+
+    Path shipped = Files.createDirectories(work.resolve("shipped")).resolve("failing-job.yaml");
+    Files.writeString(shipped, """
+        name: submit-failed
+        algorithm: xgboost
+        hyperparameters: {num_round: 2, objective: "binary:logistic"}
+        channels: [{name: train, uri: "s3://%s/bc/nothing-here/", contentType: text/csv}]
+        outputPath: s3://%s/output/
+        resources: {workers: 2}
+        """.formatted(BUCKET, BUCKET));
+    Run failed = submit("local[2]", jobs, List.of(), List.of("--files", shipped.toString()), "train",
+        "failing-job.yaml", "--quiet");
+    assertThat(failed.exit).as(failed.describe()).isEqualTo(Kiln.EXIT_FAILED);
+    assertThat(failed.err).as(failed.describe()).contains("submit-failed Failed: ClientError: ",
+        "nothing matches the prefix s3://" + BUCKET + "/bc/nothing-here/");
+
+    // rounds it cannot finish in the life of the test, and a beat a second, so the stop is read at once
+    String name = "submit-stopped";
+    String specUri = "s3://" + BUCKET + "/specs/stopped.yaml";
+    S3Files.write(hadoop, specUri.replace("s3://", "s3a://"), """
+        name: %s
+        algorithm: xgboost
+        hyperparameters: {num_round: 100000000, objective: "binary:logistic", max_depth: 2}
+        channels: [{name: train, uri: "s3://%s/bc/train/", contentType: text/csv}]
+        outputPath: s3://%s/output/
+        resources: {workers: 2}
+        """.formatted(name, BUCKET, BUCKET).getBytes(StandardCharsets.UTF_8));
+    String jobRoot = "s3://" + BUCKET + "/kiln/jobs";
+    java.util.concurrent.CompletableFuture<Run> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return submit("local[2]", jobs, List.of("spark.kiln.job-root=" + jobRoot, "spark.dynamicAllocation.enabled=false",
+            "spark.kiln.heartbeat.interval-seconds=1"), List.of(), "train", specUri, "--quiet");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    long deadline = System.currentTimeMillis() + COMMAND_TIMEOUT_SECONDS * 1000;
+    while (System.currentTimeMillis() < deadline && !stopped.isDone()) {
+      String[] out = kilnHere("describe", name, "--json", "--job-root", jobRoot);
+      if (out[0].equals("0") && JSON.readTree(out[1]).path("Kiln").path("RoundsCompleted").asInt() >= 2) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    String[] stop = kilnHere("stop", name, "--job-root", jobRoot);
+    assertThat(stop[0]).as(String.join("\n", stop)).isEqualTo("0");
+    Run result = stopped.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    assertThat(result.exit).as(result.describe()).isEqualTo(Kiln.EXIT_STOPPED);
+    assertThat(result.out).as(result.describe()).contains(name + " Stopped (Stopped)");
+    assertThat(JSON.readTree(kilnHere("describe", name, "--json", "--job-root", jobRoot)[1])
+        .get("TrainingJobStatus").asText()).isEqualTo("Stopped");
+  }
+
+  /** A read-only kiln command in this JVM, against the test S3 server: {exit code, stdout, stderr}. */
+  static String[] kilnHere(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    Map<String, String> env = new LinkedHashMap<>(s3.environment());
+    env.put("AWS_EC2_METADATA_DISABLED", "true");
+    int exit = Kiln.execute(args, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), env);
+    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+  }
+
   private void trainAndDescribe(String master, Path jobs, String name, List<String> conf, String trainPrefix,
       String trainType) throws IOException {
     Path spec = work.resolve(name + ".yaml");
@@ -218,6 +296,12 @@ class SparkSubmitIT {
    * prints the driver's command after a NUL and a newline, NUL-separated; that command is then run.
    */
   static Run submit(String master, Path jobRoot, List<String> conf, String... kilnArgs) throws IOException {
+    return submit(master, jobRoot, conf, List.of(), kilnArgs);
+  }
+
+  /** As above, with {@code submitArgs} (e.g. {@code --files F}) among spark-submit's own options. */
+  static Run submit(String master, Path jobRoot, List<String> conf, List<String> submitArgs, String... kilnArgs)
+      throws IOException {
     List<String> args = new ArrayList<>(List.of("--master", master, "--deploy-mode", "client",
         "--jars", System.getProperty("kiln.hadoop-aws.jar") + "," + System.getProperty("kiln.aws-sdk.jar"),
         "--class", "io.kiln.cli.Kiln", "--conf", "spark.kiln.job-root=" + jobRoot.toUri(),
@@ -230,6 +314,7 @@ class SparkSubmitIT {
       args.add("--conf");
       args.add(c);
     }
+    args.addAll(submitArgs);
     args.add(kilnJar.toString());
     args.addAll(List.of(kilnArgs));
 

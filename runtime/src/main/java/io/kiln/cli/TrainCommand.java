@@ -4,7 +4,6 @@ import io.kiln.spec.SpecReader;
 import io.kiln.spec.TrainingJobSpec;
 import io.kiln.spi.KilnException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,8 +18,9 @@ final class TrainCommand implements Callable<Integer> {
   CommonOptions common;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC",
-      description = "Job spec file: Kiln JSON/YAML or a SageMaker request")
-  Path specFile;
+      description = "Job spec (Kiln JSON/YAML or a SageMaker request): a file, a URI (s3://bucket/job.yaml, "
+          + "hdfs://...), or the name of a file given to spark-submit --files")
+  String specFile;
 
   @CommandLine.Option(names = "--resume", paramLabel = "NAME",
       description = "Take over a job whose driver died (after its heartbeat lapsed) and continue it from its "
@@ -43,10 +43,12 @@ final class TrainCommand implements Callable<Integer> {
     if ((specFile == null) == (resume == null)) {
       throw new CommandLine.ParameterException(command.commandLine(), "Give a SPEC file, or --resume NAME");
     }
+    KilnSettings settings = common.settings();
     TrainingJobSpec spec = null;
     if (specFile != null) {
       try {
-        spec = SpecReader.readTrainingJob(specFile);
+        SpecSource.Text text = SpecSource.read(specFile, settings);
+        spec = SpecReader.readTrainingJob(text.text(), text.source());
         if (name != null) {
           spec = spec.withName(name);
         }
@@ -55,7 +57,6 @@ final class TrainCommand implements Callable<Integer> {
         return Kiln.EXIT_USAGE;
       }
     }
-    KilnSettings settings = common.settings();
     if (resume != null) {
       // no such job is said before any Spark starts
       io.kiln.record.JobStore store = new io.kiln.record.JobStore(settings.jobRoot(), settings.hadoopConf());

@@ -62,7 +62,7 @@ final class CapacityWait {
     } else {
       long pending = spec.stoppingCondition().maxPendingSeconds() != null
           ? spec.stoppingCondition().maxPendingSeconds()
-          : spark.sparkContext().getConf().getLong(TrainingJobRunner.MAX_PENDING,
+          : conf.sparkConf().getLong(TrainingJobRunner.MAX_PENDING,
               TrainingJobRunner.MAX_PENDING_DEFAULT);
       deadline = start.plusSeconds(pending);
       onDeadline = SecondaryStatus.Failed;
@@ -71,7 +71,7 @@ final class CapacityWait {
     Integer minWorkers = spec.resources().minWorkers();
     String fallbackMaster = spec.resources().fallbackMaster();
     boolean hasFallback = minWorkers != null && minWorkers < workers || fallbackMaster != null;
-    Instant fallbackAt = start.plusSeconds(spark.sparkContext().getConf().getLong(TrainingJobRunner.FALLBACK_AFTER,
+    Instant fallbackAt = start.plusSeconds(conf.sparkConf().getLong(TrainingJobRunner.FALLBACK_AFTER,
         TrainingJobRunner.FALLBACK_AFTER_DEFAULT));
     if (fallbackAt.isAfter(deadline)) {
       fallbackAt = deadline;

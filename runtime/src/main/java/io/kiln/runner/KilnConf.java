@@ -4,8 +4,14 @@ import io.kiln.record.Arns;
 import io.kiln.record.Heartbeat;
 import io.kiln.record.JobStore;
 import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
 
-/** Kiln's own settings, read from the Spark conf ({@code spark.kiln.*}). */
+/**
+ * Kiln's own settings ({@code spark.kiln.*}), read from a snapshot of the Spark conf. A runner on a
+ * session reads them through {@link #of(SparkSession)}: the session's runtime conf, so that
+ * {@code spark.conf().set("spark.kiln.job-root", ...)} made after the session was built takes effect
+ * for the runners created after it.
+ */
 public final class KilnConf {
   /** Where job records live. */
   public static final String JOB_ROOT = "spark.kiln.job-root";
@@ -35,8 +41,25 @@ public final class KilnConf {
 
   private final SparkConf conf;
 
+  /** The settings in {@code conf} (the CLI's, which sets them all before Spark starts). */
   public KilnConf(SparkConf conf) {
     this.conf = conf;
+  }
+
+  /**
+   * The settings as {@code spark} sees them now: its runtime conf ({@code spark.conf()}, which holds
+   * the SparkContext's settings from when the session was built and every {@code spark.conf().set}
+   * since) over the SparkContext's conf. A snapshot: later changes need a new KilnConf (a new runner).
+   */
+  public static KilnConf of(SparkSession spark) {
+    SparkConf merged = spark.sparkContext().getConf(); // a copy
+    scala.collection.JavaConverters.mapAsJavaMapConverter(spark.conf().getAll()).asJava().forEach(merged::set);
+    return new KilnConf(merged);
+  }
+
+  /** The snapshot these settings are read from (a copy), for settings other classes own. */
+  public SparkConf sparkConf() {
+    return conf.clone();
   }
 
   public String jobRoot() {

@@ -97,18 +97,25 @@ public final class TrainingJobRunner {
     this.spark = spark;
     this.store = store;
     this.algorithms = algorithms;
-    this.conf = new KilnConf(spark.sparkContext().getConf());
+    SessionSetup.prepare(spark);
+    this.conf = KilnConf.of(spark);
     this.masterSwitch = masterSwitch;
   }
 
-  /** A runner on the session's own settings: job root from {@code spark.kiln.job-root}. */
+  /**
+   * A runner on the session's own settings: job root from {@code spark.kiln.job-root} as the
+   * session's runtime conf has it now ({@link KilnConf#of}: a {@code spark.conf().set} made after the
+   * session was built counts). Like every runner, it gives the session's Hadoop configuration the
+   * {@code AWS_*} environment variables' s3a settings where none are set explicitly, and on local
+   * Spark makes Spark 3.5's barrier task timer a daemon thread ({@code SessionSetup}).
+   */
   public static TrainingJobRunner on(SparkSession spark) {
     return on(spark, master -> Optional.empty());
   }
 
   /** A runner that may move jobs to a fallback master through {@code masterSwitch}. */
   public static TrainingJobRunner on(SparkSession spark, MasterSwitch masterSwitch) {
-    KilnConf kc = new KilnConf(spark.sparkContext().getConf());
+    KilnConf kc = KilnConf.of(spark);
     return new TrainingJobRunner(spark, new JobStore(kc.jobRoot(), spark.sparkContext().hadoopConfiguration()),
         Algorithms.load(), masterSwitch);
   }
@@ -303,7 +310,7 @@ public final class TrainingJobRunner {
   private JobResult executeAttempts(RunningJob job, int leaseEpoch, boolean resumed) {
     active.put(job.spec().name(), job);
     TrainingJobSpec spec = job.spec();
-    Billing billing = new Billing(spec.managedSpot(), spark.sparkContext().getConf());
+    Billing billing = new Billing(spec.managedSpot(), conf.sparkConf());
     JobFinisher finisher = new JobFinisher(store, job, billing);
     Path modelDirectory = null;
     Attempts attempts = null;
@@ -331,7 +338,7 @@ public final class TrainingJobRunner {
           throw e;
         }
         CheckpointStore checkpoints = spec.checkpoint() == null ? null
-            : new HadoopCheckpointStore(spec.checkpoint().uri(), spark.sparkContext().getConf()
+            : new HadoopCheckpointStore(spec.checkpoint().uri(), conf.sparkConf()
                 .getInt(CHECKPOINTS_KEPT, CHECKPOINTS_KEPT_DEFAULT),
                 new HadoopConf(spark.sparkContext().hadoopConfiguration()), conf.storageRetryWindow().toSeconds());
         attempts = new Attempts(this, job, conf, validated, checkpoints, billing, finisher);

@@ -65,16 +65,27 @@ public final class SpecReader {
    * @throws KilnException (USER) naming the file: missing, unreadable, too large or not UTF-8
    */
   public static String readFile(Path file) {
-    byte[] bytes;
     try (java.io.InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_SPEC_BYTES + 1);
+      return readText(in, "Spec file " + file);
     } catch (NoSuchFileException e) {
       throw KilnException.user("Spec file " + file + " does not exist");
     } catch (IOException e) {
       throw KilnException.user("Cannot read spec file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads a spec from a stream as UTF-8, at most {@link #MAX_SPEC_BYTES}, with the limits of
+   * {@link #readFile}; the caller closes the stream.
+   *
+   * @param what how messages name the spec, e.g. {@code "Spec file job.yaml"} or {@code "Spec s3://b/job.yaml"}
+   * @throws KilnException (USER) when it is too large or not UTF-8
+   * @throws IOException when the stream fails
+   */
+  public static String readText(java.io.InputStream in, String what) throws IOException {
+    byte[] bytes = in.readNBytes(MAX_SPEC_BYTES + 1);
     if (bytes.length > MAX_SPEC_BYTES) {
-      throw KilnException.user("Spec file " + file + " is larger than " + MAX_SPEC_BYTES / 1024
+      throw KilnException.user(what + " is larger than " + MAX_SPEC_BYTES / 1024
           + " KiB, the limit for a spec; a job spec is a few KB: check that this is the spec file");
     }
     try {
@@ -83,7 +94,7 @@ public final class SpecReader {
           .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
           .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     } catch (java.nio.charset.CharacterCodingException e) {
-      throw KilnException.user("Spec file " + file + " is not UTF-8 text; save it as UTF-8 (JSON or YAML)");
+      throw KilnException.user(what + " is not UTF-8 text; save it as UTF-8 (JSON or YAML)");
     }
   }
 }

@@ -74,6 +74,65 @@ public final class S3Settings {
     return conf;
   }
 
+  /** The s3a keys (without {@code spark.hadoop.}) one group of {@link #fromEnvironment} sets together. */
+  private static final java.util.List<String> CREDENTIAL_KEYS = java.util.List.of("fs.s3a.access.key",
+      "fs.s3a.secret.key", "fs.s3a.session.token", "fs.s3a.aws.credentials.provider");
+  private static final java.util.List<String> ENDPOINT_KEYS = java.util.List.of("fs.s3a.endpoint",
+      "fs.s3a.path.style.access", "fs.s3a.connection.ssl.enabled");
+
+  /**
+   * Applies {@link #defaults()} and {@link #fromEnvironment} to a live Hadoop configuration (a
+   * SparkSession's, for library users; the CLI puts them in the Spark conf instead), where the user
+   * has not set them: a key set explicitly (through {@code spark.hadoop.*}, a {@code core-site.xml}
+   * or code) wins over the environment, as {@code --conf} does for the CLI. Values only Hadoop's
+   * {@code core-default.xml} gives, or that Spark itself filled in (its default endpoint, its copy of
+   * {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}), count as unset. The keys travel as a
+   * group where they belong together: any explicit credential key keeps every credential key from
+   * the environment out, and an explicit endpoint keeps the environment's endpoint, path style and
+   * SSL settings out.
+   *
+   * @param hadoop the configuration to change (e.g. {@code sparkContext().hadoopConfiguration()})
+   * @param env the environment, e.g. {@code System.getenv()}
+   * @return the keys set (never their values, which may be secrets), in order
+   */
+  public static java.util.List<String> applyTo(org.apache.hadoop.conf.Configuration hadoop, Map<String, String> env) {
+    Map<String, String> wanted = new LinkedHashMap<>(defaults());
+    wanted.putAll(fromEnvironment(env));
+    boolean explicitCredentials = CREDENTIAL_KEYS.stream().anyMatch(k -> isExplicit(hadoop, k));
+    boolean explicitEndpoint = isExplicit(hadoop, "fs.s3a.endpoint");
+    java.util.List<String> applied = new java.util.ArrayList<>();
+    wanted.forEach((sparkKey, value) -> {
+      String key = sparkKey.substring("spark.hadoop.".length());
+      if (isExplicit(hadoop, key) || explicitCredentials && CREDENTIAL_KEYS.contains(key)
+          || explicitEndpoint && ENDPOINT_KEYS.contains(key)) {
+        return;
+      }
+      if (!value.equals(hadoop.get(key))) {
+        hadoop.set(key, value, "Kiln, from the AWS_* environment variables");
+        applied.add(key);
+      }
+    });
+    return applied;
+  }
+
+  /**
+   * Whether {@code key} has a value someone chose: set, and not only by Hadoop's defaults or by
+   * Spark's own fill-ins ({@code "Set by Spark to default values"}, {@code "Set by Spark on HOST from
+   * AWS_..."}).
+   */
+  static boolean isExplicit(org.apache.hadoop.conf.Configuration hadoop, String key) {
+    if (hadoop.get(key) == null) {
+      return false;
+    }
+    String[] sources = hadoop.getPropertySources(key);
+    if (sources == null || sources.length == 0) {
+      return true;
+    }
+    String last = sources[sources.length - 1];
+    return !(last.equals("core-default.xml") || last.equals("Set by Spark to default values")
+        || last.startsWith("Set by Spark on ") || last.startsWith("Kiln, from the AWS_"));
+  }
+
   static boolean isAwsEndpoint(String endpoint) {
     String e = endpoint.toLowerCase(Locale.ROOT);
     return e.contains("amazonaws.com") || e.contains("amazonaws.com.cn");

@@ -555,6 +555,48 @@ class TrainingJobLifecycleTest {
         + " worker 0 passed 4 floats, worker 1 passed 5. Every worker must pass an array of the same length");
   }
 
+  /**
+   * A notebook: {@link io.kiln.testing.NotebookProgram} in its own JVM sets the job root through the
+   * runtime conf after building its session, reaches S3 through the AWS_* variables alone, and
+   * returns from main without stopping Spark: its record lands where the runtime conf said, and the
+   * JVM ends by itself (before Kiln made Spark 3.5's barrier task timer a daemon, it never did).
+   */
+  @Test
+  void aNotebookProgramHonoursTheRuntimeConfAndTheAwsEnvironmentAndItsJvmExits() throws Exception {
+    S3Server s3 = S3Server.get();
+    Path root = dir.resolve("notebook");
+    String builtWith = root.resolve("jobs-at-build").toUri().toString();
+    String jobRoot = root.resolve("jobs").toUri().toString();
+    Path log = java.nio.file.Files.createDirectories(root).resolve("notebook.log");
+    String output = "s3://" + OUTPUT_BUCKET + "/notebook/";
+    Process p = io.kiln.testing.OrphanDriver.startMain(io.kiln.testing.NotebookProgram.class,
+        List.of(trainUri, builtWith, jobRoot, output), s3.environment(), log);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (System.nanoTime() < deadline && p.isAlive() && !java.nio.file.Files.readString(log).contains("END-OF-MAIN")) {
+        Thread.sleep(200);
+      }
+      assertThat(java.nio.file.Files.readString(log)).as("the program's output").contains("END-OF-MAIN");
+      // the JVM is left to end by itself: Spark's shutdown hook stops the session
+      boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+      String out = java.nio.file.Files.readString(log);
+      assertThat(exited).as("the JVM ended within 60 s of main returning; non-daemon threads: "
+          + out.lines().filter(l -> l.startsWith("THREADS")).findFirst().orElse("?")).isTrue();
+      assertThat(p.exitValue()).as(out).isZero();
+      assertThat(out).contains("RESULT Completed s3://" + OUTPUT_BUCKET + "/notebook/notebook-1/output/model.tar.gz");
+      // the keys it set are named, their values never
+      assertThat(out).containsPattern("s3a settings from the AWS_\\* environment variables .*fs\\.s3a\\.endpoint")
+          .contains("fs.s3a.aws.credentials.provider").doesNotContain(s3.secretKey());
+      JobStore store = new JobStore(jobRoot, spark.sparkContext().hadoopConfiguration());
+      assertThat(store.load("notebook-1").orElseThrow().trainingJobStatus()).isEqualTo(TrainingJobStatus.Completed);
+      assertThat(new JobStore(builtWith, spark.sparkContext().hadoopConfiguration()).load("notebook-1")).isEmpty();
+      assertThat(S3Files.exists(spark.sparkContext().hadoopConfiguration(),
+          "s3a://" + OUTPUT_BUCKET + "/notebook/notebook-1/output/model.tar.gz")).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   static void awaitRounds(String name, int rounds) throws InterruptedException {
     awaitRounds(runner, name, rounds);
   }

@@ -7,7 +7,6 @@ import io.kiln.spi.KilnException;
 import io.kiln.tuning.spec.TuningJobSpec;
 import io.kiln.tuning.spec.TuningSpecReader;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,8 +20,10 @@ final class TuneCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "Tuning spec: Kiln JSON/YAML or a SageMaker request")
-  Path specFile;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "Tuning spec (Kiln JSON/YAML or a "
+      + "SageMaker request): a file, a URI (s3://bucket/tune.yaml, hdfs://...), or the name of a file given to "
+      + "spark-submit --files")
+  String specFile;
 
   @CommandLine.Option(names = "--resume", paramLabel = "NAME",
       description = "Take over a tuning job whose driver died (after its heartbeat lapsed)")
@@ -41,16 +42,17 @@ final class TuneCommand implements Callable<Integer> {
     if ((specFile == null) == (resume == null)) {
       throw new CommandLine.ParameterException(command.commandLine(), "Give a SPEC file, or --resume NAME");
     }
+    KilnSettings settings = common.settings();
     TuningJobSpec spec = null;
     if (specFile != null) {
       try {
-        spec = TuningSpecReader.readTuningJob(specFile);
+        io.kiln.cli.SpecSource.Text text = io.kiln.cli.SpecSource.read(specFile, settings);
+        spec = TuningSpecReader.readTuningJob(text.text(), text.source());
       } catch (KilnException e) {
         err.println("kiln: " + e.getMessage());
         return Kiln.EXIT_USAGE;
       }
     }
-    KilnSettings settings = common.settings();
     if (resume != null && io.kiln.tuning.driver.TuningStore.at(settings.jobRoot(), settings.hadoopConf()).load(resume)
         .isEmpty()) {
       // no such job is said before any Spark starts

@@ -85,7 +85,7 @@ public final class TuningJobRunner {
     this.trainer = trainer;
     this.store = TuningStore.beside(trainer.store());
     this.algorithms = algorithms;
-    this.conf = new KilnConf(trainer.spark().sparkContext().getConf());
+    this.conf = KilnConf.of(trainer.spark());
     this.arns = conf.arns();
     this.around = around;
   }

@@ -45,10 +45,10 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
         : arns(common).trainingJob(r.trainingJobName())));
     out.println("TrainingJobStatus: " + r.trainingJobStatus() + " (" + r.secondaryStatus() + ")");
     if (r.failureReason() != null) {
-      out.println("FailureReason:     " + r.failureReason());
+      out.println("FailureReason:     " + line(r.failureReason()));
     }
     if (r.kiln() != null) {
-      out.println("Algorithm:         " + r.kiln().algorithm() + " on " + r.kiln().workers() + " worker(s), master "
+      out.println("Algorithm:         " + line(r.kiln().algorithm()) + " on " + r.kiln().workers() + " worker(s), master "
           + r.kiln().sparkMaster());
       if (r.kiln().roundsCompleted() != null) {
         out.println("RoundsCompleted:   " + r.kiln().roundsCompleted());
@@ -67,25 +67,34 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
     }
     if (r.finalMetricDataList() != null) {
       for (JobRecord.MetricData m : r.finalMetricDataList()) {
-        out.println("Metric:            " + m.metricName() + " = " + m.value());
+        out.println("Metric:            " + line(m.metricName()) + " = " + m.value());
       }
     }
     if (r.kiln() != null && r.kiln().notices() != null) {
       for (String n : r.kiln().notices()) {
-        out.println("Notice:            " + n);
+        out.println("Notice:            " + line(n));
       }
     }
     out.println("Transitions:");
     for (JobRecord.StatusTransition t : r.secondaryStatusTransitions()) {
       out.println("  " + AwsTime.format(t.startTime()) + "  " + String.format("%-20s", t.status()) + " "
-          + t.statusMessage());
+          + line(t.statusMessage()));
     }
     if (r.hyperParameters() != null && !r.hyperParameters().isEmpty()) {
       out.println("HyperParameters:");
       for (Map.Entry<String, String> e : new java.util.TreeMap<>(r.hyperParameters()).entrySet()) {
-        out.println("  " + e.getKey() + " = " + e.getValue());
+        out.println("  " + line(e.getKey()) + " = " + line(e.getValue()));
       }
     }
     return 0;
+  }
+
+  /**
+   * A value from the record as one line: a newline, carriage return or other control character a
+   * user put in a hyperparameter, a metric name or a message is shown escaped, so it cannot forge
+   * lines of this output (the record keeps it as it was given).
+   */
+  private static String line(String value) {
+    return value == null ? "null" : io.kiln.spi.Messages.oneLine(value);
   }
 }

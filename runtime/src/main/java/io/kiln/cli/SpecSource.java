@@ -91,6 +91,8 @@ public final class SpecSource {
 
   /** Reads a spec through Hadoop's FileSystem; {@code uri} as the user wrote it names it in messages. */
   static Text remote(String uri, Configuration hadoop) {
+    // refused before it is echoed or opened: credentials in it (masked in the message), '..', control characters
+    io.kiln.spec.SpecUris.check(uri, "The spec's URI");
     org.apache.hadoop.fs.Path path;
     try {
       path = Uris.toPath(uri, hadoop);

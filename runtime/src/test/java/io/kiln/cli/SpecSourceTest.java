@@ -58,6 +58,18 @@ class SpecSourceTest {
   }
 
   @Test
+  void aSpecUriWithCredentialsIsRefusedWithThemMaskedBeforeItIsOpened() {
+    for (String uri : List.of("s3a://AKIANC8LEAKTEST:Sup3rS3cret@" + BUCKET + "/specs/job.yaml",
+        "s3://AKIANC8LEAKTEST:Sup3rS3cret@" + BUCKET + "/specs/job.yaml")) {
+      assertThatThrownBy(() -> SpecSource.read(uri, settings)).isInstanceOfSatisfying(KilnException.class, e -> {
+        assertThat(e.type()).isEqualTo(ErrorType.USER);
+        assertThat(e.getMessage()).startsWith("The spec's URI '").contains("****@" + BUCKET)
+            .contains("carries credentials").doesNotContain("Sup3rS3cret").doesNotContain("AKIANC8LEAKTEST");
+      });
+    }
+  }
+
+  @Test
   void anObjectOverTheLimitOrNotUtf8IsRefusedNamingTheUri() {
     byte[] big = new byte[SpecReader.MAX_SPEC_BYTES + 1];
     java.util.Arrays.fill(big, (byte) ' ');

@@ -852,13 +852,32 @@ class TrainingJobLifecycleTest {
     return job;
   }
 
+  /**
+   * A runner on this class's session whose storage retry window is {@code seconds} (the session's
+   * runtime conf, read when a runner is made). The outages that must end within the window use a
+   * long one: restarting the S3 server starts a JVM, which takes anything from 2 s to over 20 s on a
+   * loaded 2-core machine, and the outage must end inside the window whatever the load.
+   */
+  static TrainingJobRunner withRetryWindow(long seconds, JobStore store) {
+    spark.conf().set(KilnConf.STORAGE_RETRY_WINDOW, Long.toString(seconds));
+    try {
+      return new TrainingJobRunner(spark, store, new Algorithms(List.of(new CountingAlgorithm())));
+    } finally {
+      spark.conf().unset(KilnConf.STORAGE_RETRY_WINDOW);
+    }
+  }
+
+  /** The window of the outages that end within it: far longer than any restart of the S3 server. */
+  static final long LONG_WINDOW_SECONDS = 300;
+
   @Test
   void anOutageDuringTheFinalWritesThatEndsWithinTheRetryWindowCompletesWithTheModel() throws Exception {
     String expected = uninterruptedModel();
     S3Server s3 = S3Server.get();
+    TrainingJobRunner longWindow = withRetryWindow(LONG_WINDOW_SECONDS, runner.store());
     JobResult r;
     try {
-      CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(runner, onS3("outage-short", 200));
+      CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(longWindow, onS3("outage-short", 200));
       Thread.sleep(2_000); // with the server's restart, within the window
       s3.restart();
       r = job.get(3, TimeUnit.MINUTES);
@@ -923,8 +942,8 @@ class TrainingJobLifecycleTest {
   void aJobWhoseRecordIsOnS3CompletesThroughAnOutageOfItsJobRootAtTheEnd() throws Exception {
     String expected = uninterruptedModel();
     S3Server s3 = S3Server.get();
-    TrainingJobRunner onS3Root = new TrainingJobRunner(spark, new JobStore("s3://" + OUTPUT_BUCKET + "/outage-root/",
-        spark.sparkContext().hadoopConfiguration()), new Algorithms(List.of(new CountingAlgorithm())));
+    TrainingJobRunner onS3Root = withRetryWindow(LONG_WINDOW_SECONDS, new JobStore("s3://" + OUTPUT_BUCKET
+        + "/outage-root/", spark.sparkContext().hadoopConfiguration()));
     JobResult r;
     try {
       CompletableFuture<JobResult> job = killS3DuringTheFinalCheckpoint(onS3Root, onS3("outage-root", 200));

@@ -67,7 +67,7 @@ final class DescribeTuningCommand implements Callable<Integer> {
     out.println("HyperParameterTuningJobArn:    " + (r.arn() != null ? r.arn() : arns(common).tuningJob(r.name())));
     out.println("HyperParameterTuningJobStatus: " + r.status());
     if (r.failureReason() != null) {
-      out.println("FailureReason:                 " + r.failureReason());
+      out.println("FailureReason:                 " + io.kiln.spi.Messages.oneLine(String.valueOf(r.failureReason())));
     }
     out.println("Strategy:                      " + r.config().path("Strategy").asText() + ", objective "
         + r.config().path("HyperParameterTuningJobObjective").path("Type").asText() + " "

@@ -45,7 +45,7 @@ final class ListTrialsCommand implements Callable<Integer> {
     for (TrialRecord t : r.kiln().trials()) {
       out.println(String.format("%-4d %-44s %-10s %-10s %-14s %s", t.number(), t.trainingJobName(), t.status(),
           t.objectiveStatus(), t.objective() == null ? "-" : String.format("%.6g", t.objective()),
-          t.tunedHyperParameters() + (t.resource() > 0 ? " resource=" + t.resource() : "")
+          io.kiln.spi.Messages.oneLine(String.valueOf(t.tunedHyperParameters())) + (t.resource() > 0 ? " resource=" + t.resource() : "")
               + (t.parent() > 0 ? " continues #" + t.parent() : "")));
     }
     return 0;

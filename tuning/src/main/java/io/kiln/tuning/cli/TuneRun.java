@@ -34,7 +34,8 @@ final class TuneRun {
     TuningListener listener = quiet ? TuningListener.NONE : new TuningListener() {
       @Override
       public void onTrialStarted(int number, String trial, Map<String, String> hyperparameters) {
-        out.println(name + " trial " + number + " " + trial + " started: " + hyperparameters);
+        out.println(name + " trial " + number + " " + trial + " started: "
+            + io.kiln.spi.Messages.oneLine(String.valueOf(hyperparameters)));
         out.flush();
       }
 

@@ -8,6 +8,7 @@ import io.kiln.channel.HadoopChannelObject;
 import io.kiln.channel.InputSplit;
 import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
+import io.kiln.channel.TrailingField;
 import io.kiln.spi.AugmentedManifestHandler;
 import io.kiln.spi.ChannelObject;
 import io.kiln.checkpoint.CheckpointService;
@@ -99,12 +100,16 @@ final class BarrierWorkerContext implements WorkerContext {
           + ", not a row format; read it with lines(), objects() or download()");
     }
     ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize(channel, share, options));
-    LabeledData data = new ChannelReader(plan.hadoopConf().get()).read(channel, share.contentType(), share.splits(),
-        resolved, firstObject(share));
-    // agree on the feature count with the other workers
+    ChannelReader.Rows read = new ChannelReader(plan.hadoopConf().get()).readRows(channel, share.contentType(),
+        share.splits(), resolved, firstObject(share));
+    LabeledData data = read.data();
+    // agree on the feature count with the other workers, and on whether a trailing empty CSV field is a column
     int mine = data.rows() == 0 ? -1 : data.columns();
-    List<String> all = allGather(Integer.toString(mine));
-    int[] counts = all.stream().mapToInt(Integer::parseInt).toArray();
+    List<String> all = allGather(mine + (read.trailingEmptyField() ? "t" : ""));
+    int[] counts = TrailingField.agree(all);
+    if (read.trailingEmptyField() && counts[rank()] == mine - 1) {
+      data = ChannelReader.dropLastColumn(data);
+    }
     int columns = Arrays.stream(counts).max().orElse(-1);
     if (!share.contentType().equals(ContentType.LIBSVM)) {
       for (int w = 0; w < counts.length; w++) {

@@ -8,8 +8,11 @@ package io.kiln.channel;
  * <p>As SageMaker's XGBoost container reads CSV:
  * <ul>
  *   <li>the delimiter is the channel's sniffed one ({@link CsvDelimiter}), a comma by default;
- *   <li>one empty field after the last delimiter ({@code 0,0.2,1.0,}) is not a column, as native
- *       XGBoost ignores it;
+ *   <li>columns are fields, empty or not: a row whose last field is empty ({@code 1,0.5,}) has a
+ *       missing last feature, like an empty cell anywhere, when other rows of the channel fill that
+ *       column in (pandas writes a missing last value so); when every row of the channel ends so,
+ *       or other rows have one field fewer ({@code 0,0.2,1.0,} beside {@code 1,0.3,2.0}), the
+ *       empty field is a trailing delimiter and not a column, as native XGBoost reads it;
  *   <li>an empty cell, or one spelling a missing value ({@link MissingValues}: {@code nan},
  *       {@code NaN}, {@code -nan}, {@code NA}, {@code null} ...), is a missing feature. A missing
  *       weight is 1.
@@ -25,6 +28,7 @@ final class CsvParser implements TextSplitReader.LineHandler {
   private final byte delimiter;
   private int expectedCells = -1;
   private int firstRowCells = -1;
+  private boolean everyRowTrailingEmpty;
 
   CsvParser(LabeledDataBuilder out, boolean weighted) {
     this(out, weighted, true);
@@ -57,23 +61,34 @@ final class CsvParser implements TextSplitReader.LineHandler {
         lastDelimiter = i;
       }
     }
-    if (lastDelimiter >= 0 && isBlank(b, lastDelimiter + 1, to)) {
-      // "0,0.2,1.0,": native XGBoost ignores one empty field after the last delimiter
-      cells--;
-      to = lastDelimiter;
-    }
+    boolean trailingEmpty = lastDelimiter >= 0 && isBlank(b, lastDelimiter + 1, to);
     int leading = !labelled ? 0 : weighted ? 2 : 1;
     if (expectedCells < 0) {
-      if (cells <= leading) {
-        throw new TextSplitReader.LineError("found " + cells + " value(s); a row needs the label"
-            + (weighted ? ", the weight" : "") + " and at least one feature" + delimiterHint());
+      if (cells - (trailingEmpty ? 1 : 0) <= leading) {
+        throw new TextSplitReader.LineError("found " + (cells - (trailingEmpty ? 1 : 0)) + " value(s); a row needs "
+            + "the label" + (weighted ? ", the weight" : "") + " and at least one feature" + delimiterHint());
       }
+      // a trailing empty field is either a missing last feature or a trailing delimiter: later rows say which
       expectedCells = cells;
       firstRowCells = cells;
+      everyRowTrailingEmpty = trailingEmpty;
       out.setColumns(cells - leading);
-    } else if (cells != expectedCells) {
+    } else if (cells == expectedCells) {
+      everyRowTrailingEmpty &= trailingEmpty;
+    } else if (cells == expectedCells - 1 && everyRowTrailingEmpty && !trailingEmpty) {
+      // "0,0.2,1.0,\n1,0.3,2.0": the rows before had a trailing delimiter, not a missing last feature
+      out.dropLastColumn();
+      expectedCells = cells;
+      firstRowCells = cells;
+      everyRowTrailingEmpty = false;
+    } else if (cells == expectedCells + 1 && trailingEmpty) {
+      // "1,0.3,2.0\n0,0.2,1.0,": native XGBoost ignores one empty field after the last delimiter
+      cells--;
+      to = lastDelimiter;
+    } else {
       throw new TextSplitReader.LineError("found " + cells + " values, but rows before it have " + firstRowCells
           + (labelled ? " (label" + (weighted ? ", weight" : "") + " and " + (firstRowCells - leading) + " features)"
+              : "") + (trailingEmpty || everyRowTrailingEmpty ? " (an empty cell counts as a value: a missing one)"
               : ""));
     }
     if (!labelled) {
@@ -118,6 +133,17 @@ final class CsvParser implements TextSplitReader.LineHandler {
         start = i + 1;
       }
     }
+  }
+
+  /**
+   * Whether every row so far ended with an empty field after its last delimiter, and the count
+   * includes that field as a (missing) last feature. Native XGBoost (dmlc's CSV reader, which
+   * SageMaker's container uses) reads such a file as one feature fewer, a trailing delimiter; a
+   * row elsewhere in the channel with the field filled in makes it a missing last feature instead,
+   * so the caller decides once every worker has read its rows ({@link ChannelReader#readRows}).
+   */
+  boolean everyRowTrailingEmpty() {
+    return expectedCells >= 0 && everyRowTrailingEmpty;
   }
 
   /** The cell's value: NaN for a missing-value spelling; errors for infinities and other text. */

@@ -10,9 +10,15 @@ import org.apache.hadoop.conf.Configuration;
 /** Reads one worker's splits of a channel into memory. */
 public final class ChannelReader {
   private final Configuration conf;
+  private InputSplit reading;
 
   public ChannelReader(Configuration conf) {
     this.conf = conf;
+  }
+
+  /** The split being read when the last read failed; null before any read. */
+  public InputSplit failedSplit() {
+    return reading;
   }
 
   /**
@@ -51,11 +57,13 @@ public final class ChannelReader {
   public Rows readRows(String channel, ContentType type, List<InputSplit> splits, ReadOptions options,
       InputSplit delimiterFrom) {
     boolean labelled = options.labelSize() == null || options.labelSize() == 1;
+    reading = delimiterFrom;
     if (type.equals(ContentType.RECORDIO_PROTOBUF)) {
       // dense or CSR as the records are (decided by the first); no weights (the weight column is CSV's)
       RecordIoRows rows = new RecordIoRows(labelled);
       RecordIoSplitReader reader = new RecordIoSplitReader(conf);
       for (InputSplit s : splits) {
+        reading = s;
         reader.read(s, channel, rows);
       }
       return new Rows(labelled ? rows.build() : withoutLabels(rows.build()), false);
@@ -75,6 +83,7 @@ public final class ChannelReader {
       }
       CsvParser parser = new CsvParser(out, options.weightColumn(), labelled, delimiter);
       for (InputSplit s : splits) {
+        reading = s;
         reader.read(s, channel, parser);
       }
       trailingEmpty = parser.everyRowTrailingEmpty();
@@ -86,10 +95,12 @@ public final class ChannelReader {
       TextSplitReader reader = new TextSplitReader(conf);
       LibSvmParser parser = new LibSvmParser(out);
       for (InputSplit s : splits) {
+        reading = s;
         reader.read(s, channel, parser);
       }
     } else if (type.equals(ContentType.PARQUET)) {
       for (InputSplit s : splits) {
+        reading = s;
         ParquetRows.read(s, channel, out, conf, labelled);
       }
     } else {

@@ -345,8 +345,9 @@ class XGBoostBadInputTest {
   @Test
   void channelWithoutContentTypeOnCsvDataSuggestsTextCsv() {
     JobResult r = runChannels("bad-no-type", GOOD, "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/good/\"}");
-    // whichever worker fails first names its first line
-    assertFailed(r, 1, "ClientError: Channel 'train': ", "/good/train.csv line ",
+    // newcomer item 6: both workers fail (worker 1 on the first line of its share, mid-file); the first
+    // bad line of the channel is reported, whichever worker's task fails first
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/good/train.csv line 1: ",
         "' looks like CSV (comma-separated values), but the channel is read as LIBSVM (label index:value ...), which "
         + "is also what a channel without a ContentType is read as. If the data is CSV, set \"ContentType\": "
         + "\"text/csv\" on the channel (contentType: text/csv in Kiln's spec)");

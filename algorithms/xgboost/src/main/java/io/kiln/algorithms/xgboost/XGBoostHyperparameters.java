@@ -362,12 +362,14 @@ public record XGBoostHyperparameters(
   }
 
   /**
-   * The metrics each round reports, in order: those asked for, and the objective's default when none
-   * of them is XGBoost's own (the container then leaves eval_metric unset, so XGBoost evaluates its
-   * default beside the container's metrics).
+   * The metrics each round reports, in order: those asked for, in the order asked (as native XGBoost
+   * and the container log them), preceded by the objective's default when none of them is XGBoost's
+   * own and the default is not among them (the container then leaves eval_metric unset, so XGBoost
+   * evaluates its default beside the container's metrics).
    */
   List<String> reportedMetrics() {
-    if (!nativeMetrics().isEmpty()) {
+    if (!nativeMetrics().isEmpty() || evalMetrics.contains(defaultMetric())) {
+      // the default among the container's own metrics (eval_metric=mae,rmse,r2): reported where it was asked for
       return evalMetrics;
     }
     List<String> out = new ArrayList<>(List.of(defaultMetric()));

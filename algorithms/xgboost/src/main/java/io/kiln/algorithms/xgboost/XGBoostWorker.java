@@ -240,15 +240,19 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
    */
   private int checkData(WorkerContext ctx, LabeledData train, LabeledData validationData) {
     String problem = null;
+    boolean needsFix = false;
     List<String> metrics = hp.reportedMetrics();
     for (String channel : validation ? List.of("train", "validation") : List.of("train")) {
       LabeledData d = channel.equals("train") ? train : validationData;
       Optional<DataChecks.RowProblem> bad = DataChecks.firstBadRow(hp, metrics, d, hp.csvWeights());
       if (bad.isPresent()) {
         problem = ctx.rowError(channel, bad.get().row(), bad.get().message()).getMessage();
+        needsFix = bad.get().needsFix();
         break;
       }
     }
+    // the fix for a label the objective refuses depends on every worker's labels
+    DataChecks.LabelStats stats = DataChecks.LabelStats.NONE;
     int features = train.columns();
     if (problem == null && validation) {
       DataChecks.Features f = DataChecks.featureCount(train.columns(), sparse.getOrDefault("train", false),
@@ -260,12 +264,26 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       problem = DataChecks.constraints(hp, features).orElse(null);
     }
     String agreed = problem;
+    boolean agreedNeedsFix = needsFix;
     if (ctx.workers() > 1) {
-      agreed = ctx.allGather(problem == null ? "" : problem).stream().filter(s -> !s.isEmpty()).findFirst()
-          .orElse(null);
+      // each worker sends "<its label stats>\t<F when the problem needs the fix, else ->\t<its problem or nothing>"
+      List<String> all = ctx.allGather(DataChecks.LabelStats.of(train, validation ? validationData : null).encode()
+          + "\t" + (needsFix ? "F" : "-") + "\t" + (problem == null ? "" : problem));
+      agreed = null;
+      stats = DataChecks.LabelStats.NONE;
+      for (String one : all) {
+        String[] parts = one.split("\t", 3);
+        stats = stats.merge(DataChecks.LabelStats.parse(parts[0]));
+        if (agreed == null && !parts[2].isEmpty()) {
+          agreed = parts[2];
+          agreedNeedsFix = parts[1].equals("F");
+        }
+      }
+    } else if (needsFix) {
+      stats = DataChecks.LabelStats.of(train, validation ? validationData : null);
     }
     if (agreed != null) {
-      throw KilnException.user(agreed);
+      throw KilnException.user(agreedNeedsFix ? agreed + DataChecks.fix(hp.objective(), stats) : agreed);
     }
     return features;
   }

@@ -454,7 +454,19 @@ class XGBoostBadInputTest {
         + csv("validation", "s3://kiln-bad/bc-label-2/"));
     assertFailed(r, 1, "ClientError: Channel 'validation': s3://kiln-bad/bc-label-2/validation.csv line 57: label 2 "
         + "is outside [0, 1]: objective=binary:logistic learns a probability (label must be in [0,1] for logistic "
-        + "regression); use 0 and 1 for the two classes");
+        + "regression); the labels look like classes 0 to 2: for 3 classes use objective=multi:softprob (or "
+        + "multi:softmax) with num_class=3");
+  }
+
+  /** Newcomer item 3: binary:logistic on classes 1 to 3 names the objective and num_class that fit them. */
+  @Test
+  void aBinaryObjectiveOnClassLabelsSuggestsMultiSoftprobWithNumClass() {
+    JobResult r = job("k1-binary-on-classes", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\"}",
+        csv("train", "s3://kiln-bad/iris-from-1/"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/iris-from-1/train.csv line 2: label 2 is outside "
+        + "[0, 1]: objective=binary:logistic learns a probability (label must be in [0,1] for logistic regression); "
+        + "the labels look like classes 1 to 3: number the classes from 0 (0 to 2) and use objective=multi:softprob "
+        + "(or multi:softmax) with num_class=3");
   }
 
   @Test

@@ -163,6 +163,11 @@ final class CsvParser implements TextSplitReader.LineHandler {
       }
       String hint = cell != 0 ? "" : labelled ? "; CSV channels have no header row and the label comes first"
           : "; CSV channels have no header row";
+      if (isIndexValue(b, s, e) || delimiter == ':' && indexOf(b, s, e, (byte) ' ') >= 0) {
+        throw new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text(b, s, e) + "', an index:value "
+            + "pair as LIBSVM writes features, but the channel is read as CSV" + delimiterHint() + ". If the data is "
+            + "LIBSVM, set \"ContentType\": \"text/libsvm\" on the channel (contentType: text/libsvm in Kiln's spec)");
+      }
       throw new TextSplitReader.LineError("column " + (cell + 1) + " is '" + text(b, s, e) + "', which is not a number"
           + hint + delimiterHint());
     }
@@ -170,6 +175,36 @@ final class CsvParser implements TextSplitReader.LineHandler {
       throw infinite(b, s, e, cell);
     }
     return v;
+  }
+
+  /**
+   * Whether {@code b[s, e)} is a LIBSVM feature ({@code 3:0.25}, or {@code qid:7}): a whole-number
+   * index (or {@code qid}), a colon and a number.
+   */
+  static boolean isIndexValue(byte[] b, int s, int e) {
+    int colon = -1;
+    for (int i = s; i < e; i++) {
+      if (b[i] == ':') {
+        colon = i;
+        break;
+      }
+    }
+    if (colon <= s || colon == e - 1) {
+      return false;
+    }
+    boolean index = true;
+    for (int i = s; i < colon; i++) {
+      index &= b[i] >= '0' && b[i] <= '9';
+    }
+    if (!index && !(colon - s == 3 && b[s] == 'q' && b[s + 1] == 'i' && b[s + 2] == 'd')) {
+      return false;
+    }
+    try {
+      FloatParser.parse(b, colon + 1, e);
+      return true;
+    } catch (NumberFormatException ex) {
+      return false;
+    }
   }
 
   private static TextSplitReader.LineError infinite(byte[] b, int s, int e, int cell) {
@@ -182,6 +217,15 @@ final class CsvParser implements TextSplitReader.LineHandler {
   private String delimiterHint() {
     return delimiter == ',' ? "" : " (cells split at " + CsvDelimiter.describe(delimiter)
         + ", the delimiter sniffed from the channel's first line)";
+  }
+
+  private static int indexOf(byte[] b, int s, int e, byte c) {
+    for (int i = s; i < e; i++) {
+      if (b[i] == c) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String text(byte[] b, int s, int e) {

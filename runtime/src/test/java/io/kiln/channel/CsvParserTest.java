@@ -372,6 +372,25 @@ class CsvParserTest {
         .containsExactly(Row.dense(1, Float.MAX_VALUE, -Float.MAX_VALUE, 0f));
   }
 
+  /**
+   * Newcomer item 5: LIBSVM rows read as CSV suggest text/libsvm (the reverse of the LIBSVM reader's
+   * text/csv hint), whichever delimiter the sniffer picked; other text still says "not a number".
+   */
+  @Test
+  void libSvmRowsReadAsCsvSuggestTextLibsvm() {
+    assertThat(userError(() -> readCsv("1 0:2.076405313813485 1:-0.5\n", ReadOptions.DEFAULT)))
+        .hasMessageContaining("line 1: column 2 is '0:2.076405313813485', an index:value pair as LIBSVM writes "
+            + "features, but the channel is read as CSV (cells split at ")
+        .hasMessageEndingWith("If the data is LIBSVM, set \"ContentType\": \"text/libsvm\" on the channel "
+            + "(contentType: text/libsvm in Kiln's spec)");
+    assertThat(userError(() -> readCsv("1,qid:3,2\n", ReadOptions.DEFAULT))).hasMessageContaining("text/libsvm");
+    assertThat(userError(() -> readCsv("1,3:x,2\n", ReadOptions.DEFAULT)))
+        .hasMessageContaining("column 2 is '3:x', which is not a number").hasMessageNotContaining("libsvm");
+    assertThat(CsvParser.isIndexValue("12:1e-3".getBytes(), 0, 7)).isTrue();
+    assertThat(CsvParser.isIndexValue("a:1".getBytes(), 0, 3)).isFalse();
+    assertThat(CsvParser.isIndexValue("1:".getBytes(), 0, 2)).isFalse();
+  }
+
   /** Issue 9: a tab-delimited "text/csv" is read as the container reads it, its delimiter sniffed. */
   @Test
   void tabDelimitedCsvIsSniffedAndRead() {

@@ -527,8 +527,9 @@ class XGBoostBadInputTest {
         .containsExactlyInAnyOrder("train:logloss", "validation:logloss");
     String log = runner.store().readLog(r.name()).orElseThrow();
     assertThat(log).contains("validation-auc:NaN", "Final metric validation:auc is NaN: not a number, so it is left "
-        + "out of FinalMetricDataList", "Early stopping on validation:auc (maximize): no round had a value, no better "
-        + "for 3 round(s) by round 3; the model keeps 3 of 3 round(s)");
+        + "out of FinalMetricDataList", "Early stopping on validation:auc (maximize): no iteration had a value, no "
+        + "better for 3 round(s) by iteration 2; 3 round(s) ran (iterations 0 to 2), the model keeps all 3 (iterations 0 "
+        + "to 2: 3 tree(s))");
     // kind 5: the log names the URIs as the user wrote them
     assertThat(log).contains("s3://kiln-bad/").doesNotContain("s3a://");
   }

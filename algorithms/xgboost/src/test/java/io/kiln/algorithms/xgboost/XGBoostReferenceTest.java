@@ -286,8 +286,12 @@ class XGBoostReferenceTest {
     assertThat(finalMetric(record, "validation:logloss")).isCloseTo(
         record.kiln().metricHistory().get(best).metrics().get("validation:logloss"), within(1e-9));
     String log = TrainingJobRunner.on(spark).store().readLog("ref-bc-es").orElseThrow();
-    assertThat(log).contains("Early stopping on validation:logloss (minimize): best ", "after round " + (best + 1),
-        "the model keeps " + (best + 1) + " of " + (best + 5) + " round(s)");
+    // newcomer item 10: one numbering, XGBoost's 0-based iterations as in the evaluation lines ("[12]")
+    assertThat(log).contains("Early stopping on validation:logloss (minimize): best ", " at iteration " + best
+        + ", no better for 4 round(s) by iteration " + (best + 4) + "; " + (best + 5) + " round(s) ran (iterations 0 to "
+        + (best + 4) + "), the model keeps the first " + (best + 1) + " (iterations 0 to " + best + ": " + (best + 1)
+        + " tree(s)), best_iteration " + best, "[" + best + "]\t", "Training ended (stopped early); the model holds "
+        + (best + 1) + " round(s)");
   }
 
   @Test

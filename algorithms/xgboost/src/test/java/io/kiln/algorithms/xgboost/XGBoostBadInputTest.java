@@ -100,6 +100,21 @@ class XGBoostBadInputTest {
       tab.add(String.join("\t", parts) + (i % 2 == 0 ? "\t" : ""));
     }
     S3Files.write(hadoop, "s3a://kiln-bad/comma/train.csv", comma);
+    // newcomer item 1: pandas writes a missing last feature as an empty last cell; from row 50 on (all of worker
+    // 1's share) every row's last cell is empty; the twin spells those cells nan
+    List<String> emptyLast = new ArrayList<>();
+    List<String> nanLast = new ArrayList<>();
+    List<String> trailingComma = new ArrayList<>();
+    for (int i = 0; i < small.size(); i++) {
+      String r = small.get(i);
+      boolean empty = i >= 50 || i % 7 == 0;
+      emptyLast.add(empty ? r.substring(0, r.lastIndexOf(',') + 1) : r);
+      nanLast.add(empty ? r.substring(0, r.lastIndexOf(',') + 1) + "nan" : r);
+      trailingComma.add(r + ",");
+    }
+    S3Files.write(hadoop, "s3a://kiln-bad/empty-last/train.csv", emptyLast);
+    S3Files.write(hadoop, "s3a://kiln-bad/nan-last/train.csv", nanLast);
+    S3Files.write(hadoop, "s3a://kiln-bad/trailing-comma/train.csv", trailingComma);
     S3Files.write(hadoop, "s3a://kiln-bad/tab/train.tsv", tab);
     S3Files.write(hadoop, "s3a://kiln-bad/qid-weights/train.libsvm",
         List.of("1:2 qid:1 0:1 1:2", "0:2 qid:1 0:2 1:1", "1:1 qid:2 0:1 1:3", "0:1 qid:2 0:3 1:1"));
@@ -339,6 +354,30 @@ class XGBoostBadInputTest {
     assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo(new String(a, StandardCharsets.UTF_8));
     assertThat(runner.store().load("data-tab").orElseThrow().finalMetricDataList().get(0).value())
         .isEqualTo(runner.store().load("data-comma").orElseThrow().finalMetricDataList().get(0).value());
+  }
+
+  /**
+   * Newcomer item 1: an empty last cell (pandas' missing last feature) is a missing value, also on a
+   * worker whose every row ends so: the job trains the model of its twin that spells those cells
+   * nan, with all 30 features; a trailing comma on every row of the channel is no feature (30 too).
+   */
+  @Test
+  void anEmptyLastCellIsAMissingFeatureOnEveryWorkerAndATrailingCommaEverywhereIsNone() throws Exception {
+    String hp = "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", \"max_depth\": \"3\"}";
+    JobResult empty = runChannels("data-empty-last", hp, csv("train", "s3://kiln-bad/empty-last/"));
+    JobResult nan = runChannels("data-nan-last", hp, csv("train", "s3://kiln-bad/nan-last/"));
+    JobResult comma = runChannels("data-trailing-comma", hp, csv("train", "s3://kiln-bad/trailing-comma/"));
+    assertThat(empty.failureReason()).isNull();
+    assertThat(nan.failureReason()).isNull();
+    assertThat(comma.failureReason()).isNull();
+    String a = model("data-empty-last");
+    assertThat(a).isEqualTo(model("data-nan-last")).contains("\"num_feature\":\"30\"");
+    assertThat(model("data-trailing-comma")).contains("\"num_feature\":\"30\"");
+  }
+
+  static String model(String job) {
+    return new String(S3Files.untar(S3Files.read(hadoop, "s3a://kiln-bad/out/" + job + "/output/model.tar.gz"))
+        .get("xgboost-model"), StandardCharsets.UTF_8);
   }
 
   /** Issue 9, kind 4: no ContentType means LIBSVM, as on SageMaker; CSV data then gets the fix in the message. */

@@ -145,7 +145,18 @@ public record XGBoostHyperparameters(
       if (v.containsKey(name)) {
         throw KilnException.user("Hyperparameter " + key + " is given twice (also as " + name + ")");
       }
-      v.put(name, rule.check(key, e.getValue()));
+      try {
+        v.put(name, rule.check(key, e.getValue()));
+      } catch (KilnException bad) {
+        // a misspelt choice (objective=binary:logstic): the closest one, as for misspelt names
+        if (rule instanceof HyperparameterRule.Categorical c) {
+          String suggestion = Names.suggestion(e.getValue().trim(), c.values());
+          if (!suggestion.isEmpty()) {
+            throw KilnException.user(bad.getMessage() + suggestion);
+          }
+        }
+        throw bad;
+      }
     }
     if (!v.containsKey("num_round")) {
       throw KilnException.user("Missing required hyperparameter num_round: the number of boosting rounds, "

@@ -201,6 +201,10 @@ class XGBoostHyperparametersTest {
         "eval_metric", "f1-macro");
     refused("names 'rmse_log', which is not a metric; did you mean 'rmse'?", "eval_metric", "rmse_log");
     refused("names 'ndgc-', which is not a metric; did you mean 'ndcg'?", "eval_metric", "ndgc-");
+    // so does a misspelt choice of a categorical hyperparameter
+    refused("Hyperparameter objective=binary:logstic is not valid: expected one of ", "objective", "binary:logstic");
+    refused("; did you mean 'binary:logistic'?", "objective", "binary:logstic");
+    refused("; did you mean 'hist'?", "tree_method", "hits");
     // the tuning objective's metric gets the same
     refused("The tuning objective validation:aucc (_tuning_objective_metric) names 'aucc', which is not a metric; "
         + "did you mean 'auc'?", "objective", "binary:logistic", "_tuning_objective_metric", "validation:aucc");

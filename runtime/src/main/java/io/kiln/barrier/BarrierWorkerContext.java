@@ -8,6 +8,7 @@ import io.kiln.channel.HadoopChannelObject;
 import io.kiln.channel.InputSplit;
 import io.kiln.channel.ObjectKeys;
 import io.kiln.channel.ObjectRef;
+import io.kiln.channel.TrailingField;
 import io.kiln.spi.AugmentedManifestHandler;
 import io.kiln.spi.ChannelObject;
 import io.kiln.checkpoint.CheckpointService;
@@ -99,12 +100,29 @@ final class BarrierWorkerContext implements WorkerContext {
           + ", not a row format; read it with lines(), objects() or download()");
     }
     ReadOptions resolved = new ReadOptions(options.weightColumn(), labelSize(channel, share, options));
-    LabeledData data = new ChannelReader(plan.hadoopConf().get()).read(channel, share.contentType(), share.splits(),
-        resolved, firstObject(share));
-    // agree on the feature count with the other workers
+    ChannelReader reader = new ChannelReader(plan.hadoopConf().get());
+    ChannelReader.Rows read = null;
+    KilnException failure = null;
+    try {
+      read = reader.readRows(channel, share.contentType(), share.splits(), resolved, firstObject(share));
+    } catch (KilnException e) {
+      failure = e;
+    }
+    // every worker reports the channel's first bad row, whichever worker read it
+    String report = failure != null ? ReadFailures.report(objectIndex(share, reader.failedSplit()), failure)
+        : (read.data().rows() == 0 ? -1 : read.data().columns()) + (read.trailingEmptyField() ? "t" : "");
+    List<String> all = allGather(report);
+    var first = ReadFailures.first(all, rank(), failure);
+    if (first.isPresent()) {
+      throw first.get();
+    }
+    LabeledData data = read.data();
+    // agree on the feature count with the other workers, and on whether a trailing empty CSV field is a column
     int mine = data.rows() == 0 ? -1 : data.columns();
-    List<String> all = allGather(Integer.toString(mine));
-    int[] counts = all.stream().mapToInt(Integer::parseInt).toArray();
+    int[] counts = TrailingField.agree(all);
+    if (read.trailingEmptyField() && counts[rank()] == mine - 1) {
+      data = ChannelReader.dropLastColumn(data);
+    }
     int columns = Arrays.stream(counts).max().orElse(-1);
     if (!share.contentType().equals(ContentType.LIBSVM)) {
       for (int w = 0; w < counts.length; w++) {
@@ -127,6 +145,20 @@ final class BarrierWorkerContext implements WorkerContext {
     }
     return new LabeledData(data.rows(), Math.max(columns, 0), data.labels(), data.weights(), data.dense(),
         data.rowOffsets(), data.indices(), data.values(), data.qids());
+  }
+
+  /** The position of {@code split}'s object in the channel's object order; Long.MAX_VALUE when unknown. */
+  private static long objectIndex(WorkerPlan.ChannelShare share, InputSplit split) {
+    if (split == null || share.objects() == null) {
+      return Long.MAX_VALUE;
+    }
+    List<ObjectRef> objects = share.objects().value();
+    for (int i = 0; i < objects.size(); i++) {
+      if (objects.get(i).uri().equals(split.uri())) {
+        return i;
+      }
+    }
+    return Long.MAX_VALUE;
   }
 
   /** The channel's first non-empty object in key order, whole: every worker sniffs a CSV delimiter from it. */

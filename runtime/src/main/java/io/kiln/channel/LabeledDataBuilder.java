@@ -47,6 +47,19 @@ final class LabeledDataBuilder {
     this.columns = columns;
   }
 
+  /** Drops the last column of the dense rows read so far (a trailing delimiter, not a feature). */
+  void dropLastColumn() {
+    int width = columns;
+    long w = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < width - 1; c++) {
+        values[(int) w++] = values[(int) ((long) r * width + c)];
+      }
+    }
+    valueCount = w;
+    columns = width - 1;
+  }
+
   /** Starts a row; for dense rows, then call {@link #value} exactly {@code columns} times. */
   void startRow(float label, float weight) {
     if (rows == labels.length) {

@@ -51,8 +51,9 @@ final class JobFinisher {
 
   /** Uploading, then Completed (or Stopped, keeping the model): the model and output archives, final metrics. */
   JobResult trained(TrainingOutcome outcome, JobOutputs.Staged staged, Path modelDirectory) {
-    job.log("Training ended after " + outcome.roundsCompleted() + " round(s)"
-        + (outcome.stoppedEarly() ? " (stopped early)" : ""));
+    // roundsCompleted counts the model's rounds, fewer than ran when early stopping kept the best one's
+    job.log("Training ended" + (outcome.stoppedEarly() ? " (stopped early)" : "") + "; the model holds "
+        + outcome.roundsCompleted() + " round(s)");
     job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
     StorageRetry.run(job.retryWindow(), "the model " + artifact, job::log,
         () -> JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log));

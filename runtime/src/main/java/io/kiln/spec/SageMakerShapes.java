@@ -126,6 +126,13 @@ public final class SageMakerShapes {
         if (!value.isTextual()) {
           throw error(source, where + " must be a single value");
         }
+        if (type.equals("string") && SpecTree.unquoted(value)) {
+          // boto3 and the AWS CLI refuse it before sending ("Invalid type for parameter ..., valid types: <class 'str'>")
+          throw error(source, where + " is " + value.asText() + ", a " + (value.asText().matches("true|false")
+              ? "boolean" : "number") + ", but SageMaker's API takes a string there" + (path.startsWith("HyperParameters.")
+              || path.contains("StaticHyperParameters.") ? " (HyperParameters maps names to strings)" : "")
+              + ": write \"" + value.asText() + "\"");
+        }
         checkScalar(shape, value.asText(), where, source);
       }
     }

@@ -15,8 +15,8 @@ import java.io.IOException;
 /**
  * Parses a JSON or YAML document into a tree whose scalars keep the text exactly as written, so a
  * YAML hyperparameter {@code eta: 0.10} stays {@code "0.10"} rather than becoming the double 0.1.
- * Numbers and booleans become text nodes; typed fields are parsed from that text where they are
- * read, with an error naming the field.
+ * Numbers and booleans become text nodes too (marked: {@link #unquoted}); typed fields are parsed
+ * from that text where they are read, with an error naming the field.
  *
  * <p>Limits apply before and while parsing, each named in its error: at most
  * {@link SpecReader#MAX_SPEC_BYTES} characters, nesting at most {@value #MAX_DEPTH} levels deep, and
@@ -31,6 +31,25 @@ public final class SpecTree {
   public static final int MAX_DEPTH = 32;
 
   private SpecTree() {}
+
+  /**
+   * A scalar written as a JSON number or boolean ({@code 200}, {@code true}), kept as its text like
+   * every scalar; {@link #unquoted} tells it from a string ({@code "200"}), which SageMaker's API
+   * requires where a member is a string. YAML plain scalars are not marked: YAML has no quotes to
+   * tell them apart by intent, and a spec keeps {@code eta: 0.10} as written.
+   */
+  static final class Unquoted extends com.fasterxml.jackson.databind.node.TextNode {
+    private static final long serialVersionUID = 1L;
+
+    Unquoted(String text) {
+      super(text);
+    }
+  }
+
+  /** Whether {@code node} was written as a number or boolean rather than a string. */
+  public static boolean unquoted(JsonNode node) {
+    return node instanceof Unquoted;
+  }
 
   /** Parses {@code text}; YAML unless it starts like JSON. {@code source} names it in errors. */
   public static JsonNode parse(String text, String source) {
@@ -98,8 +117,13 @@ public final class SpecTree {
       case VALUE_NULL -> {
         return f.nullNode();
       }
-      case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> {
+      case VALUE_STRING -> {
         return f.textNode(p.getText());
+      }
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> {
+        // JSON says what it means; a YAML plain scalar is text as written (eta: 0.10), so only JSON's are marked
+        return p instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser ? f.textNode(p.getText())
+            : new Unquoted(p.getText());
       }
       default -> throw new JsonParseException(p, "unexpected " + token);
     }

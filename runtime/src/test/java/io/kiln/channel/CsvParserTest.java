@@ -283,6 +283,48 @@ class CsvParserTest {
   }
 
   /**
+   * Issue 9 (newcomer, item 1): pandas writes a missing last feature as an empty last cell
+   * ({@code …,-0.552949,}); every row has the same number of fields, so it is a missing value, as
+   * native XGBoost 1.7.4 reads it (checked: a row {@code 0,0.1,0.4,} beside full rows keeps 3
+   * columns, the last one absent). Empty cells first, in the middle and last are all missing.
+   */
+  @Test
+  void emptyCellsAnywhereAreMissingAndColumnsCountFieldsNotValues() {
+    LabeledData full = readCsv("1,0.5,0.2,0.3\n0,0.1,0.4,\n1,,0.3,0.2\n0,0.2,,0.1\n", ReadOptions.DEFAULT);
+
+    assertThat(full.columns()).isEqualTo(3);
+    assertThat(rows(full)).containsExactly(Row.dense(1, 0.5f, 0.2f, 0.3f), Row.dense(0, 0.1f, 0.4f, Float.NaN),
+        Row.dense(1, Float.NaN, 0.3f, 0.2f), Row.dense(0, 0.2f, Float.NaN, 0.1f));
+    // the first rows may be the ones with the empty last cell
+    LabeledData emptyFirst = readCsv("0,0.1,0.4,\n1,0.5,,\n1,0.5,0.2,0.3\n", ReadOptions.DEFAULT);
+    assertThat(rows(emptyFirst)).containsExactly(Row.dense(0, 0.1f, 0.4f, Float.NaN),
+        Row.dense(1, 0.5f, Float.NaN, Float.NaN), Row.dense(1, 0.5f, 0.2f, 0.3f));
+    // so may the weight column's rows
+    assertThat(rows(readCsv("1,2,3,\n0,1,4,5\n", WEIGHTS))).containsExactly(Row.weighted(1, 2, 3, Float.NaN),
+        Row.weighted(0, 1, 4, 5));
+    // a row with a field fewer than its neighbours is still refused, saying an empty cell counts
+    String message = userError(() -> readCsv("1,0.5,0.2,0.3\n0,0.1,\n", ReadOptions.DEFAULT)).getMessage();
+    assertThat(message).contains("line 2").contains("found 3 values, but rows before it have 4")
+        .contains("an empty cell counts as a value");
+  }
+
+  /**
+   * Issue 9: the workers of one channel agree whether a trailing empty field is a column: on every
+   * worker's every row it is a trailing delimiter; beside rows that fill it in, a missing value.
+   */
+  @Test
+  void workersAgreeWhetherATrailingEmptyFieldIsAColumn() {
+    // every worker's rows end with an empty field: a trailing delimiter everywhere
+    assertThat(TrailingField.agree(List.of("3t", "3t"))).containsExactly(2, 2);
+    // worker 1 read full rows of 3 features: worker 0's empty last cells are missing features
+    assertThat(TrailingField.agree(List.of("3t", "3", "-1"))).containsExactly(3, 3, -1);
+    // worker 1's rows have 2 features: worker 0's empty last field is a trailing delimiter
+    assertThat(TrailingField.agree(List.of("3t", "2"))).containsExactly(2, 2);
+    // anything else is left as it is, for the caller's refusal
+    assertThat(TrailingField.agree(List.of("5t", "2"))).containsExactly(5, 2);
+  }
+
+  /**
    * Issue 9: every spelling of a missing value the container's reader and NumPy, C, Java, R and
    * pandas write is a missing feature (native XGBoost 1.7.4 reads each as missing too).
    */
@@ -328,6 +370,25 @@ class CsvParserTest {
   void largestFiniteFloatsAreKept() {
     assertThat(rows(readCsv("1,3.4028235e38,-3.4028235e38,1e-46\n", ReadOptions.DEFAULT)))
         .containsExactly(Row.dense(1, Float.MAX_VALUE, -Float.MAX_VALUE, 0f));
+  }
+
+  /**
+   * Newcomer item 5: LIBSVM rows read as CSV suggest text/libsvm (the reverse of the LIBSVM reader's
+   * text/csv hint), whichever delimiter the sniffer picked; other text still says "not a number".
+   */
+  @Test
+  void libSvmRowsReadAsCsvSuggestTextLibsvm() {
+    assertThat(userError(() -> readCsv("1 0:2.076405313813485 1:-0.5\n", ReadOptions.DEFAULT)))
+        .hasMessageContaining("line 1: column 2 is '0:2.076405313813485', an index:value pair as LIBSVM writes "
+            + "features, but the channel is read as CSV (cells split at ")
+        .hasMessageEndingWith("If the data is LIBSVM, set \"ContentType\": \"text/libsvm\" on the channel "
+            + "(contentType: text/libsvm in Kiln's spec)");
+    assertThat(userError(() -> readCsv("1,qid:3,2\n", ReadOptions.DEFAULT))).hasMessageContaining("text/libsvm");
+    assertThat(userError(() -> readCsv("1,3:x,2\n", ReadOptions.DEFAULT)))
+        .hasMessageContaining("column 2 is '3:x', which is not a number").hasMessageNotContaining("libsvm");
+    assertThat(CsvParser.isIndexValue("12:1e-3".getBytes(), 0, 7)).isTrue();
+    assertThat(CsvParser.isIndexValue("a:1".getBytes(), 0, 3)).isFalse();
+    assertThat(CsvParser.isIndexValue("1:".getBytes(), 0, 2)).isFalse();
   }
 
   /** Issue 9: a tab-delimited "text/csv" is read as the container reads it, its delimiter sniffed. */

@@ -254,6 +254,30 @@ class SageMakerRequestMapperTest {
     assertThat(message).contains("unknown field 'ResourceConfig.InstanceCnt'; did you mean 'InstanceCount'?");
   }
 
+  /**
+   * Newcomer item 8: SageMaker's HyperParameters map names to strings, and boto3 / the AWS CLI refuse
+   * a number there; so does Kiln for a SageMaker request, naming the key and the fix. Kiln's own spec
+   * keeps taking numbers.
+   */
+  @Test
+  void aHyperparameterGivenAsANumberIsRefusedInASageMakerRequestNamingTheKeyAndTheFix() {
+    String message = error(skeletonWith(r -> ((ObjectNode) r.get("HyperParameters")).put("num_round", 200)));
+    assertThat(message).isEqualTo("Invalid SageMaker request request.json: 'HyperParameters.num_round' is 200, a "
+        + "number, but SageMaker's API takes a string there (HyperParameters maps names to strings): write \"200\"");
+    assertThat(error(skeletonWith(r -> ((ObjectNode) r.get("HyperParameters")).put("verbose", true))))
+        .contains("'HyperParameters.verbose' is true, a boolean, but SageMaker's API takes a string there");
+    // other string members too (Environment values); YAML plain scalars stay text as written (mapsAYamlRequest)
+    assertThat(error(skeletonWith(r -> r.putObject("Environment").put("THREADS", 4))))
+        .contains("'Environment.THREADS' is 4, a number, but SageMaker's API takes a string there: write \"4\"");
+    // a quoted number is a string; numbers where the API takes numbers stay accepted
+    assertThat(map(skeletonWith(r -> ((ObjectNode) r.get("HyperParameters")).put("num_round", "200")))
+        .hyperparameters()).containsEntry("num_round", "200");
+    assertThat(SpecReader.readTrainingJob("""
+        {"name": "j", "algorithm": "xgboost", "hyperparameters": {"num_round": 200},
+         "channels": [{"name": "train", "uri": "s3://b/t/"}], "outputPath": "s3://b/o/"}
+        """, "kiln.json").hyperparameters()).containsEntry("num_round", "200");
+  }
+
   @Test
   void wrongEnumValueListsTheValuesAndSuggestsOne() {
     String message = error(skeletonWith(r -> s3DataSource(r).put("S3DataDistributionType", "Sharded")));

@@ -20,11 +20,118 @@ import java.util.Optional;
 final class DataChecks {
   private DataChecks() {}
 
+  /** Ends a {@link Rule#label} message whose fix depends on every label ({@link #fix}). */
+  private static final String NEEDS_FIX = "\u0000fix";
+
   /** The feature count to train with, or (count -1) why the channels' columns do not fit together. */
   record Features(int count, String problem) {}
 
-  /** A refused row: its index among the worker's rows of the channel, and what is wrong with it. */
-  record RowProblem(int row, String message) {}
+  /**
+   * A refused row: its index among the worker's rows of the channel, and what is wrong with it.
+   * With {@code needsFix}, the message ends before the fix, which depends on every label of the
+   * job ({@link #fix}): the caller adds it once the workers agreed on their {@link LabelStats}.
+   */
+  record RowProblem(int row, String message, boolean needsFix) {
+    RowProblem(int row, String message) {
+      this(row, message, false);
+    }
+  }
+
+  /**
+   * The range of a job's finite labels, and whether every one is a whole number; what the fix for a
+   * label the objective refuses depends on. Workers add theirs up with {@link #merge}.
+   *
+   * @param min the smallest finite label ({@code +inf} for none)
+   * @param max the largest finite label ({@code -inf} for none)
+   * @param whole whether every finite label is a whole number
+   */
+  record LabelStats(double min, double max, boolean whole) {
+    static final LabelStats NONE = new LabelStats(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, true);
+
+    static LabelStats of(LabeledData... channels) {
+      LabelStats out = NONE;
+      for (LabeledData d : channels) {
+        if (d == null || d.labels() == null) {
+          continue;
+        }
+        double min = out.min;
+        double max = out.max;
+        boolean whole = out.whole;
+        float[] y = d.labels();
+        for (int i = 0; i < d.rows(); i++) {
+          float v = y[i];
+          if (Float.isFinite(v)) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+            whole &= v == Math.rint(v);
+          }
+        }
+        out = new LabelStats(min, max, whole);
+      }
+      return out;
+    }
+
+    LabelStats merge(LabelStats o) {
+      return new LabelStats(Math.min(min, o.min), Math.max(max, o.max), whole && o.whole);
+    }
+
+    /** {@code min,max,whole}, for {@link #parse}. */
+    String encode() {
+      return min + "," + max + "," + whole;
+    }
+
+    static LabelStats parse(String s) {
+      String[] p = s.split(",");
+      return new LabelStats(Double.parseDouble(p[0]), Double.parseDouble(p[1]), Boolean.parseBoolean(p[2]));
+    }
+  }
+
+  /**
+   * The fix for a label {@code objective} refuses, from every label of the job: labels that look
+   * like classes 0 to K-1 (whole numbers >= 0, more than two of them) point to multi:softprob with
+   * num_class=K; labels that can be negative or are not classes point to the objective that takes
+   * them. Starts with "; ".
+   */
+  static String fix(String objective, LabelStats s) {
+    boolean classes = s.whole() && s.min() >= 0 && s.max() >= 2 && s.max() < 10_000;
+    String multi = null;
+    if (classes && s.min() == 0) {
+      multi = "; the labels look like classes 0 to " + text((float) s.max()) + ": for " + text((float) s.max() + 1)
+          + " classes use objective=multi:softprob (or multi:softmax) with num_class=" + text((float) s.max() + 1);
+    } else if (classes) {
+      multi = "; the labels look like classes " + text((float) s.min()) + " to " + text((float) s.max()) + ": number "
+          + "the classes from 0 (0 to " + text((float) (s.max() - s.min())) + ") and use objective=multi:softprob (or "
+          + "multi:softmax) with num_class=" + text((float) (s.max() - s.min() + 1));
+    }
+    switch (objective) {
+      case "binary:logistic", "binary:logitraw", "binary:hinge" -> {
+        if (multi != null) {
+          return multi;
+        }
+        if (s.whole() && s.min() == -1 && s.max() == 1) {
+          return "; use 0 and 1 for the two classes (-1 becomes 0)";
+        }
+        return s.whole() ? "; use 0 and 1 for the two classes"
+            : "; use 0 and 1 for the two classes, or objective=reg:squarederror to predict a number";
+      }
+      case "reg:logistic" -> {
+        if (multi != null) {
+          return multi;
+        }
+        return "; scale the labels into [0, 1], or use objective=reg:squarederror for values outside it";
+      }
+      case "count:poisson", "reg:tweedie" -> {
+        return "; use objective=reg:squarederror (or reg:pseudohubererror) for labels that can be negative";
+      }
+      case "reg:gamma" -> {
+        return s.min() >= 0 ? "; use objective=reg:tweedie, which takes labels >= 0, or add a constant to the labels"
+            : "; use objective=reg:squarederror for labels that can be negative or 0";
+      }
+      default -> {
+        return "";
+      }
+    }
+  }
 
   /**
    * The first row of {@code data} (in the order read) that XGBoost or the metrics would refuse.
@@ -43,7 +150,9 @@ final class DataChecks {
         problem = weight(weights[i], weightColumn);
       }
       if (problem != null) {
-        return Optional.of(new RowProblem(i, problem));
+        boolean needsFix = problem.endsWith(NEEDS_FIX);
+        return Optional.of(new RowProblem(i, needsFix ? problem.substring(0, problem.length() - NEEDS_FIX.length())
+            : problem, needsFix));
       }
     }
     return Optional.empty();
@@ -157,13 +266,12 @@ final class DataChecks {
         case "binary:logistic", "binary:logitraw", "reg:logistic" -> {
           if (y < 0 || y > 1) {
             return v + " is outside [0, 1]: objective=" + objective + " learns a probability (label must be in "
-                + "[0,1] for logistic regression); use 0 and 1 for the two classes";
+                + "[0,1] for logistic regression)" + NEEDS_FIX;
           }
         }
         case "binary:hinge" -> {
           if (y < 0 || y > 1) {
-            return v + " is outside [0, 1]: objective=binary:hinge classifies rows as 0 or 1; use 0 and 1 for the "
-                + "two classes";
+            return v + " is outside [0, 1]: objective=binary:hinge classifies rows as 0 or 1" + NEEDS_FIX;
           }
         }
         case "multi:softmax", "multi:softprob" -> {
@@ -176,13 +284,14 @@ final class DataChecks {
         }
         case "count:poisson", "reg:tweedie" -> {
           if (y < 0) {
-            return v + " is negative: objective=" + objective + " models counts or amounts, so labels must be >= 0";
+            return v + " is negative: objective=" + objective + " models counts or amounts, so labels must be >= 0"
+                + NEEDS_FIX;
           }
         }
         case "reg:gamma" -> {
           if (y <= 0) {
             return v + " is not positive: objective=reg:gamma needs labels > 0 (label must be positive for gamma "
-                + "regression)";
+                + "regression)" + NEEDS_FIX;
           }
         }
         case "reg:squaredlogerror" -> {
@@ -203,7 +312,9 @@ final class DataChecks {
         }
         case "rank:map" -> {
           if (y != 0 && y != 1) {
-            return v + " is not 0 or 1: objective=rank:map needs binary relevance labels";
+            return v + " is not 0 or 1: objective=rank:map needs binary relevance labels (XGBoost 3 refuses graded "
+                + "ones; SageMaker's 1.7 container counted every label > 0 as relevant); give 1 for relevant rows and 0 "
+                + "for the others, or use objective=rank:ndcg, which takes graded relevance";
           }
         }
         default -> {
@@ -214,7 +325,9 @@ final class DataChecks {
         return v + " is not a relevance degree: eval_metric ndcg needs labels that are whole numbers 0 to 31";
       }
       if (binaryMetric && y != 0 && y != 1) {
-        return v + " is not 0 or 1: eval_metric " + binaryMetricName + " needs binary relevance labels";
+        return v + " is not 0 or 1: eval_metric " + binaryMetricName + " needs binary relevance labels (XGBoost 3 "
+            + "refuses graded ones; SageMaker's 1.7 container counted every label > 0 as relevant); give 1 for relevant "
+            + "rows and 0 for the others, or use eval_metric ndcg, which takes graded relevance";
       }
       if (classMetric && y != 0 && y != 1) {
         return v + " is not a class: eval_metric " + classMetricName + " compares predicted classes with labels 0 "

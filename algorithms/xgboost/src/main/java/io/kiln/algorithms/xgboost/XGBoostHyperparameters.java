@@ -145,7 +145,18 @@ public record XGBoostHyperparameters(
       if (v.containsKey(name)) {
         throw KilnException.user("Hyperparameter " + key + " is given twice (also as " + name + ")");
       }
-      v.put(name, rule.check(key, e.getValue()));
+      try {
+        v.put(name, rule.check(key, e.getValue()));
+      } catch (KilnException bad) {
+        // a misspelt choice (objective=binary:logstic): the closest one, as for misspelt names
+        if (rule instanceof HyperparameterRule.Categorical c) {
+          String suggestion = Names.suggestion(e.getValue().trim(), c.values());
+          if (!suggestion.isEmpty()) {
+            throw KilnException.user(bad.getMessage() + suggestion);
+          }
+        }
+        throw bad;
+      }
     }
     if (!v.containsKey("num_round")) {
       throw KilnException.user("Missing required hyperparameter num_round: the number of boosting rounds, "
@@ -362,12 +373,14 @@ public record XGBoostHyperparameters(
   }
 
   /**
-   * The metrics each round reports, in order: those asked for, and the objective's default when none
-   * of them is XGBoost's own (the container then leaves eval_metric unset, so XGBoost evaluates its
-   * default beside the container's metrics).
+   * The metrics each round reports, in order: those asked for, in the order asked (as native XGBoost
+   * and the container log them), preceded by the objective's default when none of them is XGBoost's
+   * own and the default is not among them (the container then leaves eval_metric unset, so XGBoost
+   * evaluates its default beside the container's metrics).
    */
   List<String> reportedMetrics() {
-    if (!nativeMetrics().isEmpty()) {
+    if (!nativeMetrics().isEmpty() || evalMetrics.contains(defaultMetric())) {
+      // the default among the container's own metrics (eval_metric=mae,rmse,r2): reported where it was asked for
       return evalMetrics;
     }
     List<String> out = new ArrayList<>(List.of(defaultMetric()));

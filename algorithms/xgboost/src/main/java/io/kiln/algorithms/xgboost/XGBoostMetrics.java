@@ -67,6 +67,39 @@ final class XGBoostMetrics {
     return List.copyOf(all);
   }
 
+  /**
+   * The parameterised forms, as listed in "accepted": {@code error@t} (a threshold), {@code ndcg@k},
+   * {@code map@k}, {@code pre@k} (a cut-off), the {@code -} forms (a group without relevant rows
+   * scores 0 instead of 1) and {@code tweedie-nloglik@rho}.
+   */
+  static final List<String> PARAMETERISED = List.of("error@t", "ndcg@k", "map@k", "pre@k", "ndcg-", "map-", "pre-",
+      "ndcg@k-", "map@k-", "pre@k-", "tweedie-nloglik@rho");
+
+  /** What the "accepted" part of a message lists: every base name, then the parameterised forms. */
+  static String accepted() {
+    return String.join(", ", names()) + "; and the parameterised forms " + String.join(", ", PARAMETERISED)
+        + " (t a threshold such as 0.7, k a cut-off such as 10, rho a variance power such as 1.5)";
+  }
+
+  /**
+   * "; did you mean 'x'?" for a name that is not a metric: the closest accepted name
+   * ({@link Names#suggestion}), else the accepted name the text starts with ({@code auc_macro} →
+   * {@code auc}); nothing when neither is close.
+   */
+  static String suggestion(String metric) {
+    String m = metric.trim().toLowerCase(Locale.ROOT);
+    String c = Names.closest(m, names());
+    if (c.isEmpty()) {
+      for (int i = 1; i < m.length(); i++) {
+        char ch = m.charAt(i);
+        if ((ch == '_' || ch == '-' || ch == '@' || ch == ':' || ch == '.') && names().contains(m.substring(0, i))) {
+          c = m.substring(0, i);
+        }
+      }
+    }
+    return c.isEmpty() ? "" : "; did you mean '" + c + "'?";
+  }
+
   /** The base name of a metric: {@code ndcg@5-} → {@code ndcg}, {@code error@0.7} → {@code error}. */
   static String base(String metric) {
     String m = metric.trim();
@@ -130,7 +163,7 @@ final class XGBoostMetrics {
             + (b.equals("error") ? "@0.7" : "@10"));
       }
     } else if (m.endsWith("-") && !List.of("ndcg-", "map-", "pre-").contains(m)) {
-      throw KilnException.user(where + ", which is not a metric" + Names.suggestion(m, names()));
+      throw KilnException.user(where + ", which is not a metric" + suggestion(m) + "; accepted: " + accepted());
     }
     if (NEED_BOUNDS.contains(b)) {
       throw KilnException.user(where + ", which needs each row's lower and upper label bounds (survival:aft); no "
@@ -138,8 +171,7 @@ final class XGBoostMetrics {
           + "fails). Use another eval_metric");
     }
     if (!names().contains(b)) {
-      throw KilnException.user(where + ", which is not a metric" + Names.suggestion(m, names()) + "; accepted: "
-          + String.join(", ", names()));
+      throw KilnException.user(where + ", which is not a metric" + suggestion(m) + "; accepted: " + accepted());
     }
     boolean multi = objective.startsWith("multi:");
     boolean binary = objective.startsWith("binary:");

@@ -198,13 +198,8 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
         rounds = bestRound + 1;
       }
       if (ctx.rank() == 0 && stopMetric != null && !directed) {
-        ctx.log(earlyStopped || rounds < round
-            ? "Early stopping on " + target + " (" + (maximize ? "maximize" : "minimize") + "): "
-                + (bestRound < 0 ? "no round had a value" : "best " + XGBoostAlgorithm.format(best) + " after round "
-                    + (bestRound + 1)) + (earlyStopped ? ", no better for " + hp.earlyStoppingRounds() + " round(s)"
-                    + " by round " + round : "")
-                + "; the model keeps " + rounds + " of " + round + " round(s)"
-            : "Early stopping on " + target + ": the last round was the best");
+        ctx.log(earlyStopping(target, maximize, bestRound, best, earlyStopped ? hp.earlyStoppingRounds() : 0, round,
+            rounds, treesPerRound(hp)));
       }
       Map<String, float[]> pooled = distributed ? evaluator.pool(model) : Map.of();
       if (joined) {
@@ -233,6 +228,47 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
   }
 
   /**
+   * The early-stopping line, numbering rounds as XGBoost's evaluation lines do (0-based iterations:
+   * {@code [12]} is iteration 12, the 13th round): the best iteration, how many rounds ran and how
+   * many the model keeps (and its trees).
+   *
+   * @param bestRound the best iteration, -1 when no round had a value
+   * @param patience early_stopping_rounds when training stopped for want of improvement, else 0
+   * @param ran rounds trained
+   * @param kept rounds in the model
+   * @param treesPerRound trees each round adds (num_class for multi:*, times num_parallel_tree); 0 for gblinear
+   */
+  static String earlyStopping(String target, boolean maximize, int bestRound, double best, int patience, int ran,
+      int kept, int treesPerRound) {
+    if (patience == 0 && kept == ran) {
+      return "Early stopping on " + target + ": the last iteration (" + (ran - 1) + ") was the best; " + ran
+          + " round(s) ran and the model keeps all of them";
+    }
+    return "Early stopping on " + target + " (" + (maximize ? "maximize" : "minimize") + "): "
+        + (bestRound < 0 ? "no iteration had a value" : "best " + XGBoostAlgorithm.format(best) + " at iteration "
+            + bestRound)
+        + (patience > 0 ? ", no better for " + patience + " round(s) by iteration " + (ran - 1) : "")
+        + "; " + ran + " round(s) ran (iterations 0 to " + (ran - 1) + "), the model keeps "
+        + (kept == ran ? "all " + kept : "the first " + kept) + " (iterations 0 to " + (kept - 1)
+        + (treesPerRound > 0 ? ": " + (long) kept * treesPerRound + " tree(s)" : "") + ")"
+        + (bestRound >= 0 ? ", best_iteration " + bestRound : "");
+  }
+
+  /** Trees one boosting round adds: num_class for multi:*, times num_parallel_tree; 0 for gblinear. */
+  static int treesPerRound(XGBoostHyperparameters hp) {
+    if (hp.boosterParams().getOrDefault("booster", "gbtree").equals("gblinear")) {
+      return 0;
+    }
+    int parallel = 1;
+    try {
+      parallel = Integer.parseInt(hp.boosterParams().getOrDefault("num_parallel_tree", "1").trim());
+    } catch (NumberFormatException e) {
+      // validated before; keep 1
+    }
+    return Math.max(1, hp.objective().startsWith("multi:") ? hp.numClass() : 1) * Math.max(1, parallel);
+  }
+
+  /**
    * Checks what XGBoost would refuse about the data (the labels and weights for the objective and
    * metrics, the channels' feature counts, the hyperparameters that name features) and makes every
    * worker agree on the first problem, so all of them fail with the same user error before any
@@ -240,15 +276,19 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
    */
   private int checkData(WorkerContext ctx, LabeledData train, LabeledData validationData) {
     String problem = null;
+    boolean needsFix = false;
     List<String> metrics = hp.reportedMetrics();
     for (String channel : validation ? List.of("train", "validation") : List.of("train")) {
       LabeledData d = channel.equals("train") ? train : validationData;
       Optional<DataChecks.RowProblem> bad = DataChecks.firstBadRow(hp, metrics, d, hp.csvWeights());
       if (bad.isPresent()) {
         problem = ctx.rowError(channel, bad.get().row(), bad.get().message()).getMessage();
+        needsFix = bad.get().needsFix();
         break;
       }
     }
+    // the fix for a label the objective refuses depends on every worker's labels
+    DataChecks.LabelStats stats = DataChecks.LabelStats.NONE;
     int features = train.columns();
     if (problem == null && validation) {
       DataChecks.Features f = DataChecks.featureCount(train.columns(), sparse.getOrDefault("train", false),
@@ -260,12 +300,26 @@ final class XGBoostWorker implements WorkerFunction<XGBoostWorker.Result> {
       problem = DataChecks.constraints(hp, features).orElse(null);
     }
     String agreed = problem;
+    boolean agreedNeedsFix = needsFix;
     if (ctx.workers() > 1) {
-      agreed = ctx.allGather(problem == null ? "" : problem).stream().filter(s -> !s.isEmpty()).findFirst()
-          .orElse(null);
+      // each worker sends "<its label stats>\t<F when the problem needs the fix, else ->\t<its problem or nothing>"
+      List<String> all = ctx.allGather(DataChecks.LabelStats.of(train, validation ? validationData : null).encode()
+          + "\t" + (needsFix ? "F" : "-") + "\t" + (problem == null ? "" : problem));
+      agreed = null;
+      stats = DataChecks.LabelStats.NONE;
+      for (String one : all) {
+        String[] parts = one.split("\t", 3);
+        stats = stats.merge(DataChecks.LabelStats.parse(parts[0]));
+        if (agreed == null && !parts[2].isEmpty()) {
+          agreed = parts[2];
+          agreedNeedsFix = parts[1].equals("F");
+        }
+      }
+    } else if (needsFix) {
+      stats = DataChecks.LabelStats.of(train, validation ? validationData : null);
     }
     if (agreed != null) {
-      throw KilnException.user(agreed);
+      throw KilnException.user(agreedNeedsFix ? agreed + DataChecks.fix(hp.objective(), stats) : agreed);
     }
     return features;
   }

@@ -51,9 +51,44 @@ class DataChecksTest {
     // the metrics' own rules: ndcg degrees, map binary relevance
     refuses(0, "eval_metric ndcg needs labels that are whole numbers 0 to 31", new float[] {2.5f}, "eval_metric",
         "ndcg");
-    refuses(0, "eval_metric map@3 needs binary relevance labels", new float[] {2}, "eval_metric", "map@3");
+    // newcomer item 2: XGBoost 3 refuses graded map labels where the 1.7 container counted label > 0 as relevant;
+    // the refusal says so and gives both fixes
+    refuses(0, "eval_metric map@3 needs binary relevance labels (XGBoost 3 refuses graded ones; SageMaker's 1.7 "
+        + "container counted every label > 0 as relevant); give 1 for relevant rows and 0 for the others, or use "
+        + "eval_metric ndcg, which takes graded relevance", new float[] {2}, "eval_metric", "map@3");
+    refuses(0, "or use objective=rank:ndcg, which takes graded relevance", new float[] {2}, "objective", "rank:map");
     accepts(new float[] {-5, 1e6f}, "objective", "reg:squarederror");
     accepts(new float[] {-1, 2}, "objective", "survival:cox");
+  }
+
+  static String fix(String objective, float... labels) {
+    LabeledData d = new LabeledData(labels.length, 1, labels, null, new float[labels.length], null, null, null);
+    return DataChecks.fix(objective, DataChecks.LabelStats.of(d));
+  }
+
+  /** Newcomer item 3: the fix for a label the objective refuses fits the job's labels, not just "use 0 and 1". */
+  @Test
+  void theFixForARefusedLabelFitsEveryLabelOfTheJob() {
+    // the refusal itself leaves the fix to the caller, who knows every worker's labels
+    Optional<DataChecks.RowProblem> p = first(XGBoostHyperparametersTest.parse("objective", "binary:logistic"),
+        new float[] {0, 1, 3}, null);
+    assertThat(p.get().needsFix()).isTrue();
+    assertThat(p.get().message()).endsWith("(label must be in [0,1] for logistic regression)");
+    assertThat(fix("binary:logistic", 0, 1, 2, 3)).isEqualTo("; the labels look like classes 0 to 3: for 4 classes "
+        + "use objective=multi:softprob (or multi:softmax) with num_class=4");
+    assertThat(fix("binary:hinge", 1, 2, 3)).contains("classes 1 to 3: number the classes from 0 (0 to 2)")
+        .contains("num_class=3");
+    assertThat(fix("reg:logistic", 0, 5, 2)).contains("multi:softprob").contains("num_class=6");
+    assertThat(fix("reg:logistic", 0, 1.5f)).isEqualTo("; scale the labels into [0, 1], or use "
+        + "objective=reg:squarederror for values outside it");
+    assertThat(fix("binary:logistic", -1, 1)).isEqualTo("; use 0 and 1 for the two classes (-1 becomes 0)");
+    assertThat(fix("binary:logistic", 0, 1.5f)).contains("or objective=reg:squarederror to predict a number");
+    assertThat(fix("count:poisson", -2, 4)).contains("objective=reg:squarederror");
+    assertThat(fix("reg:gamma", 0, 4)).contains("objective=reg:tweedie");
+    // workers' stats add up to the job's
+    DataChecks.LabelStats a = DataChecks.LabelStats.parse(new DataChecks.LabelStats(0, 1, true).encode());
+    assertThat(a.merge(new DataChecks.LabelStats(1, 3, true))).isEqualTo(new DataChecks.LabelStats(0, 3, true));
+    assertThat(a.merge(DataChecks.LabelStats.NONE)).isEqualTo(a);
   }
 
   @Test

@@ -100,6 +100,21 @@ class XGBoostBadInputTest {
       tab.add(String.join("\t", parts) + (i % 2 == 0 ? "\t" : ""));
     }
     S3Files.write(hadoop, "s3a://kiln-bad/comma/train.csv", comma);
+    // newcomer item 1: pandas writes a missing last feature as an empty last cell; from row 50 on (all of worker
+    // 1's share) every row's last cell is empty; the twin spells those cells nan
+    List<String> emptyLast = new ArrayList<>();
+    List<String> nanLast = new ArrayList<>();
+    List<String> trailingComma = new ArrayList<>();
+    for (int i = 0; i < small.size(); i++) {
+      String r = small.get(i);
+      boolean empty = i >= 50 || i % 7 == 0;
+      emptyLast.add(empty ? r.substring(0, r.lastIndexOf(',') + 1) : r);
+      nanLast.add(empty ? r.substring(0, r.lastIndexOf(',') + 1) + "nan" : r);
+      trailingComma.add(r + ",");
+    }
+    S3Files.write(hadoop, "s3a://kiln-bad/empty-last/train.csv", emptyLast);
+    S3Files.write(hadoop, "s3a://kiln-bad/nan-last/train.csv", nanLast);
+    S3Files.write(hadoop, "s3a://kiln-bad/trailing-comma/train.csv", trailingComma);
     S3Files.write(hadoop, "s3a://kiln-bad/tab/train.tsv", tab);
     S3Files.write(hadoop, "s3a://kiln-bad/qid-weights/train.libsvm",
         List.of("1:2 qid:1 0:1 1:2", "0:2 qid:1 0:2 1:1", "1:1 qid:2 0:1 1:3", "0:1 qid:2 0:3 1:1"));
@@ -341,12 +356,37 @@ class XGBoostBadInputTest {
         .isEqualTo(runner.store().load("data-comma").orElseThrow().finalMetricDataList().get(0).value());
   }
 
+  /**
+   * Newcomer item 1: an empty last cell (pandas' missing last feature) is a missing value, also on a
+   * worker whose every row ends so: the job trains the model of its twin that spells those cells
+   * nan, with all 30 features; a trailing comma on every row of the channel is no feature (30 too).
+   */
+  @Test
+  void anEmptyLastCellIsAMissingFeatureOnEveryWorkerAndATrailingCommaEverywhereIsNone() throws Exception {
+    String hp = "{\"num_round\": \"3\", \"objective\": \"binary:logistic\", \"max_depth\": \"3\"}";
+    JobResult empty = runChannels("data-empty-last", hp, csv("train", "s3://kiln-bad/empty-last/"));
+    JobResult nan = runChannels("data-nan-last", hp, csv("train", "s3://kiln-bad/nan-last/"));
+    JobResult comma = runChannels("data-trailing-comma", hp, csv("train", "s3://kiln-bad/trailing-comma/"));
+    assertThat(empty.failureReason()).isNull();
+    assertThat(nan.failureReason()).isNull();
+    assertThat(comma.failureReason()).isNull();
+    String a = model("data-empty-last");
+    assertThat(a).isEqualTo(model("data-nan-last")).contains("\"num_feature\":\"30\"");
+    assertThat(model("data-trailing-comma")).contains("\"num_feature\":\"30\"");
+  }
+
+  static String model(String job) {
+    return new String(S3Files.untar(S3Files.read(hadoop, "s3a://kiln-bad/out/" + job + "/output/model.tar.gz"))
+        .get("xgboost-model"), StandardCharsets.UTF_8);
+  }
+
   /** Issue 9, kind 4: no ContentType means LIBSVM, as on SageMaker; CSV data then gets the fix in the message. */
   @Test
   void channelWithoutContentTypeOnCsvDataSuggestsTextCsv() {
     JobResult r = runChannels("bad-no-type", GOOD, "{\"name\": \"train\", \"uri\": \"s3://kiln-bad/good/\"}");
-    // whichever worker fails first names its first line
-    assertFailed(r, 1, "ClientError: Channel 'train': ", "/good/train.csv line ",
+    // newcomer item 6: both workers fail (worker 1 on the first line of its share, mid-file); the first
+    // bad line of the channel is reported, whichever worker's task fails first
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/good/train.csv line 1: ",
         "' looks like CSV (comma-separated values), but the channel is read as LIBSVM (label index:value ...), which "
         + "is also what a channel without a ContentType is read as. If the data is CSV, set \"ContentType\": "
         + "\"text/csv\" on the channel (contentType: text/csv in Kiln's spec)");
@@ -453,7 +493,19 @@ class XGBoostBadInputTest {
         + csv("validation", "s3://kiln-bad/bc-label-2/"));
     assertFailed(r, 1, "ClientError: Channel 'validation': s3://kiln-bad/bc-label-2/validation.csv line 57: label 2 "
         + "is outside [0, 1]: objective=binary:logistic learns a probability (label must be in [0,1] for logistic "
-        + "regression); use 0 and 1 for the two classes");
+        + "regression); the labels look like classes 0 to 2: for 3 classes use objective=multi:softprob (or "
+        + "multi:softmax) with num_class=3");
+  }
+
+  /** Newcomer item 3: binary:logistic on classes 1 to 3 names the objective and num_class that fit them. */
+  @Test
+  void aBinaryObjectiveOnClassLabelsSuggestsMultiSoftprobWithNumClass() {
+    JobResult r = job("k1-binary-on-classes", "{\"num_round\": \"3\", \"objective\": \"binary:logistic\"}",
+        csv("train", "s3://kiln-bad/iris-from-1/"));
+    assertFailed(r, 1, "ClientError: Channel 'train': s3://kiln-bad/iris-from-1/train.csv line 2: label 2 is outside "
+        + "[0, 1]: objective=binary:logistic learns a probability (label must be in [0,1] for logistic regression); "
+        + "the labels look like classes 1 to 3: number the classes from 0 (0 to 2) and use objective=multi:softprob "
+        + "(or multi:softmax) with num_class=3");
   }
 
   @Test
@@ -514,8 +566,9 @@ class XGBoostBadInputTest {
         .containsExactlyInAnyOrder("train:logloss", "validation:logloss");
     String log = runner.store().readLog(r.name()).orElseThrow();
     assertThat(log).contains("validation-auc:NaN", "Final metric validation:auc is NaN: not a number, so it is left "
-        + "out of FinalMetricDataList", "Early stopping on validation:auc (maximize): no round had a value, no better "
-        + "for 3 round(s) by round 3; the model keeps 3 of 3 round(s)");
+        + "out of FinalMetricDataList", "Early stopping on validation:auc (maximize): no iteration had a value, no "
+        + "better for 3 round(s) by iteration 2; 3 round(s) ran (iterations 0 to 2), the model keeps all 3 (iterations 0 "
+        + "to 2: 3 tree(s))");
     // kind 5: the log names the URIs as the user wrote them
     assertThat(log).contains("s3://kiln-bad/").doesNotContain("s3a://");
   }

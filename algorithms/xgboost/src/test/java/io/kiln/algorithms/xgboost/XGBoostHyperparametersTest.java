@@ -172,6 +172,44 @@ class XGBoostHyperparametersTest {
     assertThat(parse("objective", "rank:pairwise").reportedMetrics()).containsExactly("ndcg@32");
   }
 
+  /**
+   * Newcomer item 9: metrics are reported in the order given, as native XGBoost and the container
+   * log them, also when the objective's default (rmse) is among the container's own metrics asked for.
+   */
+  @Test
+  void metricsKeepTheOrderGivenWhenTheDefaultIsAmongThem() {
+    assertThat(parse("eval_metric", "mae,rmse,r2").reportedMetrics()).containsExactly("mae", "rmse", "r2");
+    assertThat(parse("objective", "reg:absoluteerror", "eval_metric", "r2,mae").reportedMetrics())
+        .containsExactly("r2", "mae");
+    assertThat(parse("eval_metric", "r2,mae").reportedMetrics()).containsExactly("rmse", "r2", "mae");
+    assertThat(parse("eval_metric", "mae,rmse,r2", "early_stopping_rounds", "3").earlyStoppingMetric())
+        .isEqualTo("r2");
+  }
+
+  /**
+   * Newcomer item 4: a name that is not a metric gets the closest one (the hyperparameters' "did you
+   * mean" helper, then the metric the name starts with) and the accepted list names the
+   * parameterised forms.
+   */
+  @Test
+  void anUnknownMetricGetsTheClosestNameAndTheParameterisedForms() {
+    refused("Hyperparameter eval_metric=auc_macro names 'auc_macro', which is not a metric; did you mean 'auc'?; "
+        + "accepted: accuracy, auc, aucpr,", "objective", "binary:logistic", "eval_metric", "auc_macro");
+    refused("and the parameterised forms error@t, ndcg@k, map@k, pre@k, ndcg-, map-, pre-, ndcg@k-, map@k-, pre@k-, "
+        + "tweedie-nloglik@rho (t a threshold such as 0.7, k a cut-off such as 10", "eval_metric", "auc_macro");
+    refused("names 'f1-macro', which is not a metric; did you mean 'f1_macro'?", "objective", "binary:logistic",
+        "eval_metric", "f1-macro");
+    refused("names 'rmse_log', which is not a metric; did you mean 'rmse'?", "eval_metric", "rmse_log");
+    refused("names 'ndgc-', which is not a metric; did you mean 'ndcg'?", "eval_metric", "ndgc-");
+    // so does a misspelt choice of a categorical hyperparameter
+    refused("Hyperparameter objective=binary:logstic is not valid: expected one of ", "objective", "binary:logstic");
+    refused("; did you mean 'binary:logistic'?", "objective", "binary:logstic");
+    refused("; did you mean 'hist'?", "tree_method", "hits");
+    // the tuning objective's metric gets the same
+    refused("The tuning objective validation:aucc (_tuning_objective_metric) names 'aucc', which is not a metric; "
+        + "did you mean 'auc'?", "objective", "binary:logistic", "_tuning_objective_metric", "validation:aucc");
+  }
+
   @Test
   void earlyStoppingWithALinearBoosterIsRefusedAndWithoutItsInputsExplained() {
     refusedNote("cannot (its rounds are not separate trees", true, "booster", "gblinear", "eval_metric", "rmse",

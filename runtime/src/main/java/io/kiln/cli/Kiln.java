@@ -117,8 +117,12 @@ public final class Kiln implements Runnable {
   static CommandLine commandLine(String first) {
     List<Object> commands = new ArrayList<>(List.of(new TrainCommand(), new DescribeCommand(), new ListCommand(),
         new LogsCommand(), new WaitCommand(), new StopCommand(), new CopyCommand()));
-    for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
-      commands.addAll(p.commands());
+    // the providers only when the first argument is not one of these: a service lookup reads every jar
+    // on the classpath
+    if (first == null || commands.stream().noneMatch(c -> name(c).equals(first))) {
+      for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
+        commands.addAll(p.commands());
+      }
     }
     boolean one = first != null && commands.stream().anyMatch(c -> name(c).equals(first));
     CommandLine cl = new CommandLine(new Kiln());

@@ -29,6 +29,13 @@ import picocli.CommandLine.Parameters;
         + "in the fields SageMaker's container for the algorithm writes (XGBoost: score).",
         "Runs as a Spark job, one task per input object; an object's .out appears whole or not at all."})
 final class PredictCommand implements Callable<Integer> {
+  /**
+   * The bytes of an input object a task parses (and holds) at once; a line belongs to the range it
+   * starts in. A gzip object is read whole.
+   */
+  static final String CHUNK_BYTES = "spark.kiln.predict.chunk-bytes";
+  static final long DEFAULT_CHUNK_BYTES = 64L << 20;
+
   @Mixin
   CommonOptions common;
 
@@ -76,6 +83,18 @@ final class PredictCommand implements Callable<Integer> {
           "Give a training job NAME, or --model URI (not both)");
     }
     KilnSettings settings = common.settings();
+    String chunk = settings.values().getOrDefault(CHUNK_BYTES, Long.toString(DEFAULT_CHUNK_BYTES));
+    long chunkBytes;
+    try {
+      chunkBytes = Long.parseLong(chunk.trim());
+    } catch (NumberFormatException e) {
+      chunkBytes = -1;
+    }
+    if (chunkBytes < 1) {
+      err.println("kiln: " + CHUNK_BYTES + "=" + chunk + " is not valid: give a number of bytes >= 1 (default "
+          + DEFAULT_CHUNK_BYTES + ")");
+      return Kiln.EXIT_USAGE;
+    }
     BatchPrediction.Plan plan;
     try {
       plan = BatchPrediction.plan(new BatchPrediction.Request(name, model, algorithm, input, output, contentType,
@@ -89,6 +108,6 @@ final class PredictCommand implements Callable<Integer> {
       return e.type() == ErrorType.USER ? Kiln.EXIT_USAGE : Kiln.EXIT_FAILED;
     }
     // Spark is touched only from PredictRun (see TrainCommand)
-    return PredictRun.run(settings, plan, out, err);
+    return PredictRun.run(settings, plan, chunkBytes, out, err);
   }
 }

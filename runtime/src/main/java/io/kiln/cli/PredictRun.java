@@ -18,21 +18,18 @@ import org.apache.spark.sql.SparkSession;
  * local mode).
  */
 final class PredictRun {
-  /** Bytes of an input object parsed at once by a task. */
-  static final String CHUNK_BYTES = "spark.kiln.predict.chunk-bytes";
-
   private PredictRun() {}
 
   /** @return 0 every object done, 1 failed, 2 bad input (the first bad object's first error) */
-  static int run(KilnSettings settings, BatchPrediction.Plan plan, PrintWriter out, PrintWriter err) {
+  static int run(KilnSettings settings, BatchPrediction.Plan plan, long chunkBytes, PrintWriter out,
+      PrintWriter err) {
     boolean own = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
     SparkSession spark = Sessions.start(settings);
     long started = System.nanoTime();
     ModelFiles.seed(plan.runId(), plan.modelDirectory());
     try {
-      long chunk = Long.parseLong(spark.conf().get(CHUNK_BYTES, Long.toString(64L << 20)));
       BatchTransform transform = new BatchTransform(plan.runId(), plan.modelUri(), plan.algorithm(),
-          new HadoopConf(hadoopConf(spark, settings)), plan.format(), chunk);
+          new HadoopConf(hadoopConf(spark, settings)), plan.format(), chunkBytes);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       jsc.setJobDescription("kiln predict " + plan.uris().show(plan.outputPrefix()));
       List<BatchTransform.ObjectResult> results;

@@ -114,6 +114,39 @@ class PredictCommandTest {
   }
 
   @Test
+  void anObjectReadInManySmallRangesKeepsItsOrderAndLineNumbers() {
+    List<String> rows = new ArrayList<>();
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      rows.add(i + ",0.5," + (i % 7 == 3 ? "" : "1"));
+      double sum = i + 0.5 + (i % 7 == 3 ? 0 : 1);
+      expected.append(io.kiln.predict.PythonText.repr(sum)).append(",3,\"[")
+          .append(io.kiln.predict.PythonText.repr(2.0 * i)).append(", 1.0, ").append(i % 7 == 3 ? "nan" : "2.0")
+          .append("]\"\n");
+    }
+    rows.add(30, "");
+    S3Files.write(hadoop, "s3a://kiln-predict/long/rows.csv", rows);
+    // ranges of 7 bytes: most lines straddle a range's end
+    Run small = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/long/", "--output", "s3://kiln-predict/out-long/",
+        "--conf", "spark.kiln.predict.chunk-bytes=7");
+    assertThat(small.exit).as(small.err).isZero();
+    assertThat(read("s3a://kiln-predict/out-long/rows.csv.out")).isEqualTo(expected.toString());
+
+    List<String> bad = new ArrayList<>(rows);
+    bad.set(45, "1,2");
+    S3Files.write(hadoop, "s3a://kiln-predict/long-bad/rows.csv", bad);
+    Run narrow = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/long-bad/", "--output",
+        "s3://kiln-predict/out-long-bad/", "--conf", "spark.kiln.predict.chunk-bytes=7");
+    assertThat(narrow.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(narrow.err).contains("kiln: Input s3://kiln-predict/long-bad/rows.csv line 46: 2 feature(s), but the "
+        + "model takes 3; give every one of the model's features (an empty cell is a missing one)");
+    Run zero = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/long/", "--output", "s3://kiln-predict/o2/",
+        "--conf", "spark.kiln.predict.chunk-bytes=0");
+    assertThat(zero.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(zero.err).contains("spark.kiln.predict.chunk-bytes=0 is not valid: give a number of bytes >= 1");
+  }
+
+  @Test
   void aModelUriIsRecognisedByItsFiles() throws Exception {
     Run byUri = kiln("predict", "--model", "s3://kiln-predict/models/pc-ok/output/model.tar.gz", "--input",
         "s3://kiln-predict/in/sub/", "--output", "s3://kiln-predict/out-model/");

@@ -38,6 +38,7 @@ final class XGBoostPredictor implements Predictor {
       throw KilnException.user("The model directory holds no " + XGBoostAlgorithm.MODEL_FILE + " file, which an "
           + "XGBoost model.tar.gz holds");
     }
+    refuseLegacyFormats(file);
     try (InputStream in = Files.newInputStream(file)) {
       booster = XGBoost.loadModel(in);
     } catch (XGBoostError e) {
@@ -52,6 +53,33 @@ final class XGBoostPredictor implements Predictor {
     } catch (XGBoostError e) {
       booster.dispose();
       throw NativeErrors.translate(e);
+    }
+  }
+
+  /**
+   * SageMaker's XGBoost 1.x containers save {@code xgboost-model} in XGBoost's old binary format
+   * (starting {@code binf}) or, in framework mode, as a Python pickle; XGBoost 3, which Kiln runs,
+   * loads neither (JSON or UBJSON only). Says so, with the conversion, instead of XGBoost's
+   * "Unknown construct".
+   */
+  private static void refuseLegacyFormats(Path file) {
+    byte[] head = new byte[4];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, 4);
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    String convert = "; convert it with native XGBoost (python: b = xgboost.Booster(model_file='xgboost-model'); "
+        + "b.save_model('model.json')), then put model.json in a model.tar.gz as xgboost-model";
+    if (n == 4 && head[0] == 'b' && head[1] == 'i' && head[2] == 'n' && head[3] == 'f') {
+      throw KilnException.user(XGBoostAlgorithm.MODEL_FILE + " is in XGBoost's old binary format (as SageMaker's "
+          + "XGBoost 1.x containers save it), which XGBoost 3 cannot load" + convert);
+    }
+    if (n >= 1 && (head[0] & 0xff) == 0x80) {
+      throw KilnException.user(XGBoostAlgorithm.MODEL_FILE + " is a Python pickle (as SageMaker's XGBoost "
+          + "framework mode saves it), which Kiln does not load; unpickle it in Python and save_model it as JSON"
+          + convert.substring(convert.indexOf(')') + 1));
     }
   }
 

@@ -76,26 +76,40 @@ public final class PythonText {
    */
   static BigDecimal shortest(double v) {
     BigDecimal exact = new BigDecimal(v);
-    for (int p = 1; p <= 17; p++) {
-      MathContext[] modes = {new MathContext(p, RoundingMode.HALF_EVEN), new MathContext(p, RoundingMode.FLOOR),
-          new MathContext(p, RoundingMode.CEILING)};
-      BigDecimal best = null;
-      BigDecimal bestGap = null;
-      for (MathContext m : modes) {
-        BigDecimal c = exact.round(m);
-        if (c.doubleValue() != v) {
-          continue;
-        }
-        BigDecimal gap = c.subtract(exact).abs();
-        if (best == null || gap.compareTo(bestGap) < 0) {
-          best = c;
-          bestGap = gap;
-        }
-      }
-      if (best != null) {
-        return best.stripTrailingZeros();
+    // the nearest p-digit decimal reads back as v for every p from some p0 on (p-digit decimals are
+    // among the (p+1)-digit ones): binary search for p0
+    int lo = 1;
+    int hi = 17;
+    BigDecimal found = exact.round(new MathContext(17, RoundingMode.HALF_EVEN));
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      BigDecimal c = exact.round(new MathContext(mid, RoundingMode.HALF_EVEN));
+      if (c.doubleValue() == v) {
+        hi = mid;
+        found = c;
+      } else {
+        lo = mid + 1;
       }
     }
-    return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    if (lo == 17 || found.precision() > lo) {
+      found = exact.round(new MathContext(lo, RoundingMode.HALF_EVEN));
+    }
+    // next to a power of two the interval that reads back as v is lopsided: a decimal with fewer digits
+    // on its wider side may read back although the nearest one does not
+    for (int p = lo - 1; p >= 1; p--) {
+      BigDecimal best = null;
+      for (RoundingMode mode : new RoundingMode[] {RoundingMode.FLOOR, RoundingMode.CEILING}) {
+        BigDecimal c = exact.round(new MathContext(p, mode));
+        if (c.doubleValue() == v && (best == null
+            || c.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+          best = c;
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      found = best;
+    }
+    return found.stripTrailingZeros();
   }
 }

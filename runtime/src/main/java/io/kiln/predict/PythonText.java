@@ -10,7 +10,9 @@ import java.math.RoundingMode;
  * that reads back as the same double; positional from 1e-4 up to below 1e16, else exponent form with
  * a signed, at least two-digit exponent: {@code 1e-05}, {@code 1.5e+16}; {@code nan}, {@code inf}),
  * and {@code json.dumps} of a float ({@code NaN}, {@code Infinity}, {@code -Infinity}; otherwise the
- * same repr). Java's {@code Double.toString} differs (more digits on Java 17, {@code 1.0E-5}).
+ * same repr). Java's {@code Double.toString} differs (more digits on Java 17, {@code 1.0E-5}); so does
+ * the Schubfach algorithm (Java 19's, and Jackson's {@code DoubleToDecimal}), which keeps two digits
+ * where one reads back ({@code 4.9E-324} where Python writes {@code 5e-324}): hence {@link #shortest}.
  */
 public final class PythonText {
   private PythonText() {}

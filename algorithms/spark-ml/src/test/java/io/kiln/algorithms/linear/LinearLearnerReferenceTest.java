@@ -1,0 +1,149 @@
+package io.kiln.algorithms.linear;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kiln.runner.JobResult;
+import io.kiln.record.TrainingJobStatus;
+import io.kiln.testing.ReferencePython;
+import io.kiln.testing.SharedData;
+import io.kiln.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Linear Learner against scikit-learn on the shared data sets, through SageMaker requests for the
+ * linear-learner image on 2 workers: every fifth row is the test channel, the rest train (split over
+ * two objects); scikit-learn's LogisticRegression (C=1) or Ridge (alpha=1) is fitted on the same train
+ * rows after the same standardisation (StandardScaler on train), in Debian's Python in the same test.
+ * Kiln's test:* metrics (and the artifact's own predictions) may be no worse than scikit-learn's by
+ * more than 1 point of accuracy or AUC, or 2 % of RMSE.
+ */
+@Tag("spark")
+@Tag("s3")
+@Tag("reference")
+class LinearLearnerReferenceTest {
+
+  @BeforeAll
+  static void start() {
+    ReferencePython.requireFrom("python3-sklearn python3-numpy", "sklearn", "numpy");
+    LinearJobs.spark();
+  }
+
+  /** Train and test rows of a data set: every fifth row is a test row. */
+  record Split(List<String> train, List<String> test) {
+    static Split of(List<String> rows) {
+      List<String> train = new ArrayList<>();
+      List<String> test = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i++) {
+        (i % 5 == 4 ? test : train).add(rows.get(i));
+      }
+      return new Split(train, test);
+    }
+
+    Map<String, LinearJobs.Channel> upload(String prefix) {
+      int half = train.size() / 2;
+      LinearJobs.put(prefix + "/train/part-0.csv", train.subList(0, half));
+      LinearJobs.put(prefix + "/train/part-1.csv", train.subList(half, train.size()));
+      LinearJobs.put(prefix + "/test/part-0.csv", test);
+      Map<String, LinearJobs.Channel> channels = new LinkedHashMap<>();
+      channels.put("train", new LinearJobs.Channel("s3://" + LinearJobs.BUCKET + "/" + prefix + "/train/", "text/csv"));
+      channels.put("test", new LinearJobs.Channel("s3://" + LinearJobs.BUCKET + "/" + prefix + "/test/", "text/csv"));
+      return channels;
+    }
+
+    JsonNode sklearn(String task) throws Exception {
+      Path dir = TestSpark.tempDir("kiln-linear-ref-");
+      Files.writeString(dir.resolve("train.csv"), String.join("\n", train) + "\n");
+      Files.writeString(dir.resolve("test.csv"), String.join("\n", test) + "\n");
+      return ReferencePython.call(LinearLearnerReferenceTest.class, "/reference/linear/sklearn_linear.py",
+          Map.of("task", task, "train", dir.resolve("train.csv").toString(), "test",
+              dir.resolve("test.csv").toString()));
+    }
+  }
+
+  private static JobResult completed(String name, Map<String, String> hp, Map<String, LinearJobs.Channel> channels) {
+    JobResult r = LinearJobs.run(name, hp, channels);
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    return r;
+  }
+
+  @Test
+  void binaryClassifierOnBreastCancerIsAsGoodAsScikitLearn() throws Exception {
+    Split split = Split.of(SharedData.breastCancer());
+    Map<String, String> hp = Map.of("predictor_type", "binary_classifier", "mini_batch_size", "32",
+        "epochs", "30");
+    JobResult r = completed("ref-binary", hp, split.upload("bc"));
+    Map<String, Double> kiln = LinearJobs.finalMetrics("ref-binary");
+    JsonNode ref = split.sklearn("binary");
+    System.out.printf("Linear Learner breast_cancer: accuracy %.4f (sklearn %.4f), AUC %.4f (sklearn %.4f)%n",
+        kiln.get("test:binary_classification_accuracy"), ref.get("accuracy").asDouble(),
+        kiln.get("test:roc_auc_score"), ref.get("auc").asDouble());
+    assertThat(kiln.get("test:binary_classification_accuracy")).isGreaterThanOrEqualTo(
+        ref.get("accuracy").asDouble() - 0.01);
+    assertThat(kiln.get("test:roc_auc_score")).isGreaterThanOrEqualTo(ref.get("auc").asDouble() - 0.01);
+    // the artifact's own predictions give the same accuracy as the job's metric
+    LinearLearnerModel model = LinearJobs.model(r);
+    List<Map<String, Object>> predictions = model.predict(LinearJobs.features(split.test()));
+    long correct = 0;
+    for (int i = 0; i < predictions.size(); i++) {
+      int label = (int) Double.parseDouble(split.test().get(i).split(",")[0]);
+      assertThat(predictions.get(i)).containsOnlyKeys("score", "predicted_label");
+      assertThat((Double) predictions.get(i).get("score")).isBetween(0.0, 1.0);
+      if ((Integer) predictions.get(i).get("predicted_label") == label) {
+        correct++;
+      }
+    }
+    assertThat((double) correct / predictions.size())
+        .isCloseTo(kiln.get("test:binary_classification_accuracy"), org.assertj.core.api.Assertions.within(1e-9));
+  }
+
+  @Test
+  void regressorOnDiabetesIsAsGoodAsRidge() throws Exception {
+    Split split = Split.of(SharedData.diabetes());
+    Map<String, String> hp = Map.of("predictor_type", "regressor", "mini_batch_size", "32", "epochs", "40");
+    JobResult r = completed("ref-regressor", hp, split.upload("diabetes"));
+    Map<String, Double> kiln = LinearJobs.finalMetrics("ref-regressor");
+    JsonNode ref = split.sklearn("regression");
+    double rmse = Math.sqrt(kiln.get("test:mse"));
+    System.out.printf("Linear Learner diabetes: RMSE %.4f (sklearn Ridge %.4f)%n", rmse, ref.get("rmse").asDouble());
+    assertThat(rmse).isLessThanOrEqualTo(ref.get("rmse").asDouble() * 1.02);
+    LinearLearnerModel model = LinearJobs.model(r);
+    List<Map<String, Object>> predictions = model.predict(LinearJobs.features(split.test()));
+    double se = 0;
+    for (int i = 0; i < predictions.size(); i++) {
+      assertThat(predictions.get(i)).containsOnlyKeys("score");
+      double e = (Double) predictions.get(i).get("score") - Double.parseDouble(split.test().get(i).split(",")[0]);
+      se += e * e;
+    }
+    assertThat(se / predictions.size()).isCloseTo(kiln.get("test:mse"),
+        org.assertj.core.api.Assertions.within(kiln.get("test:mse") * 1e-4));
+  }
+
+  @Test
+  void multiclassClassifierOnWineIsAsGoodAsScikitLearn() throws Exception {
+    Split split = Split.of(SharedData.wine());
+    Map<String, String> hp = Map.of("predictor_type", "multiclass_classifier", "num_classes", "3",
+        "mini_batch_size", "16", "epochs", "30");
+    JobResult r = completed("ref-multiclass", hp, split.upload("wine"));
+    Map<String, Double> kiln = LinearJobs.finalMetrics("ref-multiclass");
+    JsonNode ref = split.sklearn("multiclass");
+    System.out.printf("Linear Learner wine: accuracy %.4f (sklearn %.4f)%n", kiln.get("test:multiclass_accuracy"),
+        ref.get("accuracy").asDouble());
+    assertThat(kiln.get("test:multiclass_accuracy")).isGreaterThanOrEqualTo(ref.get("accuracy").asDouble() - 0.01);
+    LinearLearnerModel model = LinearJobs.model(r);
+    Map<String, Object> first = model.predict(LinearJobs.features(split.test().subList(0, 1))).get(0);
+    assertThat(first).containsOnlyKeys("score", "predicted_label");
+    double[] p = (double[]) first.get("score");
+    assertThat(p).hasSize(3);
+    assertThat(p[0] + p[1] + p[2]).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+  }
+}

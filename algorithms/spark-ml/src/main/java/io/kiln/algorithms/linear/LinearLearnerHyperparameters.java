@@ -20,7 +20,8 @@ import java.util.Set;
  * resolved here to what Kiln uses (docs/built-ins.md, "Linear Learner"): the loss from the predictor
  * type, {@code optimizer=adam}, {@code num_models=8} (1 in a tuning trial, as SageMaker's tuner sets
  * it), a learning rate of 0.02 for adam and rmsprop and 0.1 for sgd, weight decay 0 and l1 0 for the
- * first model (the others vary the ones left {@code auto}, {@link #modelSettings()}).
+ * first model (the others vary the ones left {@code auto}: learning rates 0.05 to 3 times the first
+ * model's, weight decays 0 to 0.01; {@link #modelSettings()}).
  *
  * @param predictorType {@code binary_classifier}, {@code multiclass_classifier} or {@code regressor}
  *     (required)
@@ -201,10 +202,10 @@ public record LinearLearnerHyperparameters(
     return RULES.keySet();
   }
 
-  /** Learning-rate multipliers of the models after the first, when learning_rate is auto. */
-  private static final double[] LR_GRID = {1, 0.1, 1, 0.1, 3, 0.3, 3, 0.3};
-  /** Weight decays of the models after the first, when wd is auto. */
-  private static final double[] WD_GRID = {0, 0, 1e-3, 1e-3, 0, 0, 1e-3, 1e-3};
+  /** Learning-rate multipliers of models 0 to 7 (repeated, each round lower), when learning_rate is auto. */
+  private static final double[] LR_GRID = {1, 0.1, 3, 0.3, 0.5, 0.05, 2, 0.2};
+  /** Weight decays of models 0 to 7 (repeated, each round larger), when wd is auto. */
+  private static final double[] WD_GRID = {0, 1e-5, 1e-4, 1e-3, 3e-5, 3e-4, 3e-3, 1e-2};
 
   /**
    * Checks every hyperparameter; throws a USER {@link KilnException} naming the first bad key, its
@@ -286,17 +287,10 @@ public record LinearLearnerHyperparameters(
     int numModels = tuning != null ? 1 : Integer.parseInt(v.getOrDefault("num_models", "8"));
     List<ModelSetting> models = new ArrayList<>();
     for (int m = 0; m < numModels; m++) {
-      double mlr = lr;
-      double mwd = wd;
-      if (m > 0) {
-        int g = (m - 1) % LR_GRID.length;
-        if (lrAuto) {
-          mlr = lr * LR_GRID[g] * (m - 1 >= LR_GRID.length ? 0.5 : 1);
-        }
-        if (wdAuto) {
-          mwd = WD_GRID[g] * ((m - 1) / LR_GRID.length + 1);
-        }
-      }
+      // model 0 has the given (or auto) settings; the others vary those left auto, every pair distinct
+      int round = m / LR_GRID.length;
+      double mlr = lrAuto ? lr * LR_GRID[m % LR_GRID.length] * Math.pow(0.7, round) : lr;
+      double mwd = wdAuto ? WD_GRID[m % WD_GRID.length] * (round + 1) + 1e-6 * round : wd;
       models.add(new ModelSetting(mlr, mwd, l1));
     }
     boolean regressor = type.equals(REGRESSOR);

@@ -64,6 +64,12 @@ final class LinearJobs {
 
   /** A CreateTrainingJob request for the linear-learner image with 2 instances. */
   static String request(String name, Map<String, String> hyperparameters, Map<String, Channel> channels) {
+    return request(name, hyperparameters, channels, 2);
+  }
+
+  /** A CreateTrainingJob request for the linear-learner image with {@code instances} instances. */
+  static String request(String name, Map<String, String> hyperparameters, Map<String, Channel> channels,
+      int instances) {
     ObjectNode r = JSON.createObjectNode().put("TrainingJobName", name);
     r.putObject("AlgorithmSpecification").put("TrainingImage", IMAGE).put("TrainingInputMode", "File");
     r.put("RoleArn", "arn:aws:iam::111122223333:role/KilnLinearTest");
@@ -76,13 +82,19 @@ final class LinearJobs {
           .put("S3DataDistributionType", "FullyReplicated");
     });
     r.putObject("OutputDataConfig").put("S3OutputPath", "s3://" + BUCKET + "/output/");
-    r.putObject("ResourceConfig").put("InstanceType", "ml.m5.large").put("InstanceCount", 2).put("VolumeSizeInGB", 10);
+    r.putObject("ResourceConfig").put("InstanceType", "ml.m5.large").put("InstanceCount", instances).put("VolumeSizeInGB", 10);
     r.putObject("StoppingCondition").put("MaxRuntimeInSeconds", 600);
     return r.toString();
   }
 
   static JobResult run(String name, Map<String, String> hyperparameters, Map<String, Channel> channels) {
-    return runner().run(SpecReader.readTrainingJob(request(name, hyperparameters, channels), name + ".json"));
+    return run(name, hyperparameters, channels, 2);
+  }
+
+  static JobResult run(String name, Map<String, String> hyperparameters, Map<String, Channel> channels,
+      int instances) {
+    return runner().run(SpecReader.readTrainingJob(request(name, hyperparameters, channels, instances),
+        name + ".json"));
   }
 
   static JobRecord record(String name) {

@@ -315,7 +315,7 @@ final class LinearLearnerWorker implements WorkerFunction<LinearLearnerWorker.Re
     int d = train.data.columns();
     if (hp.featureDim() > 0) {
       if (d > hp.featureDim() || (train.data.isDense() && d != hp.featureDim())) {
-        fail(ctx, "Hyperparameter feature_dim=" + hp.featureDim() + " does not match the train channel's " + d
+        throw KilnException.user("Hyperparameter feature_dim=" + hp.featureDim() + " does not match the train channel's " + d
             + " feature(s): set feature_dim to " + d + " or auto");
       }
       d = hp.featureDim();
@@ -353,10 +353,6 @@ final class LinearLearnerWorker implements WorkerFunction<LinearLearnerWorker.Re
       throw KilnException.user("Channel 'train' has no rows: Linear Learner needs labelled rows to train on");
     }
     return d;
-  }
-
-  private void fail(WorkerContext ctx, String message) {
-    throw KilnException.user(message);
   }
 
   private static Map<String, Rows> channels(Rows train, Rows val, Rows tst) {

@@ -118,4 +118,14 @@ class LinearLearnerFormatsTest {
     assertThat(r.failureReason()).startsWith("ClientError: ")
         .contains("Channel 'validation' has 29 features but train has 30");
   }
+
+  @Test
+  void libsvmIsRefusedAsSageMakersLinearLearnerRefusesIt() {
+    LinearJobs.put("formats/libsvm/train/data.libsvm", List.of("1 0:0.5 1:2.5", "0 0:1.5 1:3.5"));
+    JobResult r = LinearJobs.run("fmt-libsvm", Map.of("predictor_type", "binary_classifier"), Map.of(
+        "train", new LinearJobs.Channel("s3://" + LinearJobs.BUCKET + "/formats/libsvm/train/", "text/libsvm")));
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("ClientError: ").contains("text/libsvm", "text/csv",
+        "application/x-recordio-protobuf");
+  }
 }

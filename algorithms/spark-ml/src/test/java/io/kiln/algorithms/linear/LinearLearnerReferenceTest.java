@@ -107,12 +107,34 @@ class LinearLearnerReferenceTest {
   }
 
   @Test
+  void theSelectionCriterionSetsTheThresholdOnValidation() {
+    // the test rows as the validation channel: the kept model's threshold is calibrated there, so its
+    // validation recall meets target_recall; positive examples weigh negatives / positives
+    Split split = Split.of(SharedData.breastCancer());
+    Map<String, LinearJobs.Channel> channels = new LinkedHashMap<>(split.upload("bc-criteria"));
+    channels.put("validation", channels.remove("test"));
+    completed("ref-criteria", Map.of("predictor_type", "binary_classifier", "mini_batch_size", "32", "epochs", "10",
+        "binary_classifier_model_selection_criteria", "precision_at_target_recall", "target_recall", "0.99",
+        "positive_example_weight_mult", "balanced"), channels);
+    Map<String, Double> kiln = LinearJobs.finalMetrics("ref-criteria");
+    assertThat(kiln).containsOnlyKeys("validation:objective_loss", "validation:binary_classification_accuracy",
+        "validation:binary_f_beta", "validation:precision", "validation:recall", "validation:roc_auc_score");
+    assertThat(kiln.get("validation:recall")).isGreaterThanOrEqualTo(0.99);
+    assertThat(LinearJobs.record("ref-criteria").kiln().metricHistory()).isNotEmpty()
+        .allSatisfy(round -> assertThat(round.metrics()).containsKeys("validation:roc_auc_score",
+            "train:objective_loss"));
+  }
+
+  @Test
   void regressorOnDiabetesIsAsGoodAsRidge() throws Exception {
     Split split = Split.of(SharedData.diabetes());
     Map<String, String> hp = Map.of("predictor_type", "regressor", "mini_batch_size", "32", "epochs", "40");
     JobResult r = completed("ref-regressor", hp, split.upload("diabetes"));
     Map<String, Double> kiln = LinearJobs.finalMetrics("ref-regressor");
     JsonNode ref = split.sklearn("regression");
+    assertThat(kiln).containsOnlyKeys("test:objective_loss", "test:mse", "test:absolute_loss");
+    assertThat(kiln.get("test:objective_loss")).as("squared_loss: the objective is the mse")
+        .isCloseTo(kiln.get("test:mse"), org.assertj.core.api.Assertions.within(1e-6 * kiln.get("test:mse")));
     double rmse = Math.sqrt(kiln.get("test:mse"));
     System.out.printf("Linear Learner diabetes: RMSE %.4f (sklearn Ridge %.4f)%n", rmse, ref.get("rmse").asDouble());
     assertThat(rmse).isLessThanOrEqualTo(ref.get("rmse").asDouble() * 1.02);
@@ -135,6 +157,9 @@ class LinearLearnerReferenceTest {
         "mini_batch_size", "16", "epochs", "30");
     JobResult r = completed("ref-multiclass", hp, split.upload("wine"));
     Map<String, Double> kiln = LinearJobs.finalMetrics("ref-multiclass");
+    assertThat(kiln).containsOnlyKeys("test:objective_loss", "test:multiclass_accuracy",
+        "test:multiclass_top_k_accuracy", "test:dcg", "test:macro_f_beta", "test:macro_precision", "test:macro_recall");
+    assertThat(kiln.get("test:multiclass_top_k_accuracy")).as("3 classes, top 3").isEqualTo(1.0);
     JsonNode ref = split.sklearn("multiclass");
     System.out.printf("Linear Learner wine: accuracy %.4f (sklearn %.4f)%n", kiln.get("test:multiclass_accuracy"),
         ref.get("accuracy").asDouble());

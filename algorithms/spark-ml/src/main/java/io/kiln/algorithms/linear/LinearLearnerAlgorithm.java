@@ -130,6 +130,21 @@ public final class LinearLearnerAlgorithm implements Algorithm<LinearLearnerHype
     return new TrainingOutcome(r.epochs(), r.finalMetrics(), r.stopped());
   }
 
+  /** A Linear Learner model directory is one holding {@value LinearLearnerModel#FILE}. */
+  @Override
+  public boolean recognizes(Path modelDirectory) {
+    return Files.isRegularFile(modelDirectory.resolve(LinearLearnerModel.FILE));
+  }
+
+  /**
+   * Batch prediction with {@value LinearLearnerModel#FILE}: {@code score} and, for classifiers,
+   * {@code predicted_label}, as SageMaker's Linear Learner responds; see {@link LinearLearnerPredictor}.
+   */
+  @Override
+  public io.kiln.spi.Predictor predictor(Path modelDirectory) {
+    return new LinearLearnerPredictor(modelDirectory);
+  }
+
   /**
    * The model of a checkpoint: the model with the lowest training loss in the last epoch trained,
    * with the default threshold (no data is read to calibrate it).

@@ -78,26 +78,41 @@ public record LinearLearnerModel(String predictorType, int featureDim, int numCl
       Map<String, Object> r = new LinkedHashMap<>();
       switch (predictorType) {
         case LinearLearnerHyperparameters.BINARY -> {
-          double score = loss.equals("hinge_loss") ? o[0] : Loss.sigmoid(o[0]);
+          double score = binaryScore(o[0]);
           r.put("score", score);
-          r.put("predicted_label", score >= threshold ? 1 : 0);
+          r.put("predicted_label", binaryLabel(score));
         }
         case LinearLearnerHyperparameters.MULTICLASS -> {
           double[] p = softmax(o);
-          int best = 0;
-          for (int k = 1; k < p.length; k++) {
-            if (p[k] > p[best]) {
-              best = k;
-            }
-          }
           r.put("score", p);
-          r.put("predicted_label", best);
+          r.put("predicted_label", argmax(p));
         }
         default -> r.put("score", o[0]);
       }
       out.add(r);
     }
     return out;
+  }
+
+  /** A binary classifier's {@code score} of a margin: its sigmoid, or the margin itself under the hinge loss. */
+  double binaryScore(double margin) {
+    return loss.equals("hinge_loss") ? margin : Loss.sigmoid(margin);
+  }
+
+  /** A binary classifier's {@code predicted_label}: 1 when {@code score >= threshold}, else 0. */
+  int binaryLabel(double score) {
+    return score >= threshold ? 1 : 0;
+  }
+
+  /** The index of the largest value, the lowest on ties (a multiclass {@code predicted_label}). */
+  static int argmax(double[] p) {
+    int best = 0;
+    for (int k = 1; k < p.length; k++) {
+      if (p[k] > p[best]) {
+        best = k;
+      }
+    }
+    return best;
   }
 
   /** Softmax of {@code o}, stable. */

@@ -104,6 +104,27 @@ class LinearLearnerReferenceTest {
     }
     assertThat((double) correct / predictions.size())
         .isCloseTo(kiln.get("test:binary_classification_accuracy"), org.assertj.core.api.Assertions.within(1e-9));
+
+    // kiln predict by job name (text/csv): per test row "score,predicted_label", the loader's numbers
+    // exactly (Python's repr round-trips), and the job's test accuracy recomputed from the .out file
+    LinearJobs.put("predict-in/bc/test.csv", LinearJobs.withoutLabels(split.test()));
+    LinearJobs.kiln("predict", "ref-binary", "--input", "s3://" + LinearJobs.BUCKET + "/predict-in/bc/",
+        "--output", "s3://" + LinearJobs.BUCKET + "/predict-out/bc/");
+    List<String> out = LinearJobs.lines("s3://" + LinearJobs.BUCKET + "/predict-out/bc/test.csv.out");
+    assertThat(out).hasSize(split.test().size());
+    long correctOut = 0;
+    for (int i = 0; i < out.size(); i++) {
+      String[] cells = out.get(i).split(",");
+      assertThat(cells).as("line %d: %s", i + 1, out.get(i)).hasSize(2);
+      assertThat(Double.parseDouble(cells[0])).as("score, line %d", i + 1).isEqualTo(predictions.get(i).get("score"));
+      assertThat(cells[1]).as("predicted_label, line %d", i + 1)
+          .isEqualTo(predictions.get(i).get("predicted_label").toString());
+      if (Integer.parseInt(cells[1]) == (int) Double.parseDouble(split.test().get(i).split(",")[0])) {
+        correctOut++;
+      }
+    }
+    assertThat((double) correctOut / out.size()).isCloseTo(kiln.get("test:binary_classification_accuracy"),
+        org.assertj.core.api.Assertions.within(1e-9));
   }
 
   @Test
@@ -165,10 +186,41 @@ class LinearLearnerReferenceTest {
         ref.get("accuracy").asDouble());
     assertThat(kiln.get("test:multiclass_accuracy")).isGreaterThanOrEqualTo(ref.get("accuracy").asDouble() - 0.01);
     LinearLearnerModel model = LinearJobs.model(r);
-    Map<String, Object> first = model.predict(LinearJobs.features(split.test().subList(0, 1))).get(0);
+    List<Map<String, Object>> predictions = model.predict(LinearJobs.features(split.test()));
+    Map<String, Object> first = predictions.get(0);
     assertThat(first).containsOnlyKeys("score", "predicted_label");
     double[] p = (double[]) first.get("score");
     assertThat(p).hasSize(3);
     assertThat(p[0] + p[1] + p[2]).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+
+    // kiln predict --model (the model.tar.gz recognised as Linear Learner's by its file), JSON Lines:
+    // SageMaker's {"score": [p0, p1, p2], "predicted_label": k} per row, the loader's numbers exactly,
+    // and the job's test accuracy recomputed from the .out file
+    LinearJobs.put("predict-in/wine/test.csv", LinearJobs.withoutLabels(split.test()));
+    LinearJobs.kiln("predict", "--model", r.modelArtifacts(), "--input", "s3://" + LinearJobs.BUCKET
+        + "/predict-in/wine/", "--output", "s3://" + LinearJobs.BUCKET + "/predict-out/wine/", "--accept",
+        "application/jsonlines");
+    List<String> out = LinearJobs.lines("s3://" + LinearJobs.BUCKET + "/predict-out/wine/test.csv.out");
+    assertThat(out).hasSize(split.test().size());
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    long correct = 0;
+    for (int i = 0; i < out.size(); i++) {
+      JsonNode line = json.readTree(out.get(i));
+      List<String> names = new ArrayList<>();
+      line.fieldNames().forEachRemaining(names::add);
+      assertThat(names).as("line %d", i + 1).containsExactly("score", "predicted_label");
+      double[] expected = (double[]) predictions.get(i).get("score");
+      assertThat(line.get("score")).hasSize(3);
+      for (int k = 0; k < 3; k++) {
+        assertThat(line.get("score").get(k).asDouble()).as("score[%d], line %d", k, i + 1).isEqualTo(expected[k]);
+      }
+      assertThat(line.get("predicted_label").isIntegralNumber()).isTrue();
+      assertThat(line.get("predicted_label").asInt()).isEqualTo(predictions.get(i).get("predicted_label"));
+      if (line.get("predicted_label").asInt() == (int) Double.parseDouble(split.test().get(i).split(",")[0])) {
+        correct++;
+      }
+    }
+    assertThat((double) correct / out.size()).isCloseTo(kiln.get("test:multiclass_accuracy"),
+        org.assertj.core.api.Assertions.within(1e-9));
   }
 }

@@ -126,4 +126,53 @@ class LinearLearnerModelTest {
     assertThat(m.predict(new float[][] {{1, 1}}).get(0).get("score")).isEqualTo(6.0);
     assertThatThrownBy(() -> m.predict(new float[][] {{1, 1, 1}})).hasMessage("a row of 3 features; the model takes 2");
   }
+
+  @Test
+  void thePredictorGivesTheLoadersNumbersAndRefusesMissingValuesAndOtherFiles() throws Exception {
+    Path dir = TestSpark.tempDir("kiln-linear-predictor-");
+    LinearLearnerAlgorithm algorithm = new LinearLearnerAlgorithm();
+    assertThat(algorithm.recognizes(dir)).isFalse();
+    assertThatThrownBy(() -> algorithm.predictor(dir)).isInstanceOfSatisfying(io.kiln.spi.KilnException.class,
+        e -> {
+          assertThat(e.type()).isEqualTo(io.kiln.spi.ErrorType.USER);
+          assertThat(e.getMessage()).contains("holds no linear-learner-model.json");
+        });
+    Files.writeString(dir.resolve(LinearLearnerModel.FILE), "{\"format\": \"other\"}");
+    assertThat(algorithm.recognizes(dir)).isTrue();
+    assertThatThrownBy(() -> algorithm.predictor(dir)).isInstanceOfSatisfying(io.kiln.spi.KilnException.class,
+        e -> assertThat(e.getMessage()).contains("linear-learner-model.json: Not a Linear Learner model document"));
+
+    float[] rows = {1.5f, -2f, 0.25f, 3f};
+    float[][] asRows = {{1.5f, -2f}, {0.25f, 3f}};
+    LinearLearnerModel regressor = new LinearLearnerModel("regressor", 2, 1, "squared_loss",
+        new double[][] {{0.5, -1}}, new double[] {0.1}, 0.5);
+    LinearLearnerModel binary = new LinearLearnerModel("binary_classifier", 2, 2, "logistic",
+        new double[][] {{0.5, -1}}, new double[] {0.1}, 0.3);
+    LinearLearnerModel multiclass = new LinearLearnerModel("multiclass_classifier", 2, 3, "softmax_loss",
+        new double[][] {{0.5, -1}, {0, 0.2}, {-1, 1}}, new double[] {0.1, 0, -0.3}, 0.5);
+    for (LinearLearnerModel model : List.of(regressor, binary, multiclass)) {
+      model.write(dir);
+      List<Map<String, Object>> expected = model.predict(asRows);
+      try (io.kiln.spi.Predictor p = algorithm.predictor(dir)) {
+        assertThat(p.featureCount()).hasValue(2);
+        io.kiln.spi.Predictions out = p.predict(rows, 2, 2);
+        assertThat(out.outputs()).extracting(io.kiln.spi.Predictions.Output::name)
+            .containsExactlyElementsOf(expected.get(0).keySet());
+        for (int r = 0; r < 2; r++) {
+          for (io.kiln.spi.Predictions.Output o : out.outputs()) {
+            Object want = expected.get(r).get(o.name());
+            Object got = o instanceof io.kiln.spi.Predictions.Numbers n ? (Object) n.values()[r]
+                : o instanceof io.kiln.spi.Predictions.Integers i ? (Object) (int) i.values()[r]
+                : ((io.kiln.spi.Predictions.Vectors) o).values()[r];
+            assertThat(got).as("%s %s row %d", model.predictorType(), o.name(), r).isEqualTo(want);
+          }
+        }
+        assertThatThrownBy(() -> p.predict(new float[] {1, 2, 3, Float.NaN}, 2, 2))
+            .isInstanceOfSatisfying(io.kiln.spi.KilnException.class, e -> {
+              assertThat(e.type()).isEqualTo(io.kiln.spi.ErrorType.USER);
+              assertThat(e.getMessage()).startsWith("Row 1: feature 2 is missing; Linear Learner takes no missing");
+            });
+      }
+    }
+  }
 }

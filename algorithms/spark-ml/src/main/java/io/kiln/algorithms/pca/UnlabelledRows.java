@@ -63,7 +63,7 @@ public record UnlabelledRows(int rows, int columns, double[] values) {
               + "text/csv); for rows without a label write ContentType text/csv;label_size=0"
           : "";
       throw KilnException.user("Channel '" + layout.channel() + "' has rows of " + columns + " features, but "
-          + "feature_dim=" + featureDim + " (hyperparameter feature_dim / featureDim): set feature_dim to the number of"
+          + "feature_dim=" + featureDim + " (the hyperparameter): set feature_dim to the number of"
           + " features in a row" + hint);
     }
     double[] values = new double[Math.multiplyExact(data.rows(), featureDim)];

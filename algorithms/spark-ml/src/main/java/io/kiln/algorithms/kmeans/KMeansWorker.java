@@ -22,7 +22,8 @@ import java.util.Map;
  *   <li>{@code epochs} passes of mini-batch rounds: round r takes every worker's next
  *       {@code mini_batch_size} rows and moves the K centers ({@link KMeansCore#step}), one exact
  *       all-reduce per round; each round reports {@code train:msd} (the batch's mean squared distance
- *       before the step) and may checkpoint the K centers and counts;
+ *       before the step) and may checkpoint the K centers and counts (as the runtime's schedule says,
+ *       and at every epoch's end, so a lost executor costs at most one epoch);
  *   <li>the local Lloyd reduction of the K weighted centers to k, {@code local_lloyd_num_trials} times;
  *   <li>Kiln's addition (docs/built-ins.md, chosen by measurement): each trial's k centers refined by
  *       Lloyd iterations over the whole train channel (local_lloyd_max_iter, local_lloyd_tol), keeping
@@ -114,6 +115,9 @@ public record KMeansWorker(KMeansHyperparameters params, UnlabelledRows.Layout t
       round++;
       KMeansState now = new KMeansState(params, round, centers.clone(), counts.clone());
       checkpoints.afterRound(round, System.nanoTime() - start, directive, now::write);
+      if (round % perEpoch == 0 && round < rounds && directive != Directive.STOP) {
+        checkpoints.saveNow(round, now::write); // an epoch's end: a lost executor costs at most one epoch
+      }
       if (directive == Directive.STOP) {
         stopped = round < rounds;
         break;

@@ -93,6 +93,9 @@ public record PcaWorker(PcaHyperparameters params, UnlabelledRows.Layout train, 
       Directive directive = ctx.report(round, Map.of());
       PcaState now = state;
       checkpoints.afterRound(now.rounds(), System.nanoTime() - start, directive, now::write);
+      if (params.randomized() && now.rounds() == perPass && directive != Directive.STOP) {
+        checkpoints.saveNow(now.rounds(), now::write); // the first pass's end: its sketch is never lost
+      }
       if (directive == Directive.STOP) {
         stopped = now.rounds() < total;
         break;

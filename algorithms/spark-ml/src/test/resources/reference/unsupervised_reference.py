@@ -4,6 +4,7 @@ Reads a JSON request: {"op": "pca" | "kmeans", "data": CSV path (features only, 
 and prints JSON.
   pca:    {"k": n_components} -> PCA(svd_solver="full"): explained_variance, singular_values, mean,
           components (k x d, scikit-learn's order: largest variance first)
+  svd:    {"k": n} -> numpy's SVD of the uncentred rows: the top k singular values and right singular vectors
   kmeans: {"k": clusters, "n_init": inits, "seed": s} -> KMeans(init="k-means++", n_init, algorithm="lloyd"):
           the best inertia of n_init runs, and the centers
 """
@@ -25,6 +26,10 @@ def main():
                "singular_values": p.singular_values_.tolist(),
                "mean": p.mean_.tolist(),
                "components": p.components_.tolist()}
+    elif req["op"] == "svd":
+        # PCA without centring (subtract_mean=false): the SVD of the rows as they are
+        _, sv, vt = np.linalg.svd(x, full_matrices=False)
+        out = {"singular_values": sv[:req["k"]].tolist(), "components": vt[:req["k"]].tolist()}
     elif req["op"] == "kmeans":
         from sklearn.cluster import KMeans
         km = KMeans(n_clusters=req["k"], n_init=req["n_init"], init="k-means++", algorithm="lloyd",

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * PCA trained through SageMaker CreateTrainingJob requests (image {@code pca}, 2 workers, the S3
  * server) against scikit-learn's PCA (Debian's, at /usr/bin/python3; svd_solver="full") on the
  * same rows: regular mode's explained variance to 1e-6 relative and its components equal up to
- * sign; randomized mode within the tolerance docs/built-ins.md states; RecordIO-protobuf (dense and
+ * sign; with subtract_mean=false, numpy's SVD of the uncentred rows (singular values to 1e-6 relative);
+ * randomized mode within the tolerance docs/built-ins.md states; RecordIO-protobuf (dense and
  * sparse) trains the same model as the CSV of the same rows.
  */
 @Tag("spark")
@@ -117,6 +118,28 @@ class PcaReferenceTest {
       first += (x[i] - w.mean()[i]) * w.v()[i][4];
     }
     assertThat((double) p[4]).isCloseTo(first, org.assertj.core.data.Offset.offset(1e-3 * (1 + Math.abs(first))));
+  }
+
+  @Test
+  void withoutSubtractMeanTheComponentsAreTheUncentredRowsSingularVectors() throws Exception {
+    List<String> wine = SharedData.wine();
+    PcaModel model = train("pca-wine-uncentred", hp("feature_dim", "13", "num_components", "3", "mini_batch_size",
+        "100", "subtract_mean", "false"), Map.of("train", SageMakerJobs.csv("text/csv", wine)));
+    Path data = TestSpark.tempDir("kiln-pca-svd-").resolve("x.csv");
+    Files.write(data, wine.stream().map(l -> l.substring(l.indexOf(',') + 1)).toList());
+    JsonNode ref = ReferencePython.call(PcaReferenceTest.class, "/reference/unsupervised_reference.py",
+        Map.of("op", "svd", "data", data.toString(), "k", 3));
+    assertThat(model.mean()).containsOnly(0.0);
+    for (int j = 0; j < 3; j++) {
+      int col = 2 - j;
+      double expected = ref.get("singular_values").get(j).asDouble();
+      assertThat(model.s()[col]).isCloseTo(expected, org.assertj.core.data.Offset.offset(expected * 1e-6));
+      double dot = 0;
+      for (int i = 0; i < 13; i++) {
+        dot += model.v()[i][col] * ref.get("components").get(j).get(i).asDouble();
+      }
+      assertThat(Math.abs(dot)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
   }
 
   @Test

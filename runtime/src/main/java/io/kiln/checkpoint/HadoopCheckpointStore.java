@@ -24,7 +24,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -239,9 +238,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   /** Rounds that have a checkpoint directory, newest first (complete or not). */
   List<Integer> rounds() {
     List<Integer> out = new ArrayList<>();
-    for (FileStatus s : store().list(uri)) {
-      String name = s.getPath().getName();
-      if (s.isDirectory() && name.startsWith(PREFIX)) {
+    for (Store.Entry s : store().list(uri)) {
+      String name = s.name();
+      if (s.directory() && name.startsWith(PREFIX)) {
         try {
           out.add(Integer.parseInt(name.substring(PREFIX.length())));
         } catch (NumberFormatException ignored) {

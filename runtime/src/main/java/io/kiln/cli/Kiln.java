@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code kiln} command: {@code train}, {@code describe}, {@code list}, {@code logs},
+ * The {@code kiln} command: {@code train}, {@code predict}, {@code describe}, {@code list}, {@code logs},
  * {@code wait}, {@code stop}, {@code cp}, and the tuning commands when the tuning module is on the
  * classpath.
  *
@@ -50,7 +50,7 @@ public final class Kiln implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, describe, list, logs, wait, "
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, predict, describe, list, logs, wait, "
         + "stop, cp, tune, describe-tuning or list-trials");
   }
 
@@ -116,9 +116,13 @@ public final class Kiln implements Runnable {
    */
   static CommandLine commandLine(String first) {
     List<Object> commands = new ArrayList<>(List.of(new TrainCommand(), new DescribeCommand(), new ListCommand(),
-        new LogsCommand(), new WaitCommand(), new StopCommand(), new CopyCommand()));
-    for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
-      commands.addAll(p.commands());
+        new LogsCommand(), new WaitCommand(), new StopCommand(), new CopyCommand(), new PredictCommand()));
+    // the providers only when the first argument is not one of these: a service lookup reads every jar
+    // on the classpath
+    if (first == null || commands.stream().noneMatch(c -> name(c).equals(first))) {
+      for (KilnCommandProvider p : ServiceLoader.load(KilnCommandProvider.class, Kiln.class.getClassLoader())) {
+        commands.addAll(p.commands());
+      }
     }
     boolean one = first != null && commands.stream().anyMatch(c -> name(c).equals(first));
     CommandLine cl = new CommandLine(new Kiln());

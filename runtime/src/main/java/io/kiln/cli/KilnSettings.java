@@ -115,7 +115,10 @@ public final class KilnSettings {
     return conf;
   }
 
-  /** A Hadoop configuration with the {@code spark.hadoop.*} settings, for commands that start no Spark. */
+  /**
+   * A Hadoop configuration with the {@code spark.hadoop.*} settings, for commands that start no Spark
+   * (with s3a's jars where the launcher left them off the class path, {@link S3aJars}).
+   */
   public Configuration hadoopConf() {
     Configuration c = new Configuration();
     values.forEach((k, val) -> {
@@ -123,7 +126,7 @@ public final class KilnSettings {
         c.set(k.substring("spark.hadoop.".length()), val);
       }
     });
-    return c;
+    return S3aJars.apply(c);
   }
 
   public String jobRoot() {

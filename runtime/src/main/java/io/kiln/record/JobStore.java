@@ -24,7 +24,16 @@ public final class JobStore {
   private final RecordStore<JobRecord> records;
 
   public JobStore(String root, Configuration conf) {
-    this.records = new RecordStore<>(Uris.toHadoopUri(root, conf), new Store(conf), "training-jobs",
+    this(root, new Store(conf));
+  }
+
+  /**
+   * The records under {@code root} in {@code store}; a store with a lazily made configuration
+   * ({@link Store#Store(java.util.function.Supplier)}) keeps a local job root free of Hadoop's
+   * set-up (the read-only commands).
+   */
+  public JobStore(String root, Store store) {
+    this.records = new RecordStore<>(Uris.toHadoopUri(root, store::conf), store, "training-jobs",
         new RecordStore.Kind("training job", "describe"), JobRecord.class, JobRecord::trainingJobName,
         JobRecord::creationTime, JobRecord::summaryReader);
   }

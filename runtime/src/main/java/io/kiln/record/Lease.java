@@ -5,7 +5,6 @@ import io.kiln.storage.Uris;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileStatus;
 
 /**
  * Who may drive a job: taking a job over ({@code kiln train --resume}) claims the next lease epoch,
@@ -38,8 +37,8 @@ public final class Lease {
       return false;
     }
     List<String> owners = new ArrayList<>();
-    for (FileStatus s : store.list(dir)) {
-      String name = s.getPath().getName();
+    for (Store.Entry s : store.list(dir)) {
+      String name = s.name();
       if (name.startsWith(prefix)) {
         owners.add(name.substring(prefix.length()));
       }

@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import org.apache.hadoop.fs.FileStatus;
 
 /**
  * The one store of job records, for training and tuning jobs alike: under a job root on any Hadoop
@@ -168,10 +167,10 @@ public final class RecordStore<R> {
   public Listing<R> list() {
     List<R> out = new ArrayList<>();
     List<Unreadable> broken = new ArrayList<>();
-    for (FileStatus s : store.list(Uris.join(root, folder) + "/")) {
+    for (Store.Entry s : store.list(Uris.join(root, folder) + "/")) {
       // a folder whose name no job can have was not made by Kiln
-      if (s.isDirectory() && io.kiln.spec.Names.isJobName(s.getPath().getName())) {
-        String name = s.getPath().getName();
+      if (s.directory() && io.kiln.spec.Names.isJobName(s.name())) {
+        String name = s.name();
         try {
           load(name, summaryReader.get()).ifPresent(out::add);
         } catch (KilnException e) {

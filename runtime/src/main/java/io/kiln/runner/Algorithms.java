@@ -26,6 +26,17 @@ public final class Algorithms {
     return new Algorithms(found);
   }
 
+  /** Every algorithm on the classpath. */
+  public List<Algorithm<?>> all() {
+    return all;
+  }
+
+  /** The algorithm whose Kiln name or SageMaker image repository is {@code name} (any case), if any. */
+  public java.util.Optional<Algorithm<?>> find(String name) {
+    String wanted = name.toLowerCase(Locale.ROOT);
+    return all.stream().filter(a -> a.name().equals(wanted) || a.imageRepositories().contains(wanted)).findFirst();
+  }
+
   public List<String> names() {
     return all.stream().map(Algorithm::name).sorted().toList();
   }

@@ -92,4 +92,28 @@ public interface Algorithm<H> {
   default boolean modelFromCheckpoint(java.nio.file.Path checkpointDirectory, java.nio.file.Path modelDirectory) {
     return false;
   }
+
+  /**
+   * Whether the files of a model directory (a {@code model.tar.gz} unpacked) are this algorithm's
+   * model, for {@code kiln predict --model URI} without {@code --algorithm}: SageMaker's Batch
+   * Transform knows a model's container image; Kiln recognises the model by its files (XGBoost: a
+   * file named {@code xgboost-model}). Must be cheap and must not load the model. Default: false.
+   */
+  default boolean recognizes(java.nio.file.Path modelDirectory) {
+    return false;
+  }
+
+  /**
+   * A predictor for the model in {@code modelDirectory} (a local directory holding the files this
+   * algorithm's training wrote into {@code model.tar.gz}), for batch prediction. Called once on the
+   * driver to check the model before any task runs, then once per Spark task on executors.
+   *
+   * @throws KilnException USER when the directory does not hold a model this algorithm can load
+   *     (naming the file and what is wrong), or when the algorithm has no batch prediction (the
+   *     default)
+   */
+  default Predictor predictor(java.nio.file.Path modelDirectory) {
+    throw KilnException.user("Algorithm '" + name() + "' has no batch prediction (kiln predict); "
+        + "no built-in of this name implements Algorithm.predictor");
+  }
 }

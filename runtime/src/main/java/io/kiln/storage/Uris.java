@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Paths;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -22,13 +23,27 @@ public final class Uris {
     return new Path(toHadoopUri(uri, conf));
   }
 
+  /** {@link #toPath(String, Configuration)} with the configuration made only for an {@code s3://} URI. */
+  public static Path toPath(String uri, Supplier<Configuration> conf) {
+    return new Path(toHadoopUri(uri, conf));
+  }
+
   public static String toHadoopUri(String uri, Configuration conf) {
+    return toHadoopUri(uri, () -> conf);
+  }
+
+  /**
+   * The URI Kiln reads and writes {@code uri} through: a path without a scheme as a {@code file:}
+   * URI, {@code s3://} as {@code s3a://} unless the cluster serves {@code s3} itself (the only case
+   * that asks for {@code conf}), anything else as given.
+   */
+  public static String toHadoopUri(String uri, Supplier<Configuration> conf) {
     String u = uri.trim();
     String scheme = scheme(u);
     if (scheme == null) {
       return Paths.get(u).toAbsolutePath().normalize().toUri().toString();
     }
-    if (scheme.equals("s3") && !servesS3(conf)) {
+    if (scheme.equals("s3") && !servesS3(conf.get())) {
       return "s3a" + u.substring(2);
     }
     return u;

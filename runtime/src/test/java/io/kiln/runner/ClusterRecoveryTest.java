@@ -148,7 +148,7 @@ class ClusterRecoveryTest {
 
   @Test
   @Order(1)
-  void runsOnExecutorsOfARealCluster() {
+  void runsOnExecutorsOfARealCluster() throws Exception {
     JobResult r = runner.run(SpecReader.readTrainingJob("""
         {"name": "cluster-ok", "algorithm": "counting", "hyperparameters": {"rounds": "5"},
          "channels": [{"name": "train", "uri": "%s"}], "outputPath": "%s", "resources": {"workers": 2}}
@@ -157,6 +157,46 @@ class ClusterRecoveryTest {
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(cluster.executors(0)).hasSize(1);
     assertThat(cluster.executors(1)).hasSize(1);
+    predictsOnExecutors(r);
+  }
+
+  /**
+   * {@code kiln predict} of that job's model on the cluster's executors, which fetch and unpack the
+   * model themselves (the driver's copy is in the driver's JVM only): three objects, a task each.
+   */
+  void predictsOnExecutors(JobResult trained) throws Exception {
+    List<String> iris = SharedData.iris().stream().map(row -> row.substring(row.indexOf(',') + 1)).toList();
+    Path in = dir.resolve("predict-in");
+    java.nio.file.Files.createDirectories(in);
+    StringBuilder[] expected = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+    List<List<String>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>(),
+        new java.util.ArrayList<>());
+    for (int i = 0; i < iris.size(); i++) {
+      parts.get(i % 3).add(iris.get(i));
+      double sum = 0;
+      StringBuilder doubled = new StringBuilder();
+      for (String cell : iris.get(i).split(",")) {
+        float v = Float.parseFloat(cell);
+        sum += v;
+        doubled.append(doubled.length() == 0 ? "" : ", ").append(io.kiln.predict.PythonText.repr(2.0 * v));
+      }
+      expected[i % 3].append(io.kiln.predict.PythonText.repr(sum)).append(",5,\"[").append(doubled).append("]\"\n");
+    }
+    for (int k = 0; k < 3; k++) {
+      java.nio.file.Files.writeString(in.resolve("part-" + k + ".csv"), String.join("\n", parts.get(k)) + "\n");
+    }
+    executorsOfTasks.clear();
+    java.io.StringWriter out = new java.io.StringWriter();
+    int exit = io.kiln.cli.Kiln.execute(new String[] {"predict", trained.name(), "--input", in.toUri().toString(),
+        "--output", dir.resolve("predict-out").toUri().toString(), "--job-root", runner.store().root()},
+        new java.io.PrintWriter(out, true), new java.io.PrintWriter(out, true), S3Server.get().environment());
+    assertThat(exit).as(out.toString()).isZero();
+    assertThat(out.toString()).contains("predict: 3 object(s), " + iris.size() + " record(s)");
+    for (int k = 0; k < 3; k++) {
+      assertThat(java.nio.file.Files.readString(dir.resolve("predict-out/part-" + k + ".csv.out")))
+          .isEqualTo(expected[k].toString());
+    }
+    assertThat(executorsOfTasks).isNotEmpty().doesNotContain("driver");
   }
 
   static final String OUTPUT_BUCKET = "kiln-cluster-out";

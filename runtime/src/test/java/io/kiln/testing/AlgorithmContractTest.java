@@ -53,7 +53,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * naming the field or the file and line; a stop during training keeping a model; a tuning objective
  * the algorithm does not emit refused when the request is read; last, on a standalone cluster of
  * real executor JVMs, an executor SIGKILLed mid-training, after which the job resumes from its
- * newest checkpoint and completes. Every artifact goes through the algorithm's own loader.
+ * newest checkpoint and completes. That cluster is the JVM's shared one ({@link LocalCluster#shared}),
+ * started in the background when the first check runs, so a module's contract tests start one. Every artifact goes through the algorithm's own loader.
  *
  * <p>The stop and the kill are issued from the driver's {@link JobListener} while rank 0 waits for
  * the answer about a round (the stop at round 2, the kill of rank 0's executor at round 2 x
@@ -145,6 +146,10 @@ public abstract class AlgorithmContractTest {
 
   private void local() {
     if (spark == null) {
+      if (!optOuts().containsKey(Capability.EXECUTOR_LOSS_RESUMES)) {
+        // the executor-loss check's cluster starts while the local checks run
+        LocalCluster.prestartShared(2);
+      }
       s3 = S3Server.get();
       bucket = s3.bucket(prefix());
       spark = TestSpark.start(s3, Map.of());
@@ -328,7 +333,9 @@ public abstract class AlgorithmContractTest {
     String reason = optOuts().get(Capability.EXECUTOR_LOSS_RESUMES);
     Assumptions.assumeTrue(reason == null, () -> "opted out: " + reason);
     stopSpark();
-    try (LocalCluster cluster = LocalCluster.start(2)) {
+    // the JVM's shared cluster: the contract tests of a module's built-ins use one
+    LocalCluster cluster = LocalCluster.shared(2);
+    {
       Map<String, String> conf = new LinkedHashMap<>(cluster.driverConf());
       conf.put("spark.kiln.capacity.fallback-after-seconds", "3");
       SparkSession clusterSpark = TestSpark.start(null, conf);

@@ -26,7 +26,13 @@ import java.util.Set;
  * A hand-written algorithm for tests of the runtime: it reads its train channel on every worker,
  * then "trains" for {@code rounds} rounds, each reporting {@code train:loss = 1 / (round + 1) +
  * offset} and sleeping {@code sleep_ms}, and obeys the driver's directives. Its model is a text
- * file holding the rounds done and the rows seen.
+ * file holding the rounds done, the rows seen and the train channel's feature count.
+ *
+ * <p>Batch prediction ({@link #predictor}): a directory whose {@code model.txt} starts with
+ * {@code rounds=} is its model; each row gives {@code row_sum} (the sum of its present features, a
+ * number), {@code rounds} (the model's rounds, a whole number) and {@code doubled} (every feature
+ * times two, a vector; NaN stays NaN). Rows must have the model's {@code features} when it records
+ * them; a feature equal to -999 is refused as a user error naming the row.
  *
  * <p>Hyperparameters: rounds (required), sleep_ms, offset, fail_at_round (throws a user error
  * there), fail_once_at_round (rank 0 throws an algorithm error there in the first attempt only),
@@ -48,7 +54,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
       implements Serializable {}
 
   /** What each worker returns. */
-  public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound)
+  public record Result(int rounds, long rows, boolean stopped, double lastLoss, int restoredRound, int columns)
       implements Serializable {}
 
   @Override
@@ -119,7 +125,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     long rows = results.stream().mapToLong(Result::rows).sum();
     try {
       Files.writeString(context.modelDirectory().resolve("model.txt"), "rounds=" + r.rounds() + "\nrows=" + rows
-          + "\nrestored=" + r.restoredRound() + "\nworkers=" + context.workers() + "\n");
+          + "\nrestored=" + r.restoredRound() + "\nworkers=" + context.workers() + "\nfeatures=" + r.columns() + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -135,6 +141,63 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public boolean recognizes(java.nio.file.Path dir) {
+    java.nio.file.Path f = dir.resolve("model.txt");
+    try {
+      return Files.isRegularFile(f) && Files.readString(f).startsWith("rounds=");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public io.kiln.spi.Predictor predictor(java.nio.file.Path dir) {
+    Map<String, String> model = new java.util.HashMap<>();
+    try {
+      for (String line : Files.readAllLines(dir.resolve("model.txt"))) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          model.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw KilnException.user("The counting model has no readable model.txt: " + e.getMessage());
+    }
+    long rounds = Long.parseLong(model.getOrDefault("rounds", "0"));
+    java.util.OptionalInt features = model.containsKey("features")
+        ? java.util.OptionalInt.of(Integer.parseInt(model.get("features"))) : java.util.OptionalInt.empty();
+    return new io.kiln.spi.Predictor() {
+      @Override
+      public java.util.OptionalInt featureCount() {
+        return features;
+      }
+
+      @Override
+      public io.kiln.spi.Predictions predict(float[] x, int rows, int columns) {
+        double[] sums = new double[rows];
+        long[] r = new long[rows];
+        double[][] doubled = new double[rows][columns];
+        for (int i = 0; i < rows; i++) {
+          r[i] = rounds;
+          for (int j = 0; j < columns; j++) {
+            float v = x[i * columns + j];
+            if (v == -999f) {
+              throw KilnException.user("row " + i + " holds -999, which the counting model refuses");
+            }
+            sums[i] += v == v ? v : 0;
+            doubled[i][j] = 2.0 * v;
+          }
+        }
+        return new io.kiln.spi.Predictions(rows, List.of(new io.kiln.spi.Predictions.Numbers("row_sum", sums),
+            new io.kiln.spi.Predictions.Integers("rounds", r), new io.kiln.spi.Predictions.Vectors("doubled", doubled)));
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 
   private static final int MIB = 1 << 20;
@@ -255,7 +318,7 @@ public final class CountingAlgorithm implements Algorithm<CountingAlgorithm.Para
           break;
         }
       }
-      return new Result(round, data.rows(), stopped, last, restored);
+      return new Result(round, data.rows(), stopped, last, restored, data.columns());
     }
   }
 }

@@ -46,6 +46,48 @@ public final class LocalCluster implements AutoCloseable {
     return start(jars, workers);
   }
 
+  private static java.util.concurrent.CompletableFuture<LocalCluster> shared;
+  private static int sharedWorkers;
+
+  /**
+   * Starts, in the background, the cluster of {@code workers} one-core workers that the tests of
+   * this JVM share ({@link #shared}), unless it is started or starting: a test class calls it early
+   * so the master and workers start while its other tests run.
+   */
+  public static synchronized void prestartShared(int workers) {
+    if (shared == null || sharedWorkers != workers) {
+      sharedWorkers = workers;
+      shared = java.util.concurrent.CompletableFuture.supplyAsync(() -> start(workers));
+    }
+  }
+
+  /**
+   * The cluster of {@code workers} one-core workers shared by the tests of this JVM (the algorithm
+   * contract tests of a module: starting a master, workers and their executors costs tens of seconds
+   * on a loaded 2-core machine). Started on first use, or again when a test left fewer workers alive;
+   * closed when the JVM exits. A test that uses it must stop its own session when done, and may kill
+   * executors (the worker gives the next application new ones) but not workers: a test that kills or
+   * decommissions workers starts its own cluster with {@link #start(int)}.
+   */
+  public static LocalCluster shared(int workers) {
+    java.util.concurrent.CompletableFuture<LocalCluster> f;
+    synchronized (LocalCluster.class) {
+      prestartShared(workers);
+      f = shared;
+    }
+    LocalCluster c = f.join();
+    if (c.workers.stream().allMatch(Process::isAlive) && c.aliveWorkers() == workers) {
+      return c;
+    }
+    synchronized (LocalCluster.class) {
+      if (shared == f) {
+        c.close();
+        shared = null;
+      }
+    }
+    return shared(workers);
+  }
+
   /**
    * Starts a master and {@code workers} workers of one core each from the jars of a Spark
    * distribution ({@code $SPARK_HOME/jars}) instead of the test's classpath: master, workers and
@@ -138,7 +180,7 @@ public final class LocalCluster implements AutoCloseable {
   /** Launches a JVM of the cluster; {@code mainAndArgs} may start with JVM options (-D...). */
   private static Process launch(Path home, String name, List<String> mainAndArgs) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", home.resolve("jars") + "/*", "-Dspark.decommission.enabled=true",
+        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", home.resolve("jars") + "/*", "-Dspark.decommission.enabled=true",
         "-Dspark.worker.decommission.signal=PWR", "-Djava.io.tmpdir=" + home.resolve("tmp")));
     cmd.addAll(mainAndArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -165,7 +207,10 @@ public final class LocalCluster implements AutoCloseable {
         "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
         "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-        "-Daws.ec2.metadata.disabled=true", "-Djava.io.tmpdir=" + home.resolve("tmp")));
+        "-Daws.ec2.metadata.disabled=true", "-Djava.io.tmpdir=" + home.resolve("tmp"),
+        // short-lived JVMs on a loaded 2-core machine: C1 only and one GC thread start and warm up
+        // faster than C2's compiler threads and a parallel collector competing for the cores
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
     conf.put("spark.master", masterUrl());
     // executors start in their worker's directory: give them the classpath with absolute paths

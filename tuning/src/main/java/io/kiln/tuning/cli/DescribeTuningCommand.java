@@ -45,7 +45,7 @@ final class DescribeTuningCommand implements Callable<Integer> {
    */
   static TuningRecord load(CommonOptions common, String name) {
     KilnSettings s = common.settings();
-    RecordStore<TuningRecord> store = TuningStore.at(s.jobRoot(), s.hadoopConf());
+    RecordStore<TuningRecord> store = TuningStore.at(s.jobRoot(), s::hadoopConf);
     return store.load(name).map(r -> r.asSeenAt(Instant.now()))
         .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.root()));
   }

@@ -22,4 +22,12 @@ public final class TuningStore {
   public static RecordStore<TuningRecord> at(String root, Configuration conf) {
     return beside(new JobStore(root, conf));
   }
+
+  /**
+   * The tuning records under {@code root}, with the Hadoop configuration made only if the root is not
+   * local (the read-only commands).
+   */
+  public static RecordStore<TuningRecord> at(String root, java.util.function.Supplier<Configuration> conf) {
+    return beside(new JobStore(root, new io.kiln.storage.Store(conf)));
+  }
 }

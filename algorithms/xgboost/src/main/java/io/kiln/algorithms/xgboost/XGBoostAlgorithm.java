@@ -133,6 +133,21 @@ public final class XGBoostAlgorithm implements Algorithm<XGBoostHyperparameters>
     return Optional.of("num_round");
   }
 
+  /** A directory holding {@value #MODEL_FILE} is an XGBoost model (SageMaker's file name). */
+  @Override
+  public boolean recognizes(java.nio.file.Path modelDirectory) {
+    return Files.isRegularFile(modelDirectory.resolve(MODEL_FILE));
+  }
+
+  /**
+   * Batch prediction with {@value #MODEL_FILE}: one output, {@code score} (a number, or for
+   * {@code multi:softprob} the class probabilities); see {@link XGBoostPredictor}.
+   */
+  @Override
+  public io.kiln.spi.Predictor predictor(java.nio.file.Path modelDirectory) {
+    return new XGBoostPredictor(modelDirectory);
+  }
+
   @Override
   public boolean modelFromCheckpoint(java.nio.file.Path checkpoint, java.nio.file.Path modelDirectory) {
     java.nio.file.Path model = TrainingState.model(checkpoint);

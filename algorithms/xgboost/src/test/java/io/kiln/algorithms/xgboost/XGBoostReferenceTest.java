@@ -166,6 +166,122 @@ class XGBoostReferenceTest {
     assertThat(record.finalMetricDataList()).hasSize(2 * (NATIVE_BINARY.size() + CONTAINER_BINARY.size()));
   }
 
+  /**
+   * {@code kiln predict} (issue 11) with a trained job's model, on the S3 server, on this class's
+   * session (the command reuses it): every .out line is what SageMaker's XGBoost container writes in
+   * Batch Transform for that row, from native XGBoost 1.7 loading the same model (CSV: str(score),
+   * softprob: str(list); JSON Lines: {"score": ...}); a label column left in is refused naming both
+   * feature counts.
+   */
+  @Test
+  void kilnPredictWritesWhatTheContainersBatchTransformWrites() throws Exception {
+    Map<String, String> binary = new LinkedHashMap<>();
+    binary.put("objective", "binary:logistic");
+    binary.put("max_depth", "3");
+    train("ref-predict-bc", binary, 10, csvChannel("train", "s3://kiln-ref/bc/train/"));
+    Map<String, String> softprob = new LinkedHashMap<>();
+    softprob.put("objective", "multi:softprob");
+    softprob.put("num_class", "3");
+    softprob.put("max_depth", "2");
+    train("ref-predict-iris", softprob, 5, csvChannel("train", "s3://kiln-ref/iris/train/"));
+
+    List<String> bcFeatures = all.stream().map(r -> r.substring(r.indexOf(',') + 1)).toList();
+    // a missing cell (empty) in one row, as the container reads it: nan
+    List<String> part1 = new ArrayList<>(bcFeatures.subList(300, bcFeatures.size()));
+    part1.set(0, part1.get(0).replaceFirst("^[^,]*,", ","));
+    S3Files.write(hadoop, "s3a://kiln-ref/predict-in/bc/part-0.csv", bcFeatures.subList(0, 300));
+    S3Files.write(hadoop, "s3a://kiln-ref/predict-in/bc/part-1.csv", part1);
+    List<String> irisFeatures = SharedData.iris().stream().map(r -> r.substring(r.indexOf(',') + 1)).toList();
+    S3Files.write(hadoop, "s3a://kiln-ref/predict-in/iris/all.csv", irisFeatures);
+    Path dir = TestSpark.tempDir("kiln-ref-predict-");
+    Files.writeString(dir.resolve("part-0.csv"), String.join("\n", bcFeatures.subList(0, 300)) + "\n");
+    Files.writeString(dir.resolve("part-1.csv"), String.join("\n", part1) + "\n");
+    Files.writeString(dir.resolve("iris.csv"), String.join("\n", irisFeatures) + "\n");
+
+    String root = TrainingJobRunner.on(spark).store().root();
+    int[] exit = new int[1];
+    java.util.function.Function<String[], String> kiln = args -> {
+      java.io.StringWriter out = new java.io.StringWriter();
+      List<String> all = new ArrayList<>(List.of(args));
+      all.addAll(List.of("--job-root", root));
+      exit[0] = io.kiln.cli.Kiln.execute(all.toArray(String[]::new), new java.io.PrintWriter(out, true),
+          new java.io.PrintWriter(out, true), s3.environment());
+      return out.toString();
+    };
+    String bc = kiln.apply(new String[] {"predict", "ref-predict-bc", "--input", "s3://kiln-ref/predict-in/bc/",
+        "--output", "s3://kiln-ref/predict-out/bc-csv/"});
+    assertThat(exit[0]).as(bc).isZero();
+    String bcJson = kiln.apply(new String[] {"predict", "ref-predict-bc", "--input",
+        "s3://kiln-ref/predict-in/bc/part-1.csv", "--output", "s3://kiln-ref/predict-out/bc-json/", "--accept",
+        "application/jsonlines"});
+    assertThat(exit[0]).as(bcJson).isZero();
+    String iris = kiln.apply(new String[] {"predict", "ref-predict-iris", "--input", "s3://kiln-ref/predict-in/iris/",
+        "--output", "s3://kiln-ref/predict-out/iris/"});
+    assertThat(exit[0]).as(iris).isZero();
+
+    Path bcModel = model("ref-predict-bc");
+    JsonNode ref = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_batch_transform.py",
+        Map.of("model", bcModel.toString(), "inputs", List.of(dir.resolve("part-0.csv").toString(),
+            dir.resolve("part-1.csv").toString())));
+    int[] same = new int[2];
+    assertSameLines(read("s3a://kiln-ref/predict-out/bc-csv/part-0.csv.out"), ref.get("csv").get(0), same);
+    assertSameLines(read("s3a://kiln-ref/predict-out/bc-csv/part-1.csv.out"), ref.get("csv").get(1), same);
+    assertSameLines(read("s3a://kiln-ref/predict-out/bc-json/part-1.csv.out"), ref.get("jsonlines").get(1), same);
+    JsonNode irisRef = ReferencePython.call(XGBoostReferenceTest.class, "/reference/xgboost_batch_transform.py",
+        Map.of("model", model("ref-predict-iris").toString(), "inputs", List.of(dir.resolve("iris.csv").toString())));
+    assertSameLines(read("s3a://kiln-ref/predict-out/iris/all.csv.out"), irisRef.get("csv").get(0), same);
+    assertThat(read("s3a://kiln-ref/predict-out/iris/all.csv.out")).startsWith("[0.");
+    System.out.printf("kiln predict vs the container's Batch Transform (XGBoost %s): %d of %d lines byte-identical%n",
+        ref.get("version").asText(), same[0], same[1]);
+
+    // the training rows as they are (label first): 31 columns for a model of 30 features
+    String wide = kiln.apply(new String[] {"predict", "ref-predict-bc", "--input", "s3://kiln-ref/bc/validation/",
+        "--output", "s3://kiln-ref/predict-out/wide/"});
+    assertThat(exit[0]).isEqualTo(2);
+    assertThat(wide).contains("kiln: Input s3://kiln-ref/bc/validation/part-0.csv line 1: 31 feature(s), but the "
+        + "model takes 30; Batch Transform input has no label column: if the first column is the label, remove it");
+  }
+
+  static String read(String uri) {
+    return new String(S3Files.read(hadoop, uri), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Kiln's lines against the reference's, one for one: the same text, or the same numbers to 1e-6
+   * (native XGBoost 1.7 and xgboost4j 3.1 may sum a tree's leaves in another order); counts
+   * byte-identical lines in {@code same[0]} of {@code same[1]}.
+   */
+  static void assertSameLines(String kiln, JsonNode reference, int[] same) {
+    List<String> lines = List.of(kiln.split("\n", -1));
+    assertThat(lines.get(lines.size() - 1)).as("the output ends with a line break").isEmpty();
+    assertThat(lines.size() - 1).isEqualTo(reference.size());
+    for (int i = 0; i < reference.size(); i++) {
+      String ours = lines.get(i);
+      String theirs = reference.get(i).asText();
+      same[1]++;
+      if (ours.equals(theirs)) {
+        same[0]++;
+        continue;
+      }
+      double[] a = numbers(ours);
+      double[] b = numbers(theirs);
+      assertThat(a).as("line %d: %s vs %s", i + 1, ours, theirs).hasSameSizeAs(b);
+      for (int k = 0; k < a.length; k++) {
+        assertThat(a[k]).as("line %d: %s vs %s", i + 1, ours, theirs).isCloseTo(b[k], within(1e-6));
+      }
+      assertThat(ours.replaceAll("[-0-9.e+]+", "N")).isEqualTo(theirs.replaceAll("[-0-9.e+]+", "N"));
+    }
+  }
+
+  private static double[] numbers(String line) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("-?[0-9][0-9.e+-]*").matcher(line);
+    List<Double> out = new ArrayList<>();
+    while (m.find()) {
+      out.add(Double.parseDouble(m.group()));
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
   static final List<String> NATIVE_BINARY = List.of("logloss", "auc", "aucpr", "error");
   static final List<String> CONTAINER_BINARY = List.of("accuracy", "balanced_accuracy", "f1", "f1_binary", "f1_macro",
       "precision", "precision_macro", "precision_micro", "recall", "recall_macro", "recall_micro", "mse", "rmse",

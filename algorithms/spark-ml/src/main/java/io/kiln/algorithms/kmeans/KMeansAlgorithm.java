@@ -106,4 +106,21 @@ public final class KMeansAlgorithm implements Algorithm<KMeansHyperparameters> {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** A model directory is this algorithm's when it holds {@value KMeansModel#FILE}. */
+  @Override
+  public boolean recognizes(Path modelDirectory) {
+    return java.nio.file.Files.isRegularFile(modelDirectory.resolve(KMeansModel.FILE));
+  }
+
+  /**
+   * Batch prediction ({@code kiln predict}) with {@value KMeansModel#FILE}: {@code closest_cluster} and
+   * {@code distance_to_cluster}, as SageMaker's K-Means responds; see {@link KMeansPredictor}.
+   *
+   * @throws io.kiln.spi.KilnException USER when the directory holds no readable {@value KMeansModel#FILE}
+   */
+  @Override
+  public io.kiln.spi.Predictor predictor(Path modelDirectory) {
+    return new KMeansPredictor(modelDirectory);
+  }
 }

@@ -81,4 +81,21 @@ public final class PcaAlgorithm implements Algorithm<PcaHyperparameters> {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** A model directory is this algorithm's when it holds {@value PcaModel#FILE}. */
+  @Override
+  public boolean recognizes(Path modelDirectory) {
+    return java.nio.file.Files.isRegularFile(modelDirectory.resolve(PcaModel.FILE));
+  }
+
+  /**
+   * Batch prediction ({@code kiln predict}) with {@value PcaModel#FILE}: {@code projection}, as SageMaker's PCA
+   * responds; see {@link PcaPredictor}.
+   *
+   * @throws io.kiln.spi.KilnException USER when the directory holds no readable {@value PcaModel#FILE}
+   */
+  @Override
+  public io.kiln.spi.Predictor predictor(Path modelDirectory) {
+    return new PcaPredictor(modelDirectory);
+  }
 }

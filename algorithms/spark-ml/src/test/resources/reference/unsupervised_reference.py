@@ -7,6 +7,7 @@ and prints JSON.
   svd:    {"k": n} -> numpy's SVD of the uncentred rows: the top k singular values and right singular vectors
   kmeans: {"k": clusters, "n_init": inits, "seed": s} -> KMeans(init="k-means++", n_init, algorithm="lloyd"):
           the best inertia of n_init runs, and the centers
+  batch:  {"requests": [request, ...]} -> [answer, ...]: several in one process (scikit-learn imported once)
 """
 import json
 import sys
@@ -17,6 +18,13 @@ import numpy as np
 def main():
     with open(sys.argv[1]) as f:
         req = json.load(f)
+    if req["op"] == "batch":
+        json.dump([answer(r) for r in req["requests"]], sys.stdout)
+    else:
+        json.dump(answer(req), sys.stdout)
+
+
+def answer(req):
     # the values as Kiln (and SageMaker's algorithms) read them: float32, then computed in float64
     x = np.loadtxt(req["data"], delimiter=",", dtype=np.float32, ndmin=2).astype(np.float64)
     if req["op"] == "pca":
@@ -37,7 +45,7 @@ def main():
         out = {"inertia": float(km.inertia_), "centers": km.cluster_centers_.tolist()}
     else:
         raise SystemExit("unknown op " + req["op"])
-    json.dump(out, sys.stdout)
+    return out
 
 
 if __name__ == "__main__":

@@ -125,6 +125,76 @@ public final class SageMakerJobs {
         r.modelArtifacts().replaceFirst("^s3://", "s3a://")));
   }
 
+  /** The final metrics of a finished job, by name. */
+  public Map<String, Double> finalMetrics(String name) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    runner.store().load(name).orElseThrow().finalMetricDataList().forEach(m -> out.put(m.metricName(), m.value()));
+    return out;
+  }
+
+  /** Writes lines as one object of the tests' bucket and returns its s3:// URI. */
+  public String put(String key, List<String> lines) {
+    S3Files.write(spark.sparkContext().hadoopConfiguration(), "s3a://" + bucket + "/" + key,
+        (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    return "s3://" + bucket + "/" + key;
+  }
+
+  /** The lines of an S3 object (s3://), without the final line break, which it must have. */
+  public List<String> lines(String uri) {
+    String text = new String(S3Files.read(spark.sparkContext().hadoopConfiguration(),
+        uri.replaceFirst("^s3://", "s3a://")), StandardCharsets.UTF_8);
+    if (!text.endsWith("\n")) {
+      throw new AssertionError(uri + " does not end with a line break");
+    }
+    return List.of(text.substring(0, text.length() - 1).split("\n", -1));
+  }
+
+  /**
+   * Runs the {@code kiln} command line in this JVM (it reuses the shared session) against the
+   * runner's job root and the test S3 server; asserts it exits 0 and returns what it printed.
+   */
+  public String kiln(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--job-root", runner.store().root()));
+    int exit = io.kiln.cli.Kiln.execute(all.toArray(String[]::new), new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(out, true), s3.environment());
+    if (exit != 0) {
+      throw new AssertionError("kiln " + String.join(" ", args) + " exited " + exit + ":\n" + out);
+    }
+    return out.toString();
+  }
+
+  /**
+   * Several requests to the tests' scikit-learn script ({@code /reference/unsupervised_reference.py})
+   * in one Python process, started now on another thread so it runs beside the Kiln jobs; the answers
+   * in the requests' order.
+   */
+  public static java.util.concurrent.CompletableFuture<List<com.fasterxml.jackson.databind.JsonNode>> reference(
+      List<Map<String, Object>> requests) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      com.fasterxml.jackson.databind.JsonNode answers = io.kiln.testing.ReferencePython.call(SageMakerJobs.class,
+          "/reference/unsupervised_reference.py", Map.of("op", "batch", "requests", requests));
+      List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+      answers.forEach(out::add);
+      if (out.size() != requests.size()) {
+        throw new AssertionError("the reference answered " + out.size() + " of " + requests.size() + " requests");
+      }
+      return out;
+    });
+  }
+
+  /** Writes CSV lines to a new temporary file (deleted when the JVM exits) and returns its path. */
+  public static String tempCsv(List<String> lines) {
+    try {
+      java.nio.file.Path file = io.kiln.testing.TestSpark.tempDir("kiln-unsupervised-ref-").resolve("x.csv");
+      java.nio.file.Files.write(file, lines);
+      return file.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Hyperparameters from alternating keys and values. */
   public static Map<String, String> hp(String... kv) {
     Map<String, String> m = new LinkedHashMap<>();

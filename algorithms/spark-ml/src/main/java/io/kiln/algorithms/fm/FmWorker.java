@@ -207,7 +207,7 @@ final class FmWorker implements WorkerFunction<FmWorker.Result> {
   }
 
   /** The loss of output z for label y: logistic (classifier) or squared error / 2 (regressor). */
-  private double loss(double z, double y) {
+  double loss(double z, double y) {
     if (hp.classifier()) {
       // log(1 + exp(-z)) for y = 1, log(1 + exp(z)) for y = 0, stable for large |z|
       double m = y == 1 ? -z : z;
@@ -218,7 +218,7 @@ final class FmWorker implements WorkerFunction<FmWorker.Result> {
   }
 
   /** Adds row i's gradient (and loss, correctness) into the step's buffer. */
-  private void gradient(FmState s, LabeledData data, int i, float[] buffer, double[] sum) {
+  void gradient(FmState s, LabeledData data, int i, float[] buffer, double[] sum) {
     int d = s.features;
     int k = s.factors;
     double[] w = s.params;

@@ -82,6 +82,19 @@ class FactorizationMachinesTest {
     }
     assertThat((double) correct / out.size()).isCloseTo(accuracy, within(1e-9));
     assertThat(entropy / out.size()).isCloseTo(fm.get("test:binary_classification_cross_entropy"), within(1e-4));
+
+    // kiln predict by job name (text/csv): per test row "score,predicted_label", the loader's numbers exactly
+    FmJobs.put("predict-in/bc/test.csv", split.test().stream().map(l -> l.substring(l.indexOf(',') + 1)).toList());
+    FmJobs.kiln("predict", "fm-bc", "--input", "s3://" + FmJobs.BUCKET + "/predict-in/bc/",
+        "--output", "s3://" + FmJobs.BUCKET + "/predict-out/bc/");
+    List<String> lines = FmJobs.lines("s3://" + FmJobs.BUCKET + "/predict-out/bc/test.csv.out");
+    assertThat(lines).hasSize(out.size());
+    for (int i = 0; i < lines.size(); i++) {
+      String[] cells = lines.get(i).split(",");
+      assertThat(cells).as("line %d: %s", i + 1, lines.get(i)).hasSize(2);
+      assertThat(Double.parseDouble(cells[0])).as("score, line %d", i + 1).isEqualTo(out.get(i).get("score"));
+      assertThat(cells[1]).as("predicted_label, line %d", i + 1).isEqualTo(out.get(i).get("predicted_label").toString());
+    }
   }
 
   @Test

@@ -1,0 +1,328 @@
+package io.kiln.algorithms.knn;
+
+import io.kiln.spi.Checkpointing;
+import io.kiln.spi.Directive;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.LabeledData;
+import io.kiln.spi.ReadOptions;
+import io.kiln.spi.ReduceOp;
+import io.kiln.spi.WorkerContext;
+import io.kiln.spi.WorkerFunction;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * k-NN training on every worker (one barrier stage).
+ *
+ * <ol>
+ *   <li>Sampling: each worker reads its share of {@code train} and keeps a uniform sample of its quota
+ *       of sample_size rows (all its rows, in order, when it has no more than its quota). One round is
+ *       one mini-batch ({@code mini_batch_size} rows) of the share; every worker runs as many rounds as
+ *       the worker with the most rows. The sampler is a reservoir whose every decision is a function of
+ *       (rank, row), so a resumed job replays the rounds before its checkpoint and keeps the same sample.
+ *   <li>Test metric ({@code test} channel): the test rows are shared with every worker (an all-reduce);
+ *       each worker finds each test row's k nearest in its own part of the sample; the workers' k-lists
+ *       are merged by an all-reduce of (distance, index row, label) slots, then each test row is voted
+ *       on (classifier) or averaged (regressor): {@code test:accuracy} / {@code test:mse}.
+ *   <li>Index: the parts are gathered in rank order (an all-reduce) and rank 0 writes {@link KnnModel}'s
+ *       files into its model directory; the same files are the final checkpoint.
+ * </ol>
+ */
+final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
+  private static final long serialVersionUID = 1L;
+  private static final long SEED = 0x6b2d4e4e5f6b696cL;
+  private static final String PROGRESS = "knn-progress.txt";
+
+  private final KnnHyperparameters hp;
+  private final boolean test;
+
+  /**
+   * What rank 0 returns.
+   *
+   * @param rounds sampling rounds completed
+   * @param metrics the final {@code test:} metric, if any
+   * @param stopped true when a stop request ended sampling early
+   */
+  record Result(int rounds, Map<String, Double> metrics, boolean stopped) implements Serializable {}
+
+  KnnWorker(KnnHyperparameters hp, boolean test) {
+    this.hp = hp;
+    this.test = test;
+  }
+
+  /** A worker's rows as dense float32 (CSR rows expanded), with labels. */
+  private record Dense(int n, float[] x, float[] y) {}
+
+  private Dense dense(WorkerContext ctx, String channel, LabeledData data) {
+    int d = hp.featureDim();
+    String problem = null;
+    if (data.isDense() && data.rows() > 0 && data.columns() != d) {
+      problem = "Channel '" + channel + "' has " + data.columns() + " features but feature_dim=" + d
+          + ": set feature_dim to the number of feature columns (the label is the first column)";
+    } else if (!data.isDense() && data.columns() > d) {
+      problem = "Channel '" + channel + "' has feature index " + (data.columns() - 1) + " but feature_dim=" + d
+          + ": set feature_dim to the number of features";
+    }
+    float[] x = new float[problem == null ? data.rows() * d : 0];
+    for (int i = 0; problem == null && i < data.rows(); i++) {
+      if (data.isDense()) {
+        System.arraycopy(data.dense(), i * d, x, i * d, d);
+      } else {
+        for (long p = data.rowOffsets()[i]; p < data.rowOffsets()[i + 1]; p++) {
+          x[i * d + data.indices()[(int) p]] = data.values()[(int) p];
+        }
+      }
+      for (int j = 0; j < d; j++) {
+        if (!Float.isFinite(x[i * d + j])) {
+          problem = ctx.rowError(channel, i, "feature " + (j + 1) + " is " + x[i * d + j]
+              + ": k-NN needs a finite number in every feature (fill or drop missing values)").getMessage();
+          break;
+        }
+      }
+      if (problem == null && !Float.isFinite(data.labels()[i])) {
+        problem = ctx.rowError(channel, i, "the label is " + data.labels()[i] + ": k-NN needs a finite label "
+            + "in the first column").getMessage();
+      }
+    }
+    agree(ctx, problem);
+    return new Dense(data.rows(), x, data.labels());
+  }
+
+  /** Every worker throws the first worker's problem, if any worker has one. */
+  private static void agree(WorkerContext ctx, String problem) {
+    float[] flag = {problem == null ? 0 : 1};
+    ctx.allReduce(flag, ReduceOp.MAX);
+    if (flag[0] > 0) {
+      for (String p : ctx.allGather(problem == null ? "" : problem)) {
+        if (!p.isEmpty()) {
+          throw KilnException.user(p);
+        }
+      }
+    }
+  }
+
+  /** Each worker's value, by rank, on every worker. */
+  private static long[] perRank(WorkerContext ctx, long value) {
+    float[] v = new float[ctx.workers() * 2];
+    v[ctx.rank() * 2] = (float) (value >> 20);
+    v[ctx.rank() * 2 + 1] = (float) (value & ((1 << 20) - 1));
+    ctx.allReduce(v, ReduceOp.SUM);
+    long[] out = new long[ctx.workers()];
+    for (int r = 0; r < out.length; r++) {
+      out[r] = ((long) v[r * 2] << 20) + (long) v[r * 2 + 1];
+    }
+    return out;
+  }
+
+  /** A uniform sample of a worker's share, kept by reservoir. */
+  private static final class Sample {
+    final int d;
+    final long quota;
+    float[] x = new float[0];
+    float[] y = new float[0];
+    int n;
+
+    Sample(int d, long quota) {
+      this.d = d;
+      this.quota = quota;
+    }
+
+    /** Offers share row {@code i} (0-based, in order). */
+    void offer(Dense data, int i, int rank) {
+      int slot;
+      if (i < quota) {
+        if (n == y.length) {
+          int cap = (int) Math.min(quota, Math.max(16, y.length * 2L));
+          x = Arrays.copyOf(x, cap * d);
+          y = Arrays.copyOf(y, cap);
+        }
+        slot = n++;
+      } else {
+        long j = new SplittableRandom(SEED ^ (rank * 0x9E3779B97F4A7C15L) ^ (i * 0xC2B2AE3D27D4EB4FL)).nextLong(i + 1L);
+        if (j >= quota) {
+          return;
+        }
+        slot = (int) j;
+      }
+      System.arraycopy(data.x, i * d, x, slot * d, d);
+      y[slot] = data.y[i];
+    }
+  }
+
+  @Override
+  public Result run(WorkerContext ctx) throws IOException {
+    int d = hp.featureDim();
+    Checkpointing checkpoints = ctx.checkpointing();
+    ReadOptions labelled = ReadOptions.labelled(false);
+    Dense train = dense(ctx, "train", ctx.read("train", labelled));
+    Dense tst = test ? dense(ctx, "test", ctx.read("test", labelled)) : null;
+    long[] trainRows = perRank(ctx, train.n);
+    if (Arrays.stream(trainRows).sum() < hp.k()) {
+      throw KilnException.user("Channel 'train' has " + Arrays.stream(trainRows).sum() + " rows, fewer than k="
+          + hp.k() + ": k-NN needs at least k training rows; lower k or add data");
+    }
+
+    // sampling, a mini-batch of the share per round
+    Sample sample = new Sample(d, hp.quota(ctx.rank(), ctx.workers()));
+    long most = Arrays.stream(trainRows).max().orElse(0);
+    int rounds = (int) Math.max(1, (most + hp.miniBatchSize() - 1) / hp.miniBatchSize());
+    int done = 0;
+    Optional<Checkpointing.Restored> restored = checkpoints.restore();
+    if (restored.isPresent() && Files.isRegularFile(restored.get().directory().resolve(PROGRESS))) {
+      done = Integer.parseInt(Files.readString(restored.get().directory().resolve(PROGRESS)).trim());
+      if (ctx.rank() == 0) {
+        ctx.log("k-NN: resuming after sampling round " + done + " of " + rounds + " (the rounds before are replayed: "
+            + "the sampler's choices depend only on the rows)");
+      }
+    }
+    boolean stopped = false;
+    int round = 0;
+    for (; round < rounds; round++) {
+      long start = System.nanoTime();
+      int from = (int) Math.min(train.n, (long) round * hp.miniBatchSize());
+      int to = (int) Math.min(train.n, (long) (round + 1) * hp.miniBatchSize());
+      for (int i = from; i < to; i++) {
+        sample.offer(train, i, ctx.rank());
+      }
+      if (round < done) {
+        continue; // replayed
+      }
+      Directive directive = ctx.report(round, Map.of());
+      final int completed = round + 1;
+      checkpoints.afterRound(completed, System.nanoTime() - start, directive,
+          dir -> Files.writeString(dir.resolve(PROGRESS), Integer.toString(completed)));
+      if (directive == Directive.STOP) {
+        stopped = completed < rounds;
+        round++;
+        break;
+      }
+    }
+
+    // where each worker's part starts in the index
+    long[] counts = perRank(ctx, sample.n);
+    long total = Arrays.stream(counts).sum();
+    if (total < hp.k()) {
+      throw KilnException.user("The sample has " + total + " rows, fewer than k=" + hp.k()
+          + " (training was stopped before k rows were sampled): lower k or let sampling finish");
+    }
+    long base = 0;
+    for (int r = 0; r < ctx.rank(); r++) {
+      base += counts[r];
+    }
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (tst != null) {
+      metrics.put(hp.classifier() ? "test:accuracy" : "test:mse", testMetric(ctx, tst, sample, base));
+    }
+
+    // the index, gathered in rank order; rank 0 writes it
+    float[] all = new float[(int) total * (d + 1)];
+    for (int i = 0; i < sample.n; i++) {
+      System.arraycopy(sample.x, i * d, all, (int) (base + i) * (d + 1), d);
+      all[(int) (base + i) * (d + 1) + d] = sample.y[i];
+    }
+    ctx.allReduce(all, ReduceOp.SUM);
+    float[] rows = new float[(int) total * d];
+    float[] labels = new float[(int) total];
+    for (int i = 0; i < total; i++) {
+      System.arraycopy(all, i * (d + 1), rows, i * d, d);
+      labels[i] = all[i * (d + 1) + d];
+    }
+    KnnModel model = new KnnModel(hp.k(), hp.predictorType(), hp.indexType(), hp.indexMetric(), d, d, rows, labels);
+    final int completed = round;
+    checkpoints.saveFinal(completed, dir -> {
+      Files.writeString(dir.resolve(PROGRESS), Integer.toString(completed));
+      model.write(dir);
+    });
+    if (ctx.rank() == 0) {
+      model.write(ctx.modelDirectory());
+      ctx.log("k-NN: index of " + total + " sampled rows (" + Arrays.toString(counts) + " by worker), "
+          + hp.indexType() + ", " + hp.indexMetric());
+    }
+    return new Result(completed, ctx.rank() == 0 ? metrics : Map.of(), stopped);
+  }
+
+  /**
+   * The test metric by distributed exact search: every worker gets all test rows, finds each one's k
+   * nearest in its part of the sample, and the parts' lists are merged in one all-reduce.
+   */
+  private double testMetric(WorkerContext ctx, Dense tst, Sample sample, long base) {
+    int d = hp.featureDim();
+    int k = hp.k();
+    long[] testRows = perRank(ctx, tst.n);
+    int m = (int) Arrays.stream(testRows).sum();
+    if (m == 0) {
+      throw KilnException.user("Channel 'test' has no rows: give it labelled rows or leave the channel out");
+    }
+    long off = 0;
+    for (int r = 0; r < ctx.rank(); r++) {
+      off += testRows[r];
+    }
+    float[] q = new float[m * (d + 1)];
+    for (int i = 0; i < tst.n; i++) {
+      System.arraycopy(tst.x, i * d, q, (int) (off + i) * (d + 1), d);
+      q[(int) (off + i) * (d + 1) + d] = tst.y[i];
+    }
+    ctx.allReduce(q, ReduceOp.SUM);
+
+    // slots: worker, test row, neighbour -> key (hi, lo), index row (hi, lo), label, present
+    int w = ctx.workers();
+    final int f = 6;
+    float[] slots = new float[w * m * k * f];
+    float[] query = new float[d];
+    for (int t = 0; t < m; t++) {
+      System.arraycopy(q, t * (d + 1), query, 0, d);
+      KnnModel.TopK top = new KnnModel.TopK(k);
+      KnnModel.scan(sample.x, sample.y, sample.n, d, query, hp.indexMetric(), base, top);
+      for (int i = 0; i < top.size; i++) {
+        int s = ((ctx.rank() * m + t) * k + i) * f;
+        float hi = (float) top.key[i];
+        slots[s] = hi;
+        slots[s + 1] = (float) (top.key[i] - hi);
+        slots[s + 2] = (float) (top.index[i] >> 20);
+        slots[s + 3] = (float) (top.index[i] & ((1 << 20) - 1));
+        slots[s + 4] = top.label[i];
+        slots[s + 5] = 1;
+      }
+    }
+    ctx.allReduce(slots, ReduceOp.SUM);
+    double right = 0;
+    double squares = 0;
+    for (int t = 0; t < m; t++) {
+      KnnModel.TopK merged = new KnnModel.TopK(k);
+      for (int r = 0; r < w; r++) {
+        for (int i = 0; i < k; i++) {
+          int s = ((r * m + t) * k + i) * f;
+          if (slots[s + 5] > 0) {
+            merged.offer((double) slots[s] + slots[s + 1], ((long) slots[s + 2] << 20) + (long) slots[s + 3],
+                slots[s + 4]);
+          }
+        }
+      }
+      double p = KnnModel.predict(Arrays.copyOf(merged.label, merged.size), hp.classifier());
+      double y = q[t * (d + 1) + d];
+      if (hp.classifier()) {
+        right += p == y ? 1 : 0;
+      } else {
+        squares += (p - y) * (p - y);
+      }
+    }
+    return hp.classifier() ? right / m : squares / m;
+  }
+
+  static boolean hasProgress(Path dir) {
+    return Files.isRegularFile(dir.resolve(KnnModel.META));
+  }
+
+  static List<String> files() {
+    return List.of(KnnModel.META, KnnModel.INDEX, KnnModel.LABELS);
+  }
+}

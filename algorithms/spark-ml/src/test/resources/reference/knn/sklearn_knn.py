@@ -1,8 +1,9 @@
 """scikit-learn's k nearest neighbours of test rows among train rows (label-first CSV files).
 
-Request (JSON file named by argv[1]): {"train": path, "test": path, "k": k, "task": "classifier"|"regressor"}.
+Request (JSON file named by argv[1]): {"cases": {name: {"train": path, "test": path, "k": k,
+"task": "classifier"|"regressor"}}}; prints {name: answer} (one Python start for every case).
 The features are cast to float32 first (what Kiln reads), then searched in float64.
-Prints {"indices": [[...]], "distances": [[...]] (Euclidean), "predictions": [...], "metric": accuracy or mse,
+Each answer: {"indices": [[...]], "distances": [[...]] (Euclidean), "predictions": [...], "metric": accuracy or mse,
 "kth_tie": [bool] (another train row lies at the k-th distance, so the neighbour set is not unique)}.
 """
 import json
@@ -18,9 +19,7 @@ def load(path):
     return data[:, 1:].astype(np.float32).astype(np.float64), data[:, 0]
 
 
-def main():
-    with open(sys.argv[1]) as f:
-        req = json.load(f)
+def case(req):
     xtr, ytr = load(req["train"])
     xte, yte = load(req["test"])
     k = req["k"]
@@ -39,8 +38,14 @@ def main():
         model = KNeighborsRegressor(n_neighbors=k, algorithm="brute").fit(xtr, ytr)
         pred = model.predict(xte)
         metric = mean_squared_error(yte, pred)
-    print(json.dumps({"indices": idx.tolist(), "distances": dist.tolist(), "predictions": pred.tolist(),
-                      "metric": float(metric), "kth_tie": ties}))
+    return {"indices": idx.tolist(), "distances": dist.tolist(), "predictions": pred.tolist(),
+            "metric": float(metric), "kth_tie": ties}
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        req = json.load(f)
+    print(json.dumps({name: case(c) for name, c in req["cases"].items()}))
 
 
 main()

@@ -25,9 +25,9 @@ import java.util.Set;
  *
  * <p>Channels {@code train} (required) and {@code test}, label first, as SageMaker's k-NN takes them;
  * content types {@code application/x-recordio-protobuf} (SageMaker's default; dense or sparse),
- * {@code text/csv} and (Kiln's addition) Parquet. Kiln builds the exact index only:
- * {@code faiss.IVFFlat}, {@code faiss.IVFPQ} and {@code dimension_reduction_type} are refused as user
- * errors naming the hyperparameter (docs/built-ins.md, "k-NN").
+ * {@code text/csv} and (Kiln's addition) Parquet. {@code faiss.IVFFlat} and {@code faiss.IVFPQ} are
+ * answered by an HNSW graph ({@link HnswGraph}); {@code dimension_reduction_type} {@code sign} and
+ * {@code fjlt} by {@link Projection} (docs/built-ins.md, "k-NN").
  */
 public final class KnnAlgorithm implements Algorithm<KnnHyperparameters> {
   private static final List<ContentType> TYPES = List.of(ContentType.RECORDIO_PROTOBUF, ContentType.CSV,
@@ -79,14 +79,6 @@ public final class KnnAlgorithm implements Algorithm<KnnHyperparameters> {
   @Override
   public KnnHyperparameters hyperparameters(Map<String, String> raw) {
     KnnHyperparameters hp = KnnHyperparameters.parse(raw);
-    if (!hp.indexType().equals(KnnHyperparameters.FLAT)) {
-      throw KilnException.user("Hyperparameter index_type=" + hp.indexType() + " is not supported by Kiln's k-NN, "
-          + "which builds the exact index only: use index_type=faiss.Flat (the default)");
-    }
-    if (hp.dimensionReductionType() != null) {
-      throw KilnException.user("Hyperparameter dimension_reduction_type=" + hp.dimensionReductionType()
-          + " is not supported by Kiln's k-NN yet: remove dimension_reduction_type and dimension_reduction_target");
-    }
     return hp;
   }
 
@@ -117,6 +109,9 @@ public final class KnnAlgorithm implements Algorithm<KnnHyperparameters> {
     }
     try {
       for (String f : KnnWorker.files()) {
+        if (!Files.exists(checkpointDirectory.resolve(f))) {
+          continue;
+        }
         Files.copy(checkpointDirectory.resolve(f), modelDirectory.resolve(f), StandardCopyOption.REPLACE_EXISTING);
       }
       return true;

@@ -48,6 +48,8 @@ public final class KnnModel {
   public static final String INDEX = "knn-index.f32";
   /** The index rows' labels. */
   public static final String LABELS = "knn-labels.f32";
+  /** The approximate index's graph ({@link HnswGraph}), present for faiss.IVFFlat and faiss.IVFPQ only. */
+  public static final String GRAPH = "knn-hnsw.bin";
   static final String FORMAT = "kiln-knn-1";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,6 +61,10 @@ public final class KnnModel {
   private final int dimension;
   private final float[] rows;
   private final float[] labels;
+  private HnswGraph graph;
+  private Projection projection;
+  private String reductionType;
+  private long reductionSeed;
 
   /**
    * A model over index rows.
@@ -78,6 +84,38 @@ public final class KnnModel {
     this.dimension = dimension;
     this.rows = rows;
     this.labels = labels;
+    if (!indexType.equals(KnnHyperparameters.FLAT)) {
+      graph = HnswGraph.build(rows, labels.length, dimension, metric);
+    }
+  }
+
+  private KnnModel(int k, String predictorType, String indexType, String metric, int featureDim, int dimension,
+      float[] rows, float[] labels, HnswGraph graph) {
+    this(k, predictorType, KnnHyperparameters.FLAT, metric, featureDim, dimension, rows, labels);
+    this.graph = graph;
+    this.indexTypeName = indexType;
+  }
+
+  private String indexTypeName;
+
+  /**
+   * Declares that the index rows are {@code dimension_reduction_type} projections ({@link Projection})
+   * of {@link #featureDim()}-wide rows, made with {@code seed}: queries are projected the same way.
+   */
+  void reduction(String type, long seed) {
+    reductionType = type;
+    reductionSeed = seed;
+    projection = new Projection(type, seed, featureDim, dimension);
+  }
+
+  /** The projection of a {@link #featureDim()}-wide row into the index's space (the row itself without one). */
+  public float[] project(float[] row) {
+    return projection == null ? row : projection.apply(row);
+  }
+
+  /** True when searches go through the approximate graph ({@value #GRAPH}). */
+  public boolean approximate() {
+    return graph != null;
   }
 
   public int k() {
@@ -93,7 +131,7 @@ public final class KnnModel {
   }
 
   public String indexType() {
-    return indexType;
+    return indexTypeName != null ? indexTypeName : indexType;
   }
 
   /** The input width rows to predict must have. */
@@ -121,11 +159,23 @@ public final class KnnModel {
   /** Writes the three files into {@code directory}. */
   public void write(Path directory) throws IOException {
     ObjectNode m = JSON.createObjectNode().put("format", FORMAT).put("k", k).put("predictor_type", predictorType)
-        .put("index_type", indexType).put("index_metric", metric).put("feature_dim", featureDim)
+        .put("index_type", indexType()).put("index_metric", metric).put("feature_dim", featureDim)
         .put("dimension", dimension).put("rows", labels.length);
     Files.writeString(directory.resolve(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m));
     Files.write(directory.resolve(INDEX), floats(rows));
     Files.write(directory.resolve(LABELS), floats(labels));
+    if (projection != null) {
+      m.putObject("dimension_reduction").put("type", reductionType).put("seed", reductionSeed)
+          .put("target_dim", dimension).put("input_dim", featureDim);
+      Files.writeString(directory.resolve(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+    }
+    if (graph != null) {
+      m.put("approximate_index", "hnsw");
+      Files.writeString(directory.resolve(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(directory.resolve(GRAPH)))) {
+        graph.save(out);
+      }
+    }
   }
 
   private static byte[] floats(float[] v) {
@@ -181,10 +231,38 @@ public final class KnnModel {
       }
       float[] rows = floats(Files.readAllBytes(directory.resolve(INDEX)), INDEX, n * dim);
       float[] labels = floats(Files.readAllBytes(directory.resolve(LABELS)), LABELS, n);
-      return new KnnModel(k, type, m.path("index_type").asText(KnnHyperparameters.FLAT),
-          m.path("index_metric").asText("L2"), m.path("feature_dim").asInt(dim), dim, rows, labels);
+      String indexType = m.path("index_type").asText(KnnHyperparameters.FLAT);
+      String metric = m.path("index_metric").asText("L2");
+      KnnModel model = indexType.equals(KnnHyperparameters.FLAT)
+          ? new KnnModel(k, type, indexType, metric, m.path("feature_dim").asInt(dim), dim, rows, labels)
+          : approximate(directory, k, type, indexType, metric, m.path("feature_dim").asInt(dim), dim, rows, labels);
+      JsonNode r = m.path("dimension_reduction");
+      if (r.isObject()) {
+        String rt = r.path("type").asText();
+        if (!(rt.equals("sign") || rt.equals("fjlt")) || r.path("target_dim").asInt() != dim) {
+          throw KilnException.user("k-NN model file " + META + ": dimension_reduction " + r + " is not a sign or "
+              + "fjlt reduction to the index's dimension " + dim);
+        }
+        model.reduction(rt, r.path("seed").asLong());
+      }
+      return model;
     } catch (IOException e) {
       throw KilnException.user("Cannot read the k-NN model in " + directory + ": " + e);
+    }
+  }
+
+  private static KnnModel approximate(Path directory, int k, String type, String indexType, String metric,
+      int featureDim, int dim, float[] rows, float[] labels) throws IOException {
+    {
+      if (!Files.isRegularFile(directory.resolve(GRAPH))) {
+        throw KilnException.user("k-NN model file " + GRAPH + " is missing beside " + META + " (index_type "
+            + indexType + "): the model is incomplete");
+      }
+      HnswGraph graph;
+      try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(directory.resolve(GRAPH)))) {
+        graph = HnswGraph.load(in, GRAPH);
+      }
+      return new KnnModel(k, type, indexType, metric, featureDim, dim, rows, labels, graph);
     }
   }
 
@@ -196,15 +274,46 @@ public final class KnnModel {
    */
   public record Neighbours(int[][] indices, double[][] distances) {}
 
-  /** Exact search of {@code queries} (each {@link #featureDim()} wide) for {@code k} neighbours each. */
+  /**
+   * Exact search of {@code queries}, whatever the index type (the reference an approximate index's
+   * recall is measured against).
+   */
+  public Neighbours exactSearch(float[][] queries, int k) {
+    HnswGraph g = graph;
+    graph = null;
+    try {
+      return search(queries, k);
+    } finally {
+      graph = g;
+    }
+  }
+
+  private static double norm(float[] q) {
+    double qn = 0;
+    for (float v : q) {
+      qn += (double) v * v;
+    }
+    return Math.sqrt(qn);
+  }
+
+  /** Search of {@code queries} (each {@link #featureDim()} wide) for {@code k} neighbours each: exact for faiss.Flat, through
+   * the graph ({@link HnswGraph}) otherwise.
+   */
   public Neighbours search(float[][] queries, int k) {
     int[][] idx = new int[queries.length][];
     double[][] dist = new double[queries.length][];
     for (int q = 0; q < queries.length; q++) {
       checkWidth(queries[q], q);
+      float[] query = project(queries[q]);
       TopK top = new TopK(k);
-      scan(rows, labels.length, dimension, queries[q], metric, 0, top);
-      top.sort();
+      if (graph != null) {
+        double qn = norm(query);
+        for (int i : graph.candidates(query, k)) {
+          top.offer(key(rows, i * dimension, dimension, query, qn, metric), i, labels[i]);
+        }
+      } else {
+        scan(rows, labels.length, dimension, query, metric, 0, top);
+      }
       idx[q] = new int[top.size];
       dist[q] = new double[top.size];
       for (int i = 0; i < top.size; i++) {

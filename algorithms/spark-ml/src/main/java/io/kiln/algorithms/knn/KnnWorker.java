@@ -40,6 +40,8 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
   private static final long serialVersionUID = 1L;
   private static final long SEED = 0x6b2d4e4e5f6b696cL;
   private static final String PROGRESS = "knn-progress.txt";
+  /** The seed of the dimension reduction's random matrix (SageMaker's model JSON shows one too). */
+  static final long REDUCTION_SEED = 3;
 
   private final KnnHyperparameters hp;
   private final boolean test;
@@ -218,31 +220,50 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
       base += counts[r];
     }
 
+    // dimension reduction of the sample (the test rows are projected as they are searched)
+    Projection projection = hp.dimensionReductionType() == null ? null
+        : new Projection(hp.dimensionReductionType(), REDUCTION_SEED, d, hp.dimensionReductionTarget());
+    int dd = projection == null ? d : projection.outputs();
+    float[] sx = projection == null ? sample.x : projection.applyRows(sample.x, sample.n);
+
     Map<String, Double> metrics = new LinkedHashMap<>();
-    if (tst != null) {
-      metrics.put(hp.classifier() ? "test:accuracy" : "test:mse", testMetric(ctx, tst, sample, base));
+    String metricName = hp.classifier() ? "test:accuracy" : "test:mse";
+    boolean exact = hp.indexType().equals(KnnHyperparameters.FLAT);
+    float[] q = tst != null ? gatherTest(ctx, tst) : null;
+    if (q != null && exact) {
+      metrics.put(metricName, testMetric(ctx, q, sx, dd, sample, projection, base));
     }
 
     // the index, gathered in rank order; rank 0 writes it
-    float[] all = new float[(int) total * (d + 1)];
+    float[] all = new float[(int) total * (dd + 1)];
     for (int i = 0; i < sample.n; i++) {
-      System.arraycopy(sample.x, i * d, all, (int) (base + i) * (d + 1), d);
-      all[(int) (base + i) * (d + 1) + d] = sample.y[i];
+      System.arraycopy(sx, i * dd, all, (int) (base + i) * (dd + 1), dd);
+      all[(int) (base + i) * (dd + 1) + dd] = sample.y[i];
     }
     ctx.allReduce(all, ReduceOp.SUM);
-    float[] rows = new float[(int) total * d];
+    float[] rows = new float[(int) total * dd];
     float[] labels = new float[(int) total];
     for (int i = 0; i < total; i++) {
-      System.arraycopy(all, i * (d + 1), rows, i * d, d);
-      labels[i] = all[i * (d + 1) + d];
+      System.arraycopy(all, i * (dd + 1), rows, i * dd, dd);
+      labels[i] = all[i * (dd + 1) + dd];
     }
-    KnnModel model = new KnnModel(hp.k(), hp.predictorType(), hp.indexType(), hp.indexMetric(), d, d, rows, labels);
+    // rank 0 builds the index (the approximate graph, where asked, there only)
+    KnnModel model = ctx.rank() != 0 ? null
+        : new KnnModel(hp.k(), hp.predictorType(), hp.indexType(), hp.indexMetric(), d, dd, rows, labels);
+    if (model != null && projection != null) {
+      model.reduction(hp.dimensionReductionType(), REDUCTION_SEED);
+    }
+    if (q != null && !exact && model != null) {
+      metrics.put(metricName, approximateMetric(model, q, d));
+    }
     final int completed = round;
     checkpoints.saveFinal(completed, dir -> {
       Files.writeString(dir.resolve(PROGRESS), Integer.toString(completed));
-      model.write(dir);
+      if (model != null) {
+        model.write(dir);
+      }
     });
-    if (ctx.rank() == 0) {
+    if (model != null) {
       model.write(ctx.modelDirectory());
       ctx.log("k-NN: index of " + total + " sampled rows (" + Arrays.toString(counts) + " by worker), "
           + hp.indexType() + ", " + hp.indexMetric());
@@ -250,13 +271,9 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
     return new Result(completed, ctx.rank() == 0 ? metrics : Map.of(), stopped);
   }
 
-  /**
-   * The test metric by distributed exact search: every worker gets all test rows, finds each one's k
-   * nearest in its part of the sample, and the parts' lists are merged in one all-reduce.
-   */
-  private double testMetric(WorkerContext ctx, Dense tst, Sample sample, long base) {
+  /** Every worker's test rows, on every worker: rows of {@code feature_dim + 1} (the label last). */
+  private float[] gatherTest(WorkerContext ctx, Dense tst) {
     int d = hp.featureDim();
-    int k = hp.k();
     long[] testRows = perRank(ctx, tst.n);
     int m = (int) Arrays.stream(testRows).sum();
     if (m == 0) {
@@ -272,6 +289,37 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
       q[(int) (off + i) * (d + 1) + d] = tst.y[i];
     }
     ctx.allReduce(q, ReduceOp.SUM);
+    return q;
+  }
+
+  /** The test metric through the approximate index (rank 0, which holds it). */
+  private double approximateMetric(KnnModel model, float[] q, int d) {
+    int m = q.length / (d + 1);
+    float[][] rows = new float[m][d];
+    for (int t = 0; t < m; t++) {
+      System.arraycopy(q, t * (d + 1), rows[t], 0, d);
+    }
+    List<Map<String, Object>> p = model.predict(rows);
+    double right = 0;
+    double squares = 0;
+    for (int t = 0; t < m; t++) {
+      double y = q[t * (d + 1) + d];
+      double v = (Double) p.get(t).get("predicted_label");
+      right += v == y ? 1 : 0;
+      squares += (v - y) * (v - y);
+    }
+    return hp.classifier() ? right / m : squares / m;
+  }
+
+  /**
+   * The test metric by distributed exact search: every worker has all test rows ({@code q}), finds each
+   * one's k nearest in its part of the sample, and the parts' lists are merged in one all-reduce.
+   */
+  private double testMetric(WorkerContext ctx, float[] q, float[] sx, int dd, Sample sample, Projection projection,
+      long base) {
+    int d = hp.featureDim();
+    int k = hp.k();
+    int m = q.length / (d + 1);
 
     // slots: worker, test row, neighbour -> key (hi, lo), index row (hi, lo), label, present
     int w = ctx.workers();
@@ -280,8 +328,9 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
     float[] query = new float[d];
     for (int t = 0; t < m; t++) {
       System.arraycopy(q, t * (d + 1), query, 0, d);
+      float[] projected = projection == null ? query : projection.apply(query);
       KnnModel.TopK top = new KnnModel.TopK(k);
-      KnnModel.scan(sample.x, sample.y, sample.n, d, query, hp.indexMetric(), base, top);
+      KnnModel.scan(sx, sample.y, sample.n, dd, projected, hp.indexMetric(), base, top);
       for (int i = 0; i < top.size; i++) {
         int s = ((ctx.rank() * m + t) * k + i) * f;
         float hi = (float) top.key[i];
@@ -323,6 +372,6 @@ final class KnnWorker implements WorkerFunction<KnnWorker.Result> {
   }
 
   static List<String> files() {
-    return List.of(KnnModel.META, KnnModel.INDEX, KnnModel.LABELS);
+    return List.of(KnnModel.META, KnnModel.INDEX, KnnModel.LABELS, KnnModel.GRAPH);
   }
 }

@@ -36,9 +36,31 @@ import org.junit.jupiter.api.Test;
 @Tag("reference")
 class KnnReferenceTest {
 
+  private static final Map<String, Case> CASES = Map.of(
+      "knn-iris", new Case(SharedData.iris(), "classifier", 5),
+      "knn-digits", new Case(SharedData.digits(), "classifier", 3),
+      "knn-diabetes", new Case(SharedData.diabetes(), "regressor", 7));
+  /** scikit-learn's answers by case, from one Python run. */
+  private static JsonNode reference;
+
+  /** A data set, its task and k. */
+  record Case(List<String> rows, String task, int k) {}
+
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     ReferencePython.requireFrom("python3-sklearn python3-numpy", "sklearn", "numpy");
+    Path dir = TestSpark.tempDir("kiln-knn-ref-");
+    Map<String, Object> cases = new LinkedHashMap<>();
+    for (Map.Entry<String, Case> e : CASES.entrySet()) {
+      Split split = Split.of(e.getValue().rows());
+      Path train = dir.resolve(e.getKey() + "-train.csv");
+      Path test = dir.resolve(e.getKey() + "-test.csv");
+      Files.writeString(train, String.join("\n", split.train) + "\n");
+      Files.writeString(test, String.join("\n", split.test) + "\n");
+      cases.put(e.getKey(), Map.of("task", e.getValue().task(), "k", e.getValue().k(), "train", train.toString(),
+          "test", test.toString()));
+    }
+    reference = ReferencePython.call(KnnReferenceTest.class, "/reference/knn/sklearn_knn.py", Map.of("cases", cases));
     KnnJobs.spark();
   }
 
@@ -64,16 +86,12 @@ class KnnReferenceTest {
       return channels;
     }
 
-    JsonNode sklearn(String task, int k) throws Exception {
-      Path dir = TestSpark.tempDir("kiln-knn-ref-");
-      Files.writeString(dir.resolve("train.csv"), String.join("\n", train) + "\n");
-      Files.writeString(dir.resolve("test.csv"), String.join("\n", test) + "\n");
-      return ReferencePython.call(KnnReferenceTest.class, "/reference/knn/sklearn_knn.py", Map.of("task", task,
-          "k", k, "train", dir.resolve("train.csv").toString(), "test", dir.resolve("test.csv").toString()));
-    }
   }
 
-  private static KnnModel trainAndCompare(String name, List<String> rows, String task, int k) throws Exception {
+  private static KnnModel trainAndCompare(String name) {
+    List<String> rows = CASES.get(name).rows();
+    String task = CASES.get(name).task();
+    int k = CASES.get(name).k();
     Split split = Split.of(rows);
     int d = KnnJobs.features(rows.subList(0, 1))[0].length;
     JobResult r = KnnJobs.run(name, Map.of("predictor_type", task, "k", Integer.toString(k), "feature_dim",
@@ -81,7 +99,7 @@ class KnnReferenceTest {
         split.upload("ref/" + name), 2);
     assertThat(r.failureReason()).isNull();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
-    JsonNode ref = split.sklearn(task, k);
+    JsonNode ref = reference.get(name);
     String metric = task.equals("classifier") ? "test:accuracy" : "test:mse";
     assertThat(KnnJobs.finalMetrics(name)).containsOnlyKeys(metric);
     assertThat(KnnJobs.finalMetrics(name).get(metric)).as("%s against scikit-learn", metric)
@@ -132,17 +150,90 @@ class KnnReferenceTest {
   }
 
   @Test
-  void classifierOnIrisIsScikitLearnsExactly() throws Exception {
-    trainAndCompare("knn-iris", SharedData.iris(), "classifier", 5);
+  void classifierOnIrisIsScikitLearnsExactly() {
+    trainAndCompare("knn-iris");
   }
 
   @Test
-  void classifierOnDigitsIsScikitLearnsExactly() throws Exception {
-    trainAndCompare("knn-digits", SharedData.digits(), "classifier", 3);
+  void classifierOnDigitsIsScikitLearnsExactly() {
+    trainAndCompare("knn-digits");
   }
 
   @Test
-  void regressorOnDiabetesIsScikitLearnsExactly() throws Exception {
-    trainAndCompare("knn-diabetes", SharedData.diabetes(), "regressor", 7);
+  void regressorOnDiabetesIsScikitLearnsExactly() {
+    trainAndCompare("knn-diabetes");
+  }
+
+  /**
+   * faiss.IVFFlat through the HNSW graph on digits: the recall@k of its neighbours against exact
+   * search of the same index on the test rows (printed; at least 0.95 asserted), and the job's
+   * test:accuracy is the graph's predictions' accuracy.
+   */
+  @Test
+  void anApproximateIndexFindsTheExactNeighboursOfNearlyEveryTestRow() {
+    Split split = Split.of(SharedData.digits());
+    int k = 10;
+    JobResult r = KnnJobs.run("knn-digits-ivf", Map.of("predictor_type", "classifier", "k", Integer.toString(k),
+        "feature_dim", "64", "sample_size", "5000", "index_type", "faiss.IVFFlat"),
+        split.upload("ref/knn-digits-ivf"), 2);
+    assertThat(r.failureReason()).isNull();
+    KnnModel model = KnnJobs.model(r);
+    assertThat(model.approximate()).isTrue();
+    assertThat(model.indexType()).isEqualTo("faiss.IVFFlat");
+    float[][] q = KnnJobs.features(split.test);
+    KnnModel.Neighbours approx = model.search(q, k);
+    KnnModel.Neighbours exact = model.exactSearch(q, k);
+    long found = 0;
+    for (int t = 0; t < q.length; t++) {
+      Set<Integer> truth = new HashSet<>();
+      for (int i : exact.indices()[t]) {
+        truth.add(i);
+      }
+      for (int i : approx.indices()[t]) {
+        found += truth.contains(i) ? 1 : 0;
+      }
+    }
+    double recall = found / (double) (q.length * k);
+    System.out.printf("k-NN HNSW recall@%d on digits' %d test rows: %.4f%n", k, q.length, recall);
+    assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    float[] y = KnnJobs.labels(split.test);
+    List<Map<String, Object>> p = model.predict(q);
+    double right = 0;
+    for (int t = 0; t < q.length; t++) {
+      right += (Double) p.get(t).get("predicted_label") == y[t] ? 1 : 0;
+    }
+    assertThat(KnnJobs.finalMetrics("knn-digits-ivf").get("test:accuracy")).isCloseTo(right / q.length, within(1e-12));
+  }
+
+  /**
+   * dimension_reduction_type=fjlt on digits (64 to 24 features): the index rows are the loader's
+   * projections of the train rows (workers and loader project alike), the job's test:accuracy is the
+   * loader's predictions' accuracy, and it stays within 5 points of scikit-learn's exact accuracy.
+   */
+  @Test
+  void fjltReductionIsTheLoadersProjectionAndKeepsTheAccuracy() {
+    Split split = Split.of(SharedData.digits());
+    JobResult r = KnnJobs.run("knn-digits-fjlt", Map.of("predictor_type", "classifier", "k", "3",
+        "feature_dim", "64", "sample_size", "5000", "dimension_reduction_type", "fjlt",
+        "dimension_reduction_target", "24"), split.upload("ref/knn-digits-fjlt"), 2);
+    assertThat(r.failureReason()).isNull();
+    KnnModel model = KnnJobs.model(r);
+    float[][] x = KnnJobs.features(split.train);
+    assertThat(model.size()).isEqualTo(x.length);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(model.row(i)).as("index row %d", i).hasSize(24).containsExactly(model.project(x[i]));
+    }
+    float[][] q = KnnJobs.features(split.test);
+    float[] y = KnnJobs.labels(split.test);
+    List<Map<String, Object>> p = model.predict(q);
+    double right = 0;
+    for (int t = 0; t < q.length; t++) {
+      right += (Double) p.get(t).get("predicted_label") == y[t] ? 1 : 0;
+    }
+    double accuracy = KnnJobs.finalMetrics("knn-digits-fjlt").get("test:accuracy");
+    assertThat(accuracy).isCloseTo(right / q.length, within(1e-12));
+    System.out.printf("k-NN fjlt 64 -> 24 on digits: test:accuracy %.4f (exact: %.4f)%n", accuracy,
+        reference.get("knn-digits").get("metric").asDouble());
+    assertThat(accuracy).isGreaterThanOrEqualTo(reference.get("knn-digits").get("metric").asDouble() - 0.05);
   }
 }

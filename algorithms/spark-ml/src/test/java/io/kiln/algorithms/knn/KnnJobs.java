@@ -141,4 +141,30 @@ final class KnnJobs {
     }
     return out;
   }
+
+  /**
+   * Runs the {@code kiln} command line in this JVM (it reuses the shared session) against the
+   * runner's job root and the test S3 server; asserts it exits 0 and returns what it printed.
+   */
+  static String kiln(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--job-root", runner().store().root()));
+    int exit = io.kiln.cli.Kiln.execute(all.toArray(String[]::new), new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(out, true), S3Server.get().environment());
+    if (exit != 0) {
+      throw new AssertionError("kiln " + String.join(" ", args) + " exited " + exit + ":\n" + out);
+    }
+    return out.toString();
+  }
+
+  /** The lines of an S3 object (s3://), without the final line break. */
+  static List<String> lines(String uri) {
+    String text = new String(S3Files.read(spark().sparkContext().hadoopConfiguration(),
+        uri.replaceFirst("^s3://", "s3a://")), java.nio.charset.StandardCharsets.UTF_8);
+    if (!text.endsWith("\n")) {
+      throw new AssertionError(uri + " does not end with a line break");
+    }
+    return List.of(text.substring(0, text.length() - 1).split("\n", -1));
+  }
 }

@@ -284,12 +284,46 @@ public final class Store {
     }
     Path p = path(uri);
     try {
-      fileSystem(p).delete(p, recursive);
+      if (recursive && Uris.isObjectStore(p.toString())) {
+        deleteDeepestFirst(fileSystem(p), p);
+      } else {
+        fileSystem(p).delete(p, recursive);
+      }
     } catch (FileNotFoundException e) {
       // already gone
     } catch (IOException e) {
       throw KilnException.internal("Cannot delete " + uri + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * An object store's tree, leaves first: every object, then each directory marker after everything
+   * under it. s3a's own recursive delete sends a parent's marker ({@code dir/}) before its children,
+   * and S3 servers that keep objects as files (s3proxy's filesystem backends, the embedded default
+   * and the tests' server) answer a marker whose directory is not yet empty only after retrying for
+   * 10 s, or with an error; s3a leaves such markers behind its renames and deletes (a job's staging
+   * directory after its model was moved out). S3 itself is indifferent to the order. Objects go one
+   * by one, then each directory with a recursive delete that finds only markers left. Costs a
+   * listing per directory and a request or two per object: meant for the small trees Kiln deletes (a
+   * job's staging directory, one checkpoint).
+   */
+  static void deleteDeepestFirst(FileSystem fs, Path p) throws IOException {
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return;
+    }
+    if (!status.isDirectory()) {
+      fs.delete(p, false);
+      return;
+    }
+    for (FileStatus child : fs.listStatus(p)) {
+      deleteDeepestFirst(fs, child.getPath());
+    }
+    // only markers are left (s3a re-creates the parent's as it deletes its last child): a recursive
+    // delete takes them without first asking whether the directory is empty
+    fs.delete(p, true);
   }
 
   /**

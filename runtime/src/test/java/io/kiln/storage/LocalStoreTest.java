@@ -91,4 +91,35 @@ class LocalStoreTest {
     assertThat(store.path("s3://bucket/other").toString()).isEqualTo("s3a://bucket/other");
     assertThat(made).hasValue(1);
   }
+
+  @Test
+  void anObjectStoreTreeIsDeletedLeavesFirstEachDirectoryWhenNothingIsLeftUnderIt() throws Exception {
+    Files.createDirectories(dir.resolve("t/a/b"));
+    Files.writeString(dir.resolve("t/a/b/f1"), "1");
+    Files.writeString(dir.resolve("t/a/f2"), "2");
+    Files.createDirectories(dir.resolve("t/c"));
+    java.util.List<String> deleted = new java.util.ArrayList<>();
+    org.apache.hadoop.fs.FileSystem recording = new org.apache.hadoop.fs.FilterFileSystem(
+        org.apache.hadoop.fs.FileSystem.getLocal(new Configuration(false)).getRaw()) {
+      @Override
+      public boolean delete(org.apache.hadoop.fs.Path f, boolean recursive) throws java.io.IOException {
+        String name = dir.toUri().relativize(f.toUri()).getPath().replaceAll("/$", "");
+        assertThat(recursive).as("recursive delete of %s", name).isEqualTo(!name.contains("f"));
+        if (recursive) {
+          assertThat(super.listStatus(f)).as("left under %s", name).isEmpty();
+        }
+        deleted.add(name);
+        return super.delete(f, recursive);
+      }
+    };
+
+    Store.deleteDeepestFirst(recording, new org.apache.hadoop.fs.Path(dir.resolve("t").toUri()));
+
+    assertThat(deleted).containsExactlyInAnyOrder("t/a/b/f1", "t/a/b", "t/a/f2", "t/a", "t/c", "t");
+    for (String d : deleted) { // every entry goes after everything under it
+      deleted.stream().filter(e -> e.startsWith(d + "/"))
+          .forEach(e -> assertThat(deleted.indexOf(e)).as("%s before %s", e, d).isLessThan(deleted.indexOf(d)));
+    }
+    assertThat(dir.resolve("t")).doesNotExist();
+  }
 }

@@ -16,7 +16,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** {@link Store#createIfAbsent} on the real S3 server, which has no exclusive create. */
+/**
+ * {@link Store} on the real S3 server: {@link Store#createIfAbsent}, which has no exclusive create
+ * there, and a recursive delete of a tree with s3a's directory markers in it.
+ */
 @Tag("s3")
 class StoreOnS3Test {
   static Configuration conf() {
@@ -62,5 +65,28 @@ class StoreOnS3Test {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aRecursiveDeleteRemovesATreeWithDirectoryMarkersAndNothingBeside() throws Exception {
+    Store store = new Store(conf());
+    String root = "s3a://kiln-store/staging-" + System.nanoTime();
+    org.apache.hadoop.fs.FileSystem fs = store.fileSystem(new org.apache.hadoop.fs.Path(root));
+    // s3a's directory markers ("dir/" objects) above objects, as renames, deletes and mkdirs leave them
+    fs.mkdirs(new org.apache.hadoop.fs.Path(root + "/attempt-0/worker"));
+    fs.mkdirs(new org.apache.hadoop.fs.Path(root + "/attempt-1/deep"));
+    store.writeText(root + "/attempt-0/worker/model.tar.gz", "m");
+    store.writeText(root + "/attempt-1/deep/er/file", "f");
+    store.writeText(root + "-sibling/keep", "k");
+    fs.rename(new org.apache.hadoop.fs.Path(root + "/attempt-0/worker/model.tar.gz"),
+        new org.apache.hadoop.fs.Path(root + "-sibling/model.tar.gz"));
+
+    store.delete(root, true);
+
+    assertThat(store.exists(root)).isFalse();
+    assertThat(store.exists(root + "/attempt-0/worker")).isFalse();
+    assertThat(store.readText(root + "-sibling/keep")).contains("k");
+    assertThat(store.readText(root + "-sibling/model.tar.gz")).contains("m");
+    store.delete(root, true); // nothing there: not an error
   }
 }

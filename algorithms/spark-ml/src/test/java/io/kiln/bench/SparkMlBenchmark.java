@@ -638,7 +638,7 @@ public final class SparkMlBenchmark {
     blobs(dir.resolve("train/part-0.csv"), rows, d, 10, 3.0, 1.5, 13, 13, true);
     blobs(dir.resolve("test/part-0.csv"), queries, d, 10, 3.0, 1.5, 13, 14, true);
     knnCase("generated " + rows + " x " + d + ", " + queries + " queries (same centers, other rows)", dir, d,
-        10, "classifier", "faiss.Flat", rows);
+        10, "classifier", "faiss.Flat", 2 * rows);
     for (var set : List.of(Map.entry("iris", 5), Map.entry("digits", 3), Map.entry("diabetes", 7))) {
       List<String> all = switch (set.getKey()) {
         case "iris" -> SharedData.iris();
@@ -650,16 +650,17 @@ public final class SparkMlBenchmark {
       int width = all.get(0).split(",").length - 1;
       String task = set.getKey().equals("diabetes") ? "regressor" : "classifier";
       knnCase(set.getKey() + " " + s.train().size() + "/" + s.test().size(), real, width, set.getValue(), task,
-          "faiss.Flat", s.train().size());
+          "faiss.Flat", 2 * s.train().size());
       if (set.getKey().equals("digits")) {
         knnCase(set.getKey() + " " + s.train().size() + "/" + s.test().size() + ", k=10", real, width, 10, task,
-            "faiss.IVFFlat", s.train().size());
+            "faiss.IVFFlat", 2 * s.train().size());
       }
     }
   }
 
   /**
-   * Kiln's k-NN job (sample_size the train rows: the index is every row; the test channel holds the
+   * Kiln's k-NN job (sample_size twice the train rows, so each worker's quota, half of it, holds its
+   * whole share and the index is every train row; the test channel holds the
    * queries, its test:accuracy / test:mse from the distributed search) against scikit-learn's
    * KNeighbors* (fit and predict of the queries, n_jobs=2). Recall@k: the share of the loader's
    * neighbours (for the first 500 queries) no farther than scikit-learn's exact k-th neighbour.

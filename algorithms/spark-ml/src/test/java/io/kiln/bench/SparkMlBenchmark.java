@@ -290,50 +290,30 @@ public final class SparkMlBenchmark {
 
   /**
    * A real set split as the reference tests split it: every fifth row (index 4, 9, ...) the test
-   * rows, the rest train; {@code standardised}: features minus the train mean over the train
-   * population standard deviation (as the FM tests do).
+   * rows, the rest train; {@code standardised}: first every feature standardised over all rows
+   * ({@link Standardized}: minus the mean, over the population standard deviation), the same
+   * numbers for all three libraries.
    */
   record Split(List<String> train, List<String> test) {
     static Split of(List<String> rows, boolean standardised) {
+      List<String> lines = rows;
+      if (standardised) {
+        List<float[]> z = Standardized.of(rows).rows();
+        lines = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+          StringBuilder b = new StringBuilder(rows.get(i).substring(0, rows.get(i).indexOf(',')));
+          for (float v : z.get(i)) {
+            b.append(',').append(v);
+          }
+          lines.add(b.toString());
+        }
+      }
       List<String> train = new ArrayList<>();
       List<String> test = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        (i % 5 == 4 ? test : train).add(rows.get(i));
+      for (int i = 0; i < lines.size(); i++) {
+        (i % 5 == 4 ? test : train).add(lines.get(i));
       }
-      if (!standardised) {
-        return new Split(train, test);
-      }
-      float[][] x = Bench.features(train);
-      int d = x[0].length;
-      double[] mean = new double[d];
-      double[] sd = new double[d];
-      for (float[] r : x) {
-        for (int j = 0; j < d; j++) {
-          mean[j] += r[j] / (double) x.length;
-        }
-      }
-      for (float[] r : x) {
-        for (int j = 0; j < d; j++) {
-          sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / x.length;
-        }
-      }
-      for (int j = 0; j < d; j++) {
-        sd[j] = sd[j] > 0 ? Math.sqrt(sd[j]) : 1;
-      }
-      return new Split(scale(train, mean, sd), scale(test, mean, sd));
-    }
-
-    private static List<String> scale(List<String> lines, double[] mean, double[] sd) {
-      List<String> out = new ArrayList<>();
-      for (String line : lines) {
-        String[] c = line.split(",");
-        StringBuilder b = new StringBuilder(c[0]);
-        for (int j = 1; j < c.length; j++) {
-          b.append(',').append((float) ((Float.parseFloat(c[j]) - mean[j - 1]) / sd[j - 1]));
-        }
-        out.add(b.toString());
-      }
-      return out;
+      return new Split(train, test);
     }
 
     /** Writes dir/train/part-0.csv and dir/test/part-0.csv; returns dir. */

@@ -2,10 +2,6 @@ package io.kiln.bench;
 
 import io.kiln.algorithms.fm.FmModel;
 import io.kiln.channel.RecordIoProtobuf;
-import io.kiln.runner.JobResult;
-import io.kiln.runner.TrainingJobRunner;
-import io.kiln.spec.JobBuilder;
-import io.kiln.testing.S3Files;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,31 +40,11 @@ public final class FactorizationMachinesBenchmark {
     int levels = Integer.parseInt(args[3]);
     int epochs = Integer.parseInt(args[4]);
     int workers = Integer.parseInt(args[5]);
-    int d = fields * levels;
-    Random r = new Random(42);
-    double[][] hidden = new double[d][4];
-    for (double[] v : hidden) {
-      for (int f = 0; f < 4; f++) {
-        v[f] = r.nextGaussian();
-      }
-    }
     int total = rows + rows / 5;
-    int[][] idx = new int[total][fields];
-    float[] label = new float[total];
-    for (int i = 0; i < total; i++) {
-      double z = 0;
-      for (int a = 0; a < fields; a++) {
-        idx[i][a] = a * levels + r.nextInt(levels);
-      }
-      for (int a = 0; a < fields; a++) {
-        for (int b = a + 1; b < fields; b++) {
-          for (int f = 0; f < 4; f++) {
-            z += hidden[idx[i][a]][f] * hidden[idx[i][b]][f];
-          }
-        }
-      }
-      label[i] = z + 0.5 * r.nextGaussian() > 0 ? 1 : 0;
-    }
+    OneHot task = task(total, fields, levels);
+    int d = task.dimension();
+    int[][] idx = task.indices();
+    float[] label = task.labels();
     Files.createDirectories(work.resolve("train"));
     float[] ones = new float[fields];
     java.util.Arrays.fill(ones, 1);
@@ -78,12 +54,7 @@ public final class FactorizationMachinesBenchmark {
         w.sparse(d, idx[i], ones, label[i]);
       }
     }
-    SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("bench-fm")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", String.valueOf(workers))
-        .config("spark.kiln.job-root", work.resolve("jobs").toUri().toString())
-        .config("spark.kiln.heartbeat.interval-seconds", "10")
-        .getOrCreate();
+    SparkSession spark = Bench.spark(work, workers, "bench-fm");
     List<String> report = new ArrayList<>();
     for (String batch : List.of("1000", "100")) {
       Map<String, Object> hp = new LinkedHashMap<>();
@@ -95,17 +66,10 @@ public final class FactorizationMachinesBenchmark {
       hp.put("linear_lr", "0.01");
       hp.put("factors_lr", "0.01");
       hp.put("factors_init_sigma", "0.1");
-      long t0 = System.nanoTime();
-      JobResult result = TrainingJobRunner.on(spark).run(JobBuilder.named("bench-fm-" + System.currentTimeMillis())
-          .algorithm("factorization-machines").hyperparameters(hp)
-          .channel("train", work.resolve("train").toUri() + "/", "application/x-recordio-protobuf")
-          .outputPath(work.resolve("out").toUri().toString()).workers(workers).build());
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (result.exitCode() != 0) {
-        throw new IllegalStateException("Kiln job failed: " + result.failureReason());
-      }
-      FmModel model = FmModel.read(S3Files.untar(S3Files.read(spark.sparkContext().hadoopConfiguration(),
-          result.modelArtifacts())).get(FmModel.FILE));
+      Bench.KilnRun run = Bench.kiln(spark, work, "factorization-machines", hp, Map.of("train",
+          new String[] {Bench.prefix(work.resolve("train")), "application/x-recordio-protobuf"}), workers);
+      double seconds = run.seconds();
+      FmModel model = FmModel.read(run.files().get(FmModel.FILE));
       long right = 0;
       float[] x = new float[d];
       for (int i = rows; i < total; i++) {
@@ -147,5 +111,47 @@ public final class FactorizationMachinesBenchmark {
     report.forEach(System.out::println);
     System.out.flush();
     System.exit(0);
+  }
+  /**
+   * A generated one-hot task (scripts/bench-fm, bench-sparkml).
+   *
+   * @param dimension fields x levels one-hot columns
+   * @param indices per row, its {@code fields} set columns (field a's in [a*levels, (a+1)*levels))
+   * @param labels per row, 0 or 1
+   */
+  record OneHot(int dimension, int[][] indices, float[] labels) {}
+
+  /**
+   * {@code total} rows of {@code fields} categorical fields of {@code levels} levels each, one-hot;
+   * the label the sign of a hidden factorization machine's pairwise term (4 factors, N(0, 1)) plus
+   * N(0, 0.25) noise; everything from {@code new Random(42)}, so the first rows of a larger task are
+   * the rows of a smaller one.
+   */
+  static OneHot task(int total, int fields, int levels) {
+    int d = fields * levels;
+    Random r = new Random(42);
+    double[][] hidden = new double[d][4];
+    for (double[] v : hidden) {
+      for (int f = 0; f < 4; f++) {
+        v[f] = r.nextGaussian();
+      }
+    }
+    int[][] idx = new int[total][fields];
+    float[] label = new float[total];
+    for (int i = 0; i < total; i++) {
+      double z = 0;
+      for (int a = 0; a < fields; a++) {
+        idx[i][a] = a * levels + r.nextInt(levels);
+      }
+      for (int a = 0; a < fields; a++) {
+        for (int b = a + 1; b < fields; b++) {
+          for (int f = 0; f < 4; f++) {
+            z += hidden[idx[i][a]][f] * hidden[idx[i][b]][f];
+          }
+        }
+      }
+      label[i] = z + 0.5 * r.nextGaussian() > 0 ? 1 : 0;
+    }
+    return new OneHot(d, idx, label);
   }
 }

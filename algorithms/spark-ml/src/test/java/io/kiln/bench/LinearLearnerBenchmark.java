@@ -2,10 +2,6 @@ package io.kiln.bench;
 
 import io.kiln.algorithms.linear.LinearLearnerModel;
 import io.kiln.algorithms.linear.LinearMetrics;
-import io.kiln.runner.JobResult;
-import io.kiln.runner.TrainingJobRunner;
-import io.kiln.spec.JobBuilder;
-import io.kiln.testing.S3Files;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,12 +46,7 @@ public final class LinearLearnerBenchmark {
       generate(train, rows, features, 1);
       generate(test, Math.max(10_000, rows / 5), features, 2);
     }
-    SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("bench-linear")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", String.valueOf(workers))
-        .config("spark.kiln.job-root", work.resolve("jobs").toUri().toString())
-        .config("spark.kiln.heartbeat.interval-seconds", "10")
-        .getOrCreate();
+    SparkSession spark = Bench.spark(work, workers, "bench-linear");
     List<String> testLines = Files.readAllLines(test);
     float[][] x = new float[testLines.size()][features];
     double[] y = new double[testLines.size()];
@@ -69,22 +60,15 @@ public final class LinearLearnerBenchmark {
     List<String> report = new ArrayList<>();
     for (String numModels : List.of("1", "8")) {
       for (String batch : List.of("1000", "100")) {
-        String name = "bench-" + System.currentTimeMillis();
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("predictor_type", "binary_classifier");
         hp.put("epochs", epochs);
         hp.put("mini_batch_size", batch);
         hp.put("num_models", numModels);
-        long t0 = System.nanoTime();
-        JobResult result = TrainingJobRunner.on(spark).run(JobBuilder.named(name).algorithm("linear-learner")
-            .hyperparameters(hp).channel("train", work.resolve("train").toUri() + "/", "text/csv")
-            .outputPath(work.resolve("out").toUri().toString()).workers(workers).build());
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (result.exitCode() != 0) {
-          throw new IllegalStateException("Kiln job failed: " + result.failureReason());
-        }
-        LinearLearnerModel model = LinearLearnerModel.read(S3Files.untar(S3Files.read(
-            spark.sparkContext().hadoopConfiguration(), result.modelArtifacts())).get(LinearLearnerModel.FILE));
+        Bench.KilnRun run = Bench.kiln(spark, work, "linear-learner", hp, Map.of("train",
+            new String[] {Bench.prefix(work.resolve("train")), "text/csv"}), workers);
+        double seconds = run.seconds();
+        LinearLearnerModel model = LinearLearnerModel.read(run.files().get(LinearLearnerModel.FILE));
         double[] scores = new double[x.length];
         long right = 0;
         List<Map<String, Object>> p = model.predict(x);

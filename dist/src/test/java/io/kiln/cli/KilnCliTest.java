@@ -150,7 +150,8 @@ class KilnCliTest {
     Path request = spec("skeleton.json", skeleton);
     Run train = kiln("train", request.toString(), "--master", "local[2]");
     assertThat(train.exit).as(train.out + train.err).isZero();
-    assertThat(train.out).containsOnlyOnce("notice: Ignoring AWS-only fields of the SageMaker request: RoleArn");
+    assertThat(train.out).containsOnlyOnce("notice: Not applied on Spark (AWS-only fields of the SageMaker request): kept "
+        + "for describe: RoleArn");
     // the skeleton defines validation:auc for a job with a train channel only: accepted, said once
     assertThat(train.out).containsOnlyOnce("MetricDefinitions 'validation:auc' will have no values: xgboost emits it "
         + "only with a channel this job does not have (it has train)");

@@ -28,14 +28,14 @@ record WatchedJob(JobStore store, String name, boolean tuning) {
     if (TuningJobs.exists(store, name)) {
       return new WatchedJob(store, name, true);
     }
-    throw ResourceNotFoundException.of("training or tuning job", name, store.root());
+    throw ResourceNotFoundException.of("training or tuning job", name, store.shownRoot());
   }
 
   /** The status now: InProgress, Completed, Failed, Stopping or Stopped. */
   TrainingJobStatus status() {
     if (tuning) {
       String s = TuningJobs.status(store, name)
-          .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.root()));
+          .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.shownRoot()));
       return TrainingJobStatus.valueOf(s);
     }
     return StoreCommand.load(store, name).trainingJobStatus();

@@ -105,4 +105,16 @@ class UnreadableRecordTest {
     assertThat(good.exit).as(good.err).isZero();
     assertThat(good.out).contains("\"TrainingJobName\" : \"good-2\"");
   }
+
+  /**
+   * Issue 10 (newcomer): "no such job" names the job root as it was given (here a path without a
+   * scheme, which Kiln reads as a file: URI), so the suggested command line works as typed.
+   */
+  @Test
+  void noSuchJobNamesTheJobRootAsGiven() {
+    Run missing = kiln("describe", "no-such");
+    assertThat(missing.exit).isEqualTo(Kiln.EXIT_NO_SUCH_JOB);
+    assertThat(missing.err).isEqualTo("kiln: ResourceNotFound: no training job named 'no-such' in " + root
+        + " (see 'kiln list --job-root " + root + "')\n");
+  }
 }

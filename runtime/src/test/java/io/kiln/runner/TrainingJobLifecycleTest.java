@@ -1149,6 +1149,22 @@ class TrainingJobLifecycleTest {
     assertThat(kiln("--help").out()).contains("Exit codes:", "3   Stopped");
   }
 
+  /**
+   * Issue 10 (newcomer): a job root given as {@code s3://} is read through s3a, but messages name
+   * it as given; credentials in a root are never printed.
+   */
+  @Test
+  void noSuchJobNamesTheJobRootAsTheUserGaveIt() {
+    String given = "s3://" + OUTPUT_BUCKET + "/given-root/";
+    JobStore onS3 = new JobStore(given, spark.sparkContext().hadoopConfiguration());
+    assertThat(onS3.root()).startsWith("s3a://");
+    TrainingJobRunner r = new TrainingJobRunner(spark, onS3, new Algorithms(List.of(new CountingAlgorithm())));
+    assertThatThrownBy(() -> r.resume("no-such", JobListener.NONE))
+        .isInstanceOf(io.kiln.record.ResourceNotFoundException.class)
+        .hasMessage("ResourceNotFound: no training job named 'no-such' in " + given + " (see 'kiln list --job-root "
+            + given + "')");
+  }
+
   @Test
   void theReadOnlyCommandsStartNoSpark() throws Exception {
     runner.run(spec("readonly-ok", "{\"rounds\": \"2\"}", ""));

@@ -1075,6 +1075,18 @@ class TrainingJobLifecycleTest {
     assertThat(stopped.get("SecondaryStatusTransitions").findValuesAsText("Status"))
         .containsSubsequence("Training", "Stopping", "Uploading", "Stopped");
     assertThat(stopped.at("/Kiln/ModelArtifactsWritten").asBoolean()).isTrue();
+    // issue 10: as on SageMaker, FailureReason is for Failed jobs; why it stopped is the Stopped
+    // transition's StatusMessage (and in the job log), in the record, --json and the text alike
+    assertThat(stopped.has("FailureReason")).as(stopped.toString()).isFalse();
+    assertThat(runner.store().load("desc-stop").orElseThrow().failureReason()).isNull();
+    var stoppedTs = stopped.get("SecondaryStatusTransitions");
+    assertThat(stoppedTs.get(stoppedTs.size() - 1).get("StatusMessage").asText()).isNotBlank();
+    assertThat(kiln("describe", "desc-stop").out()).doesNotContain("FailureReason").contains("Stopped");
+    // a record written before that, with a FailureReason beside Stopped, is described without it
+    runner.store().save(runner.store().load("desc-stop").orElseThrow().toBuilder().trainingJobName("stopped-old")
+        .failureReason("Stop requested by kiln stop").build());
+    assertThat(describe("stopped-old").has("FailureReason")).isFalse();
+    assertThat(kiln("describe", "stopped-old").out()).doesNotContain("FailureReason");
 
     Cli list = kiln("list", "--json", "--name-contains", "DESC-");
     assertThat(list.exit()).as(list.err()).isZero();
@@ -1134,7 +1146,10 @@ class TrainingJobLifecycleTest {
     CompletableFuture<Cli> waitStop = CompletableFuture.supplyAsync(() -> kiln("wait", "wait-stop", "--interval",
         "0.2"));
     assertThat(kiln("stop", "wait-stop").exit()).isZero();
-    assertThat(waitStop.get(60, TimeUnit.SECONDS).exit()).isEqualTo(3);
+    Cli stoppedWait = waitStop.get(60, TimeUnit.SECONDS);
+    assertThat(stoppedWait.exit()).isEqualTo(3);
+    // why it stopped, from its Stopped transition (a Stopped job has no FailureReason)
+    assertThat(stoppedWait.out()).containsPattern("wait-stop Stopped: \\S");
     assertThat(long_.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
 
     for (String[] command : List.of(new String[] {"describe", "no-such"}, new String[] {"describe", "no-such", "--json"},

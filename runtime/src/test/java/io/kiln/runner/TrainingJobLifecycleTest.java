@@ -1151,6 +1151,16 @@ class TrainingJobLifecycleTest {
     // why it stopped, from its Stopped transition (a Stopped job has no FailureReason)
     assertThat(stoppedWait.out()).containsPattern("wait-stop Stopped: \\S");
     assertThat(long_.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
+    // issue 10: stopping a job that ended is SageMaker's ValidationException, one line, exit 2
+    for (String[] ended : List.of(new String[] {"wait-stop", "Stopped"}, new String[] {"wait-ok", "Completed"},
+        new String[] {"wait-fail", "Failed"})) {
+      Cli again = kiln("stop", ended[0]);
+      assertThat(again.exit()).as(again.err()).isEqualTo(2);
+      assertThat(again.err()).isEqualTo("kiln: ValidationException: The request was rejected because the training "
+          + "job is in status " + ended[1] + "; " + ended[0] + " already ended, there is nothing to stop (see 'kiln "
+          + "describe " + ended[0] + "')\n");
+      assertThat(again.out()).isEmpty();
+    }
 
     for (String[] command : List.of(new String[] {"describe", "no-such"}, new String[] {"describe", "no-such", "--json"},
         new String[] {"logs", "no-such"}, new String[] {"logs", "no-such", "-f"}, new String[] {"wait", "no-such"},

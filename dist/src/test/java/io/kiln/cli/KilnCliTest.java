@@ -239,6 +239,16 @@ class KilnCliTest {
     Run describe = kiln("describe", "cli-s3root", "--json", "--job-root", "s3://kiln-cli/jobs");
     assertThat(JSON.readTree(describe.out).get("TrainingJobStatus").asText()).isEqualTo("Completed");
     assertThat(kiln("list", "--job-root", "s3://kiln-cli/jobs").out).contains("cli-s3root");
+    // issue 10: the root is named as given (s3://, not the s3a:// Kiln reads through), and a job that
+    // ended cannot be stopped (SageMaker's ValidationException, exit 2)
+    Run none = kiln("describe", "no-such", "--job-root", "s3://kiln-cli/jobs");
+    assertThat(none.exit).isEqualTo(4);
+    assertThat(none.err).isEqualTo("kiln: ResourceNotFound: no training job named 'no-such' in s3://kiln-cli/jobs"
+        + " (see 'kiln list --job-root s3://kiln-cli/jobs')\n");
+    Run stopEnded = kiln("stop", "cli-s3root", "--job-root", "s3://kiln-cli/jobs");
+    assertThat(stopEnded.exit).isEqualTo(2);
+    assertThat(stopEnded.err).startsWith("kiln: ValidationException: The request was rejected because the training "
+        + "job is in status Completed;");
   }
 
   @Test

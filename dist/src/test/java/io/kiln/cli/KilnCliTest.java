@@ -150,7 +150,8 @@ class KilnCliTest {
     Path request = spec("skeleton.json", skeleton);
     Run train = kiln("train", request.toString(), "--master", "local[2]");
     assertThat(train.exit).as(train.out + train.err).isZero();
-    assertThat(train.out).containsOnlyOnce("notice: Ignoring AWS-only fields of the SageMaker request: RoleArn");
+    assertThat(train.out).containsOnlyOnce("notice: Not applied on Spark (AWS-only fields of the SageMaker request): kept "
+        + "for describe: RoleArn");
     // the skeleton defines validation:auc for a job with a train channel only: accepted, said once
     assertThat(train.out).containsOnlyOnce("MetricDefinitions 'validation:auc' will have no values: xgboost emits it "
         + "only with a channel this job does not have (it has train)");
@@ -238,6 +239,16 @@ class KilnCliTest {
     Run describe = kiln("describe", "cli-s3root", "--json", "--job-root", "s3://kiln-cli/jobs");
     assertThat(JSON.readTree(describe.out).get("TrainingJobStatus").asText()).isEqualTo("Completed");
     assertThat(kiln("list", "--job-root", "s3://kiln-cli/jobs").out).contains("cli-s3root");
+    // issue 10: the root is named as given (s3://, not the s3a:// Kiln reads through), and a job that
+    // ended cannot be stopped (SageMaker's ValidationException, exit 2)
+    Run none = kiln("describe", "no-such", "--job-root", "s3://kiln-cli/jobs");
+    assertThat(none.exit).isEqualTo(4);
+    assertThat(none.err).isEqualTo("kiln: ResourceNotFound: no training job named 'no-such' in s3://kiln-cli/jobs"
+        + " (see 'kiln list --job-root s3://kiln-cli/jobs')\n");
+    Run stopEnded = kiln("stop", "cli-s3root", "--job-root", "s3://kiln-cli/jobs");
+    assertThat(stopEnded.exit).isEqualTo(2);
+    assertThat(stopEnded.err).startsWith("kiln: ValidationException: The request was rejected because the training "
+        + "job is in status Completed;");
   }
 
   @Test

@@ -44,7 +44,7 @@ final class DescribeCommand extends StoreCommand implements Callable<Integer> {
     out.println("TrainingJobArn:    " + (r.trainingJobArn() != null ? r.trainingJobArn()
         : arns(common).trainingJob(r.trainingJobName())));
     out.println("TrainingJobStatus: " + r.trainingJobStatus() + " (" + r.secondaryStatus() + ")");
-    if (r.failureReason() != null) {
+    if (r.failureReason() != null && r.trainingJobStatus() == io.kiln.record.TrainingJobStatus.Failed) {
       out.println("FailureReason:     " + line(r.failureReason()));
     }
     if (r.kiln() != null) {

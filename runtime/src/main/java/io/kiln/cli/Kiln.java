@@ -138,9 +138,31 @@ public final class Kiln implements Runnable {
       commandLine.getErr().println("kiln: " + e.getMessage());
       return exitCode(e);
     });
+    cl.setParameterExceptionHandler(Kiln::badUsage);
     listExitCodes(cl);
     cl.setExitCodeExceptionMapper(t -> EXIT_USAGE);
     return cl;
+  }
+
+  /**
+   * A bad command line (an unknown option, a value of the wrong type, a value an option does not
+   * accept such as {@code list --status-equals Bogus}) in every command: one line on stderr naming
+   * the command and picocli's or the command's message (which names the option, the value and what
+   * it accepts), picocli's suggestions for a mistyped name folded into it, and a pointer to
+   * {@code --help} instead of the whole usage text; exit code 2 ({@link #EXIT_USAGE}).
+   */
+  static int badUsage(CommandLine.ParameterException e, String[] args) {
+    CommandLine c = e.getCommandLine();
+    String command = c.getCommandSpec().qualifiedName();
+    StringBuilder line = new StringBuilder(command).append(": ")
+        .append(io.kiln.spi.Messages.oneLine(String.valueOf(e.getMessage()).strip()));
+    if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+      line.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
+    }
+    line.append(" (see '").append(command).append(" --help')");
+    c.getErr().println(line);
+    c.getErr().flush();
+    return EXIT_USAGE;
   }
 
   private static String name(Object command) {

@@ -32,6 +32,6 @@ public abstract class StoreCommand {
    */
   static JobRecord load(JobStore store, String name) {
     return store.load(name).map(r -> r.asSeenAt(Instant.now()))
-        .orElseThrow(() -> ResourceNotFoundException.of("training job", name, store.root()));
+        .orElseThrow(() -> ResourceNotFoundException.of("training job", name, store.shownRoot()));
   }
 }

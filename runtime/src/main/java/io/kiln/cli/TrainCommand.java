@@ -61,7 +61,7 @@ final class TrainCommand implements Callable<Integer> {
       // no such job is said before any Spark starts
       io.kiln.record.JobStore store = new io.kiln.record.JobStore(settings.jobRoot(), settings.hadoopConf());
       if (store.load(resume).isEmpty()) {
-        err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("training job", resume, store.root())
+        err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("training job", resume, store.shownRoot())
             .getMessage());
         return Kiln.EXIT_NO_SUCH_JOB;
       }

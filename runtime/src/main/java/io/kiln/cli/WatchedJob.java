@@ -28,25 +28,33 @@ record WatchedJob(JobStore store, String name, boolean tuning) {
     if (TuningJobs.exists(store, name)) {
       return new WatchedJob(store, name, true);
     }
-    throw ResourceNotFoundException.of("training or tuning job", name, store.root());
+    throw ResourceNotFoundException.of("training or tuning job", name, store.shownRoot());
   }
 
   /** The status now: InProgress, Completed, Failed, Stopping or Stopped. */
   TrainingJobStatus status() {
     if (tuning) {
       String s = TuningJobs.status(store, name)
-          .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.root()));
+          .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.shownRoot()));
       return TrainingJobStatus.valueOf(s);
     }
     return StoreCommand.load(store, name).trainingJobStatus();
   }
 
-  /** Why the job failed or stopped, when it says. */
+  /**
+   * Why the job failed or stopped, when it says: a training job's FailureReason when it Failed, the
+   * StatusMessage of its last transition when it Stopped (it has no FailureReason then, as on SageMaker).
+   */
   Optional<String> failureReason() {
     if (tuning) {
       return TuningJobs.records(store).load(name).map(n -> n.path("FailureReason").asText(null));
     }
-    return Optional.ofNullable(StoreCommand.load(store, name).failureReason());
+    io.kiln.record.JobRecord r = StoreCommand.load(store, name);
+    if (r.trainingJobStatus() == TrainingJobStatus.Stopped && !r.secondaryStatusTransitions().isEmpty()) {
+      return Optional.ofNullable(r.secondaryStatusTransitions().get(r.secondaryStatusTransitions().size() - 1)
+          .statusMessage());
+    }
+    return Optional.ofNullable(r.failureReason());
   }
 
   /** The job's log so far, or empty before its driver wrote one. */

@@ -89,7 +89,7 @@ public final class BatchPrediction {
     String algorithmName = r.algorithm();
     if (r.jobName() != null) {
       JobRecord job = store.load(r.jobName()).orElseThrow(() -> ResourceNotFoundException.of("training job",
-          r.jobName(), store.root()));
+          r.jobName(), store.shownRoot()));
       if (job.modelArtifacts() == null || job.modelArtifacts().s3ModelArtifacts() == null) {
         throw KilnException.user("Training job '" + r.jobName() + "' is " + job.trainingJobStatus()
             + (job.secondaryStatus() != null ? " (" + job.secondaryStatus() + ")" : "") + " and has no model: only a "

@@ -33,7 +33,8 @@ public final class JobStore {
    * set-up (the read-only commands).
    */
   public JobStore(String root, Store store) {
-    this.records = new RecordStore<>(Uris.toHadoopUri(root, store::conf), store, "training-jobs",
+    this.records = new RecordStore<>(Uris.toHadoopUri(root, store::conf),
+        io.kiln.spec.SpecUris.masked(root.trim()), store, "training-jobs",
         new RecordStore.Kind("training job", "describe"), JobRecord.class, JobRecord::trainingJobName,
         JobRecord::creationTime, JobRecord::summaryReader);
   }
@@ -44,11 +45,21 @@ public final class JobStore {
    */
   public <R> RecordStore<R> beside(String folder, RecordStore.Kind kind, Class<R> type,
       java.util.function.Function<R, String> nameOf, java.util.function.Function<R, java.time.Instant> createdOf) {
-    return new RecordStore<>(root(), store(), folder, kind, type, nameOf, createdOf);
+    return new RecordStore<>(root(), shownRoot(), store(), folder, kind, type, nameOf, createdOf,
+        () -> Json.MAPPER.readerFor(type));
   }
 
+  /** The job root as a Hadoop URI ({@code s3a://} for a given {@code s3://}), the one read and written through. */
   public String root() {
     return records.root();
+  }
+
+  /**
+   * The job root as messages show it: exactly as the user gave it, any credentials in it masked
+   * ({@code s3://****@bucket/...}); see {@link RecordStore#shownRoot()}.
+   */
+  public String shownRoot() {
+    return records.shownRoot();
   }
 
   public Store store() {

@@ -22,6 +22,7 @@ import java.util.function.Function;
  */
 public final class RecordStore<R> {
   private final String root;
+  private final String shownRoot;
   private final Store store;
   private final String folder;
   private final Kind kind;
@@ -53,8 +54,19 @@ public final class RecordStore<R> {
   public RecordStore(String root, Store store, String folder, Kind kind, Class<R> type, Function<R, String> nameOf,
       Function<R, Instant> createdOf,
       java.util.function.Supplier<com.fasterxml.jackson.databind.ObjectReader> summaryReader) {
+    this(root, root, store, folder, kind, type, nameOf, createdOf, summaryReader);
+  }
+
+  /**
+   * A store whose messages name the job root as {@code shownRoot} ({@link #shownRoot()}), e.g. the
+   * {@code s3://} URI a user gave for the {@code s3a://} one Kiln reads through.
+   */
+  public RecordStore(String root, String shownRoot, Store store, String folder, Kind kind, Class<R> type,
+      Function<R, String> nameOf, Function<R, Instant> createdOf,
+      java.util.function.Supplier<com.fasterxml.jackson.databind.ObjectReader> summaryReader) {
     this.summaryReader = summaryReader;
     this.root = root;
+    this.shownRoot = shownRoot;
     this.store = store;
     this.folder = folder;
     this.kind = kind;
@@ -71,8 +83,17 @@ public final class RecordStore<R> {
    */
   public record Kind(String name, String describeCommand) {}
 
+  /** The job root as a Hadoop URI, the one read and written through. */
   public String root() {
     return root;
+  }
+
+  /**
+   * The job root as messages show it: as the user gave it ({@code s3://bucket/jobs}, a relative
+   * path), credentials in it masked ({@link io.kiln.spec.SpecUris#masked}).
+   */
+  public String shownRoot() {
+    return shownRoot;
   }
 
   public Store store() {
@@ -111,7 +132,7 @@ public final class RecordStore<R> {
   public void create(R record) {
     String name = nameOf.apply(record);
     if (!store.createIfAbsent(directory(name) + "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8))) {
-      throw KilnException.user("ResourceInUse: a " + what() + " named '" + name + "' already exists in " + root
+      throw KilnException.user("ResourceInUse: a " + what() + " named '" + name + "' already exists in " + shownRoot
           + "; choose another name (see 'kiln " + command() + " " + name + "')");
     }
   }

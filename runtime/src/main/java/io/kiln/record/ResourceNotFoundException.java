@@ -17,7 +17,8 @@ public final class ResourceNotFoundException extends KilnException {
   /**
    * @param kind {@code training job} or {@code tuning job}
    * @param name the name asked for
-   * @param root the job root searched
+   * @param root the job root searched, as the user gave it with any credentials masked
+   *     ({@link JobStore#shownRoot()}, {@link RecordStore#shownRoot()}), never a secret
    */
   public static ResourceNotFoundException of(String kind, String name, String root) {
     return new ResourceNotFoundException("ResourceNotFound: no " + kind + " named '" + name + "' in " + root

@@ -67,6 +67,10 @@ public final class TrainingJobDescription {
    */
   public static ObjectNode describe(JobRecord seen, Arns arns) {
     ObjectNode r = Json.MAPPER.valueToTree(seen);
+    if (seen.trainingJobStatus() != TrainingJobStatus.Failed) {
+      // FailureReason is for Failed jobs only (records written before Kiln followed that had one for Stopped)
+      r.remove("FailureReason");
+    }
     String name = seen.trainingJobName();
     if (!r.hasNonNull("TrainingJobArn")) {
       r.put("TrainingJobArn", arns.trainingJob(name));

@@ -122,17 +122,13 @@ final class JobFinisher {
     if (finalStatus == SecondaryStatus.Failed) {
       return failed(new KilnException(ErrorType.CAPACITY, job.stopMessage()), 1);
     }
-    job.update(r -> {
-      JobRecord.Builder b = times(r, end);
-      if (finalStatus != SecondaryStatus.Completed) {
-        b.failureReason(message);
-      }
-      return b.build();
-    });
+    // a Stopped job has no FailureReason (SageMaker's DescribeTrainingJob gives one for Failed jobs
+    // only): why it stopped is the Stopped transition's StatusMessage, and in the job log
+    job.update(r -> times(r, end).build());
     job.transition(finalStatus, message, end);
     JobRecord r = job.record();
-    return new JobResult(r.trainingJobName(), r.trainingJobStatus(), r.secondaryStatus(), r.failureReason(),
-        artifact, r.trainingJobStatus().exitCode(), null);
+    return new JobResult(r.trainingJobName(), r.trainingJobStatus(), r.secondaryStatus(),
+        finalStatus == SecondaryStatus.Completed ? null : message, artifact, r.trainingJobStatus().exitCode(), null);
   }
 
   /**

@@ -354,7 +354,7 @@ final class RunningJob {
    * @throws StorageRetry.Outage when the record still cannot be written after the window
    */
   void saveFinal() {
-    StorageRetry.run(retryWindow, "the record of training job " + spec.name() + " in " + store.root(),
+    StorageRetry.run(retryWindow, "the record of training job " + spec.name() + " in " + store.shownRoot(),
         line -> LOG.warn("{}: {}", spec.name(), line), this::saveOrThrow);
   }
 

@@ -171,7 +171,7 @@ public final class TrainingJobRunner {
    */
   public JobResult resume(String name, JobListener listener) {
     JobRecord record = store.load(name).orElseThrow(() -> io.kiln.record.ResourceNotFoundException.of(
-        "training job", name, store.root()));
+        "training job", name, store.shownRoot()));
     boolean afterOutage = failedOnStorage(record);
     if (afterOutage) {
       requireCheckpoints(record, name);

@@ -14,7 +14,8 @@ import java.util.Set;
  * Maps a SageMaker CreateTrainingJob request, as written for AWS, onto a {@link TrainingJobSpec}.
  * The request is first checked against the service's request shape; what applies is mapped, and
  * AWS-only fields (RoleArn, VpcConfig, KMS keys, tags, debugger and profiler settings ...) are
- * listed once in the spec's notices as ignored.
+ * listed once in the spec's notices ({@link #notice}): those DescribeTrainingJob echoes as kept for
+ * describe, the rest as ignored.
  *
  * <p>The training job definition of a CreateHyperParameterTuningJob request is mapped by the same
  * rules ({@link #mapTrainingJobDefinition}).
@@ -35,8 +36,44 @@ public final class SageMakerRequestMapper {
     Fields root = Fields.root(request, source);
     List<String> ignored = new ArrayList<>();
     TrainingJobSpec job = job(root, root.requireText("TrainingJobName"), "HyperParameters", ignored);
-    return ignored.isEmpty() ? job
-        : job.withNotices(List.of("Ignoring AWS-only fields of the SageMaker request: " + String.join(", ", ignored)));
+    return ignored.isEmpty() ? job : job.withNotices(List.of(notice(ignored)));
+  }
+
+  /**
+   * The request's members DescribeTrainingJob echoes though Kiln does not act on them ({@link
+   * #requestEcho}; {@code TuningJobDescription.requestEcho} for a tuning job's definition), as paths.
+   */
+  private static final List<String> ECHOED = List.of("RoleArn", "VpcConfig", "EnableNetworkIsolation",
+      "EnableInterContainerTrafficEncryption", "ResourceConfig.VolumeSizeInGB", "ResourceConfig.VolumeKmsKeyId",
+      "OutputDataConfig.KmsKeyId");
+
+  /** The notice's first words; the members Kiln does not act on follow. */
+  public static final String NOTICE_PREFIX = "Not applied on Spark (AWS-only fields of the SageMaker request): ";
+
+  /**
+   * The one-line notice naming the members of a request Kiln does not act on, each said truly: those
+   * {@code describe} still echoes (RoleArn, VpcConfig, ResourceConfig.VolumeSizeInGB ...) as "kept for
+   * describe", the rest as "ignored", e.g. {@code Not applied on Spark (AWS-only fields of the SageMaker
+   * request): kept for describe: RoleArn, ResourceConfig.VolumeSizeInGB; ignored: Tags}.
+   *
+   * @param fields the members' paths in the request, in order (a tuning request's under its training
+   *     job definition, e.g. {@code TrainingJobDefinition.RoleArn}); not empty
+   */
+  public static String notice(List<String> fields) {
+    List<String> kept = fields.stream().filter(SageMakerRequestMapper::echoed).toList();
+    List<String> dropped = fields.stream().filter(f -> !echoed(f)).toList();
+    StringBuilder b = new StringBuilder(NOTICE_PREFIX);
+    if (!kept.isEmpty()) {
+      b.append("kept for describe: ").append(String.join(", ", kept));
+    }
+    if (!dropped.isEmpty()) {
+      b.append(kept.isEmpty() ? "" : "; ").append("ignored: ").append(String.join(", ", dropped));
+    }
+    return b.toString();
+  }
+
+  private static boolean echoed(String path) {
+    return ECHOED.stream().anyMatch(e -> path.equals(e) || path.endsWith("." + e));
   }
 
   /**

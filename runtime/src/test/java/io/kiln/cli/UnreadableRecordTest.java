@@ -105,4 +105,41 @@ class UnreadableRecordTest {
     assertThat(good.exit).as(good.err).isZero();
     assertThat(good.out).contains("\"TrainingJobName\" : \"good-2\"");
   }
+
+  /**
+   * Issue 10 (newcomer): {@code kiln stop} of a job that already ended, training or tuning, is
+   * SageMaker's ValidationException naming its status, one line, exit 2; one still running is asked
+   * to stop (exit 0).
+   */
+  @Test
+  void stoppingAJobThatEndedIsAValidationErrorAndExitsTwo() {
+    JobStore store = new JobStore(root, new Configuration());
+    store.create(record("done-1").toBuilder().trainingJobStatus(io.kiln.record.TrainingJobStatus.Completed)
+        .secondaryStatus(io.kiln.record.SecondaryStatus.Completed).build());
+    Run training = kiln("stop", "done-1");
+    assertThat(training.exit).as(training.err).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(training.err).isEqualTo("kiln: ValidationException: The request was rejected because the training job"
+        + " is in status Completed; done-1 already ended, there is nothing to stop (see 'kiln describe done-1')\n");
+    assertThat(store.stopRequest("done-1")).isEmpty();
+    Run tuning = kiln("stop", "tune-ok");
+    assertThat(tuning.exit).as(tuning.err).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(tuning.err).isEqualTo("kiln: ValidationException: The request was rejected because the hyperparameter"
+        + " tuning job is in status Completed; tune-ok already ended, there is nothing to stop (see 'kiln"
+        + " describe-tuning tune-ok')\n");
+    Run running = kiln("stop", "good-1");
+    assertThat(running.exit).as(running.err).isZero();
+    assertThat(store.stopRequest("good-1")).isPresent();
+  }
+
+  /**
+   * Issue 10 (newcomer): "no such job" names the job root as it was given (here a path without a
+   * scheme, which Kiln reads as a file: URI), so the suggested command line works as typed.
+   */
+  @Test
+  void noSuchJobNamesTheJobRootAsGiven() {
+    Run missing = kiln("describe", "no-such");
+    assertThat(missing.exit).isEqualTo(Kiln.EXIT_NO_SUCH_JOB);
+    assertThat(missing.err).isEqualTo("kiln: ResourceNotFound: no training job named 'no-such' in " + root
+        + " (see 'kiln list --job-root " + root + "')\n");
+  }
 }

@@ -72,4 +72,25 @@ class RecordStoreTest {
     Files.createDirectories(root.resolve("jobs/training-jobs/_tmp"));
     assertThat(store.list().records()).extracting(JobRecord::trainingJobName).containsExactly("listed-1");
   }
+
+  /**
+   * Issue 10: messages name the job root as the user gave it (s3://, not the s3a:// Kiln reads
+   * through), tuning jobs' store beside it too, and credentials in a given root are masked.
+   */
+  @Test
+  void messagesShowTheJobRootAsGivenWithCredentialsMasked() {
+    JobStore s3 = new JobStore("s3://bucket/jobs/", new Configuration());
+    assertThat(s3.root()).isEqualTo("s3a://bucket/jobs/");
+    assertThat(s3.shownRoot()).isEqualTo("s3://bucket/jobs/");
+    assertThat(s3.beside(JobStore.TUNING_JOBS, JobStore.TUNING_JOB, String.class, x -> x, x -> null).shownRoot())
+        .isEqualTo("s3://bucket/jobs/");
+    JobStore secret = new JobStore("s3://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG@bucket/jobs/", new Configuration());
+    assertThat(secret.shownRoot()).isEqualTo("s3://****@bucket/jobs/");
+    assertThat(ResourceNotFoundException.of("training job", "x", secret.shownRoot()).getMessage())
+        .doesNotContain("wJalr").doesNotContain("AKIAEXAMPLE");
+    JobStore local = store();
+    local.create(record("twice"));
+    KilnException inUse = catchThrowableOfType(KilnException.class, () -> local.create(record("twice")));
+    assertThat(inUse.getMessage()).contains("already exists in " + root.resolve("jobs") + ";");
+  }
 }

@@ -1075,6 +1075,18 @@ class TrainingJobLifecycleTest {
     assertThat(stopped.get("SecondaryStatusTransitions").findValuesAsText("Status"))
         .containsSubsequence("Training", "Stopping", "Uploading", "Stopped");
     assertThat(stopped.at("/Kiln/ModelArtifactsWritten").asBoolean()).isTrue();
+    // issue 10: as on SageMaker, FailureReason is for Failed jobs; why it stopped is the Stopped
+    // transition's StatusMessage (and in the job log), in the record, --json and the text alike
+    assertThat(stopped.has("FailureReason")).as(stopped.toString()).isFalse();
+    assertThat(runner.store().load("desc-stop").orElseThrow().failureReason()).isNull();
+    var stoppedTs = stopped.get("SecondaryStatusTransitions");
+    assertThat(stoppedTs.get(stoppedTs.size() - 1).get("StatusMessage").asText()).isNotBlank();
+    assertThat(kiln("describe", "desc-stop").out()).doesNotContain("FailureReason").contains("Stopped");
+    // a record written before that, with a FailureReason beside Stopped, is described without it
+    runner.store().save(runner.store().load("desc-stop").orElseThrow().toBuilder().trainingJobName("stopped-old")
+        .failureReason("Stop requested by kiln stop").build());
+    assertThat(describe("stopped-old").has("FailureReason")).isFalse();
+    assertThat(kiln("describe", "stopped-old").out()).doesNotContain("FailureReason");
 
     Cli list = kiln("list", "--json", "--name-contains", "DESC-");
     assertThat(list.exit()).as(list.err()).isZero();
@@ -1134,8 +1146,21 @@ class TrainingJobLifecycleTest {
     CompletableFuture<Cli> waitStop = CompletableFuture.supplyAsync(() -> kiln("wait", "wait-stop", "--interval",
         "0.2"));
     assertThat(kiln("stop", "wait-stop").exit()).isZero();
-    assertThat(waitStop.get(60, TimeUnit.SECONDS).exit()).isEqualTo(3);
+    Cli stoppedWait = waitStop.get(60, TimeUnit.SECONDS);
+    assertThat(stoppedWait.exit()).isEqualTo(3);
+    // why it stopped, from its Stopped transition (a Stopped job has no FailureReason)
+    assertThat(stoppedWait.out()).containsPattern("wait-stop Stopped: \\S");
     assertThat(long_.get(60, TimeUnit.SECONDS).status()).isEqualTo(TrainingJobStatus.Stopped);
+    // issue 10: stopping a job that ended is SageMaker's ValidationException, one line, exit 2
+    for (String[] ended : List.of(new String[] {"wait-stop", "Stopped"}, new String[] {"wait-ok", "Completed"},
+        new String[] {"wait-fail", "Failed"})) {
+      Cli again = kiln("stop", ended[0]);
+      assertThat(again.exit()).as(again.err()).isEqualTo(2);
+      assertThat(again.err()).isEqualTo("kiln: ValidationException: The request was rejected because the training "
+          + "job is in status " + ended[1] + "; " + ended[0] + " already ended, there is nothing to stop (see 'kiln "
+          + "describe " + ended[0] + "')\n");
+      assertThat(again.out()).isEmpty();
+    }
 
     for (String[] command : List.of(new String[] {"describe", "no-such"}, new String[] {"describe", "no-such", "--json"},
         new String[] {"logs", "no-such"}, new String[] {"logs", "no-such", "-f"}, new String[] {"wait", "no-such"},
@@ -1147,6 +1172,22 @@ class TrainingJobLifecycleTest {
     Cli help = kiln("wait", "--help");
     assertThat(help.out()).contains("Exit codes:", "4   no such job", "5   wait --timeout passed");
     assertThat(kiln("--help").out()).contains("Exit codes:", "3   Stopped");
+  }
+
+  /**
+   * Issue 10 (newcomer): a job root given as {@code s3://} is read through s3a, but messages name
+   * it as given; credentials in a root are never printed.
+   */
+  @Test
+  void noSuchJobNamesTheJobRootAsTheUserGaveIt() {
+    String given = "s3://" + OUTPUT_BUCKET + "/given-root/";
+    JobStore onS3 = new JobStore(given, spark.sparkContext().hadoopConfiguration());
+    assertThat(onS3.root()).startsWith("s3a://");
+    TrainingJobRunner r = new TrainingJobRunner(spark, onS3, new Algorithms(List.of(new CountingAlgorithm())));
+    assertThatThrownBy(() -> r.resume("no-such", JobListener.NONE))
+        .isInstanceOf(io.kiln.record.ResourceNotFoundException.class)
+        .hasMessage("ResourceNotFound: no training job named 'no-such' in " + given + " (see 'kiln list --job-root "
+            + given + "')");
   }
 
   @Test

@@ -73,7 +73,8 @@ class ExampleSpecsTest {
     assertThat(spec.resources()).isEqualTo(new ResourceSpec(2, 2, "6g", 0, "ml.m5.large"));
     assertThat(spec.hyperparameters()).containsEntry("num_round", "50").containsEntry("objective", "binary:logistic");
     assertThat(spec.notices()).containsExactly(
-        "Ignoring AWS-only fields of the SageMaker request: RoleArn, VpcConfig, Tags, ResourceConfig.VolumeSizeInGB");
+        "Not applied on Spark (AWS-only fields of the SageMaker request): kept for describe: RoleArn, VpcConfig, "
+            + "ResourceConfig.VolumeSizeInGB; ignored: Tags");
   }
 
   @Test

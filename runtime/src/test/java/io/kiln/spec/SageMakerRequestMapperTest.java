@@ -94,31 +94,46 @@ class SageMakerRequestMapperTest {
         ".*\\[[0-9]+\\].*#011validation-auc:([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?).*"));
   }
 
+  /**
+   * Issue 10 (newcomer): the notice is true of each field: those describe echoes (RoleArn ...) are
+   * said to be kept for describe, and only the rest ignored.
+   */
   @Test
-  void reportsTheAwsOnlyFieldsOnceOnOneLine() {
-    List<String> notices = map(skeleton()).notices();
+  void reportsTheAwsOnlyFieldsOnceOnOneLineSayingWhichDescribeKeeps() {
+    TrainingJobSpec spec = map(skeleton());
+    List<String> notices = spec.notices();
 
     assertThat(notices).hasSize(1);
     String line = notices.get(0);
-    assertThat(line).startsWith("Ignoring AWS-only fields of the SageMaker request: RoleArn, ").doesNotContain("\n");
-    List<String> ignored = List.of("RoleArn", "VpcConfig", "Tags", "EnableNetworkIsolation",
-        "EnableInterContainerTrafficEncryption", "DebugHookConfig", "DebugRuleConfigurations",
+    String prefix = "Not applied on Spark (AWS-only fields of the SageMaker request): kept for describe: ";
+    assertThat(line).startsWith(prefix + "RoleArn, ").doesNotContain("\n");
+    String[] parts = line.substring(prefix.length()).split("; ignored: ");
+    assertThat(parts).hasSize(2);
+    java.util.function.Function<String, List<String>> names = text -> Arrays.stream(text.split(", "))
+        .map(entry -> entry.split(" ", 2)[0]).toList();
+    List<String> kept = names.apply(parts[0]);
+    List<String> ignored = names.apply(parts[1]);
+    assertThat(kept).containsExactlyInAnyOrder("RoleArn", "VpcConfig", "EnableNetworkIsolation",
+        "EnableInterContainerTrafficEncryption", "OutputDataConfig.KmsKeyId", "ResourceConfig.VolumeSizeInGB",
+        "ResourceConfig.VolumeKmsKeyId");
+    assertThat(ignored).containsExactlyInAnyOrder("Tags", "DebugHookConfig", "DebugRuleConfigurations",
         "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig", "ProfilerRuleConfigurations",
         "RemoteDebugConfig", "InfraCheckConfig", "SessionChainingConfig", "ServerlessJobConfig", "MlflowConfig",
         "ModelPackageConfig", "AlgorithmSpecification.ContainerEntrypoint",
         "AlgorithmSpecification.ContainerArguments", "AlgorithmSpecification.TrainingImageConfig",
         "InputDataConfig[train].S3DataSource.ModelAccessConfig",
         "InputDataConfig[train].S3DataSource.HubAccessConfig", "InputDataConfig[train].ShuffleConfig",
-        "OutputDataConfig.KmsKeyId", "ResourceConfig.VolumeSizeInGB", "ResourceConfig.VolumeKmsKeyId",
         "ResourceConfig.KeepAlivePeriodInSeconds", "ResourceConfig.TrainingPlanArn",
         "ResourceConfig.InstancePlacementConfig");
-    String prefix = "Ignoring AWS-only fields of the SageMaker request: ";
-    List<String> listed = Arrays.stream(line.substring(prefix.length()).split(", "))
-        .map(entry -> entry.split(" ", 2)[0])
-        .toList();
-    assertThat(listed).containsExactlyInAnyOrderElementsOf(ignored);
+    // true of each: what is kept is in the request echo describe prints, what is ignored is not
+    for (String k : kept) {
+      assertThat(spec.requestEcho().at("/" + k.replace('.', '/')).isMissingNode()).as(k).isFalse();
+    }
+    for (String i : ignored) {
+      assertThat(spec.requestEcho().at("/" + i.replace('.', '/')).isMissingNode()).as(i).isTrue();
+    }
     assertThat(line).contains("InputDataConfig[train].ShuffleConfig (rows are assigned to workers deterministically)");
-    // what Kiln does act on is not reported as ignored
+    // what Kiln does act on is not reported at all
     assertThat(line).doesNotContain("TrainingJobName", "HyperParameters", "EnableManagedSpotTraining",
         "CheckpointConfig", "RetryStrategy", "StoppingCondition", "Environment", "S3OutputPath", "InstanceCount");
   }
@@ -195,7 +210,8 @@ class SageMakerRequestMapperTest {
     assertThat(spec.stoppingCondition()).isEqualTo(new StoppingCondition(1800, null, null));
     assertThat(spec.maxRetryAttempts()).isEqualTo(1);
     assertThat(spec.notices()).containsExactly(
-        "Ignoring AWS-only fields of the SageMaker request: RoleArn, ResourceConfig.VolumeSizeInGB");
+        "Not applied on Spark (AWS-only fields of the SageMaker request): kept for describe: RoleArn, "
+            + "ResourceConfig.VolumeSizeInGB");
   }
 
   @Test

@@ -47,7 +47,7 @@ final class DescribeTuningCommand implements Callable<Integer> {
     KilnSettings s = common.settings();
     RecordStore<TuningRecord> store = TuningStore.at(s.jobRoot(), s::hadoopConf);
     return store.load(name).map(r -> r.asSeenAt(Instant.now()))
-        .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.root()));
+        .orElseThrow(() -> ResourceNotFoundException.of("tuning job", name, store.shownRoot()));
   }
 
   /** The ARNs for records written before Kiln kept them: from the {@code spark.kiln.arn.*} settings. */

@@ -53,11 +53,12 @@ final class TuneCommand implements Callable<Integer> {
         return Kiln.EXIT_USAGE;
       }
     }
-    if (resume != null && io.kiln.tuning.driver.TuningStore.at(settings.jobRoot(), settings.hadoopConf()).load(resume)
-        .isEmpty()) {
+    io.kiln.record.RecordStore<io.kiln.tuning.driver.TuningRecord> records = resume == null ? null
+        : io.kiln.tuning.driver.TuningStore.at(settings.jobRoot(), settings.hadoopConf());
+    if (records != null && records.load(resume).isEmpty()) {
       // no such job is said before any Spark starts
       err.println("kiln: " + io.kiln.record.ResourceNotFoundException.of("tuning job", resume,
-          settings.jobRoot()).getMessage());
+          records.shownRoot()).getMessage());
       return Kiln.EXIT_NO_SUCH_JOB;
     }
     // Spark is touched only from TuneRun: loading this class (picocli makes every command at start)

@@ -122,7 +122,7 @@ public final class TuningJobRunner {
   /** Takes over a tuning job whose driver died: only after its heartbeat lapsed, one taker wins. */
   public TuningResult resume(String name, TuningListener listener) {
     TuningRecord record = store.load(name).orElseThrow(() -> io.kiln.record.ResourceNotFoundException.of(
-        "tuning job", name, store.root()));
+        "tuning job", name, store.shownRoot()));
     if (record.status().terminal()) {
       throw KilnException.user("Tuning job '" + name + "' already ended (" + record.status() + ")");
     }
@@ -268,7 +268,7 @@ public final class TuningJobRunner {
     List<TrialRecord> out = new ArrayList<>();
     for (String parent : w.parents()) {
       TuningRecord r = store.load(parent).orElseThrow(() -> KilnException.user("WarmStartConfig names parent "
-          + "tuning job '" + parent + "', which does not exist in " + store.root()));
+          + "tuning job '" + parent + "', which does not exist in " + store.shownRoot()));
       if (!r.status().terminal()) {
         throw KilnException.user("WarmStartConfig parent '" + parent + "' is " + r.status()
             + "; parents must have ended");

@@ -75,7 +75,7 @@ final class SageMakerTuningRequestMapper {
       }
     }
     if (!ignored.isEmpty()) {
-      notices.add("Ignoring AWS-only fields of the SageMaker request: " + String.join(", ", ignored));
+      notices.add(SageMakerRequestMapper.notice(ignored));
     }
     return KilnSpecReader.wrap(root, () -> new TuningJobSpec(name, strategy, hyperband, objective, ranges, limits,
         earlyStopping, completion, warmStart, randomSeed, trainingJob, notices));

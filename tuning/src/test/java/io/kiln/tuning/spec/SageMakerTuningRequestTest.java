@@ -80,15 +80,17 @@ class SageMakerTuningRequestTest {
         "Not tuning min_child_weight (HyperParameterTuningJobConfig.ParameterRanges.AutoParameters): Kiln does not "
             + "choose ranges itself, so it keeps its default; give an Integer, Continuous or Categorical range to "
             + "tune it",
-        "Ignoring AWS-only fields of the SageMaker request: TrainingJobDefinition.RoleArn, "
+        "Not applied on Spark (AWS-only fields of the SageMaker request): kept for describe: "
+            + "TrainingJobDefinition.RoleArn, "
             + "TrainingJobDefinition.VpcConfig, TrainingJobDefinition.EnableNetworkIsolation, "
             + "TrainingJobDefinition.EnableInterContainerTrafficEncryption, "
+            + "TrainingJobDefinition.OutputDataConfig.KmsKeyId, "
+            + "TrainingJobDefinition.ResourceConfig.VolumeSizeInGB, "
+            + "TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId; ignored: "
             + "TrainingJobDefinition.InputDataConfig[train].S3DataSource.ModelAccessConfig, "
             + "TrainingJobDefinition.InputDataConfig[train].S3DataSource.HubAccessConfig, "
             + "TrainingJobDefinition.InputDataConfig[train].ShuffleConfig (rows are assigned to workers "
-            + "deterministically), TrainingJobDefinition.OutputDataConfig.KmsKeyId, "
-            + "TrainingJobDefinition.ResourceConfig.VolumeSizeInGB, "
-            + "TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId, "
+            + "deterministically), "
             + "TrainingJobDefinition.ResourceConfig.KeepAlivePeriodInSeconds, "
             + "TrainingJobDefinition.ResourceConfig.TrainingPlanArn, "
             + "TrainingJobDefinition.ResourceConfig.InstancePlacementConfig, Tags, Autotune");
@@ -138,8 +140,8 @@ class SageMakerTuningRequestTest {
     assertThat(spec.trainingJob().hyperparameters())
         .isEqualTo(Map.of("num_round", "100", "objective", "reg:squarederror"));
     assertThat(spec.trainingJob().stoppingCondition().maxRuntimeSeconds()).isEqualTo(900);
-    assertThat(spec.notices()).containsExactly("Ignoring AWS-only fields of the SageMaker request: "
-        + "TrainingJobDefinition.RoleArn, TrainingJobDefinition.ResourceConfig.VolumeSizeInGB");
+    assertThat(spec.notices()).containsExactly("Not applied on Spark (AWS-only fields of the SageMaker request): "
+        + "kept for describe: TrainingJobDefinition.RoleArn, TrainingJobDefinition.ResourceConfig.VolumeSizeInGB");
   }
 
   @Test

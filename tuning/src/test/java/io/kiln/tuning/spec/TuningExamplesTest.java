@@ -62,8 +62,9 @@ class TuningExamplesTest {
     assertThat(spec.trainingJob().hyperparameters()).isEqualTo(kiln.trainingJob().hyperparameters());
     assertThat(spec.trainingJob().channels()).isEqualTo(kiln.trainingJob().channels());
     assertThat(spec.trainingJob().outputPath()).isEqualTo(kiln.trainingJob().outputPath());
-    assertThat(spec.notices()).containsExactly("Ignoring AWS-only fields of the SageMaker request: "
-        + "TrainingJobDefinition.RoleArn, TrainingJobDefinition.ResourceConfig.VolumeSizeInGB, Tags");
+    assertThat(spec.notices()).containsExactly("Not applied on Spark (AWS-only fields of the SageMaker request): "
+        + "kept for describe: TrainingJobDefinition.RoleArn, TrainingJobDefinition.ResourceConfig.VolumeSizeInGB; "
+        + "ignored: Tags");
   }
 
   @Test

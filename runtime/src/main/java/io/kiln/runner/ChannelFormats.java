@@ -84,7 +84,9 @@ final class ChannelFormats {
           .orElseThrow(() -> KilnException.user("Channel '" + c.name() + "' has content type '" + c.contentType()
               + "', which " + algorithm.name() + " cannot read; use one of " + ContentType.accepted(r.contentTypes())));
       algorithm.checkContentType(c.name(), written, type);
-      checkParameters(c.name(), type, written);
+      if (type != ContentType.ANY) { // passed on as written (a script reads the files itself)
+        checkParameters(c.name(), type, written);
+      }
       out.put(c.name(), type);
     }
     return out;
@@ -139,7 +141,11 @@ final class ChannelFormats {
             + algorithm.name() + " requires");
       }
     }
+    ChannelRequirement any = known.remove(ChannelRequirement.ANY_CHANNEL);
     for (ChannelSpec c : spec.channels()) {
+      if (any != null) {
+        known.putIfAbsent(c.name(), any); // an algorithm that reads channels of any name
+      }
       if (!known.containsKey(c.name())) {
         throw KilnException.user("Channel '" + c.name() + "' is not one " + algorithm.name() + " reads"
             + Names.suggestion(c.name(), known.keySet()) + "; it reads " + String.join(", ", known.keySet()));

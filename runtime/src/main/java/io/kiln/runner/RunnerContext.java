@@ -116,6 +116,16 @@ final class RunnerContext implements TrainingContext {
   }
 
   @Override
+  public Optional<io.kiln.spi.ScriptSpec> script() {
+    return Optional.ofNullable(job.spec().algorithm().script());
+  }
+
+  @Override
+  public Optional<String> contentTypeAsWritten(String channel) {
+    return job.spec().channel(channel).map(io.kiln.spec.ChannelSpec::contentType);
+  }
+
+  @Override
   public Optional<CheckpointStore> checkpoints() {
     return Optional.ofNullable(checkpoints);
   }

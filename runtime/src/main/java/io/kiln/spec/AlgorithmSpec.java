@@ -1,5 +1,7 @@
 package io.kiln.spec;
 
+import io.kiln.spi.ScriptSpec;
+
 /**
  * Which algorithm a job runs.
  *
@@ -7,12 +9,19 @@ package io.kiln.spec;
  * @param trainingImage the SageMaker TrainingImage it was mapped from, or null
  * @param inputMode SageMaker's TrainingInputMode as given (File, FastFile, Pipe); Kiln reads
  *     channels the same way whatever it is
+ * @param script the user's script a script job runs (Kiln's {@code algorithm.entryPoint} ...,
+ *     the SDK's {@code sagemaker_program} ...), or null
  */
-public record AlgorithmSpec(String name, String trainingImage, String inputMode) {
+public record AlgorithmSpec(String name, String trainingImage, String inputMode, ScriptSpec script) {
   public AlgorithmSpec {
     if (inputMode == null) {
       inputMode = "File";
     }
+  }
+
+  /** An algorithm without a script. */
+  public AlgorithmSpec(String name, String trainingImage, String inputMode) {
+    this(name, trainingImage, inputMode, null);
   }
 
   public static AlgorithmSpec named(String name) {

@@ -13,6 +13,12 @@ public final class KilnSpecReader {
   /** The fields of a training job written inside another spec, which names it (a tuning job's trainingJob). */
   public static final List<String> UNNAMED = TOP_LEVEL.subList(1, TOP_LEVEL.size());
 
+  /** A script job's fields in the algorithm object. */
+  static final List<String> SCRIPT_FIELDS = List.of("entryPoint", "source", "interpreter", "arguments");
+  /** The algorithm object's fields. */
+  static final List<String> ALGORITHM_FIELDS = List.of("name", "trainingImage", "inputMode", "entryPoint", "source",
+      "interpreter", "arguments");
+
   /** SageMaker's TrainingInputMode, kept for the record; Kiln reads channels the same way in each. */
   enum InputMode {
     File,
@@ -75,11 +81,35 @@ public final class KilnSpecReader {
     }
     if (root.node().get("algorithm").isObject()) {
       Fields a = root.object("algorithm").orElseThrow();
-      a.allowOnly(List.of("name", "trainingImage", "inputMode"));
-      return new AlgorithmSpec(a.requireText("name"), a.text("trainingImage").orElse(null),
-          a.enumValue("inputMode", InputMode.class).orElse(InputMode.File).name());
+      a.allowOnly(ALGORITHM_FIELDS);
+      io.kiln.spi.ScriptSpec script = script(a, root);
+      String name = script != null && !a.has("name") ? "script" : a.requireText("name");
+      return new AlgorithmSpec(name, a.text("trainingImage").orElse(null),
+          a.enumValue("inputMode", InputMode.class).orElse(InputMode.File).name(), script);
     }
     return AlgorithmSpec.named(root.requireText("algorithm"));
+  }
+
+  /**
+   * A script job's named fields ({@code entryPoint}, {@code source}, {@code interpreter},
+   * {@code arguments}), or null when the algorithm object has none. The same script may also be in
+   * the hyperparameters as the SDK writes it ({@code sagemaker_program} ...), but not a different one.
+   */
+  private static io.kiln.spi.ScriptSpec script(Fields a, Fields root) {
+    if (SCRIPT_FIELDS.stream().noneMatch(a::has)) {
+      return null;
+    }
+    io.kiln.spi.ScriptSpec script = wrap(a, () -> new io.kiln.spi.ScriptSpec(a.text("entryPoint").orElse(null),
+        a.text("source").orElse(null), a.text("interpreter").orElse(null), a.texts("arguments")));
+    java.util.Map<String, String> hp = root.stringMap("hyperparameters");
+    wrap(root, () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hp)).ifPresent(h -> {
+      if (!h.entryPoint().equals(script.entryPoint()) || !h.source().equals(script.source())) {
+        throw root.error("algorithm.entryPoint / algorithm.source name '" + script.entryPoint() + "' in "
+            + script.source() + " but hyperparameters sagemaker_program / sagemaker_submit_directory name '"
+            + h.entryPoint() + "' in " + h.source() + "; give the script once");
+      }
+    });
+    return script;
   }
 
   private static ChannelSpec channel(Fields c) {

@@ -97,7 +97,7 @@ public final class SageMakerRequestMapper {
         ignored.add(field);
       }
     }
-    AlgorithmSpec algorithm = algorithm(root, ignored);
+    AlgorithmSpec algorithm = algorithm(root, root.stringMap(hyperparametersField), ignored);
     List<ChannelSpec> channels = new ArrayList<>();
     for (Fields c : root.objects("InputDataConfig")) {
       channels.add(channel(c, ignored));
@@ -159,7 +159,14 @@ public final class SageMakerRequestMapper {
     return echo;
   }
 
-  private static AlgorithmSpec algorithm(Fields root, List<String> ignored) {
+  /**
+   * The SageMaker XGBoost image runs a user's script instead of the built-in when the SDK's
+   * {@code sagemaker_program} hyperparameter is set (script mode); Kiln's {@code script} built-in
+   * takes it then.
+   */
+  private static final String XGBOOST_REPOSITORY = "sagemaker-xgboost";
+
+  private static AlgorithmSpec algorithm(Fields root, Map<String, String> hyperparameters, List<String> ignored) {
     Fields a = root.object("AlgorithmSpecification").orElseThrow(() -> root.error(
         "missing required field 'AlgorithmSpecification': set TrainingImage to a SageMaker built-in image "
             + "(e.g. .../sagemaker-xgboost:1.7-1) or AlgorithmName"));
@@ -178,7 +185,12 @@ public final class SageMakerRequestMapper {
     }
     String mode = a.text("TrainingInputMode").orElse("File");
     String name = image != null ? imageRepository(image) : algorithmName;
-    return new AlgorithmSpec(name, image, mode);
+    io.kiln.spi.ScriptSpec script = KilnSpecReader.wrap(root,
+        () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hyperparameters)).orElse(null);
+    if (script != null && name.equals(XGBOOST_REPOSITORY)) {
+      name = "script";
+    }
+    return new AlgorithmSpec(name, image, mode, script);
   }
 
   /**

@@ -20,7 +20,7 @@ public final class SpecJson {
     ObjectNode o = f.objectNode();
     o.put("name", s.name());
     AlgorithmSpec algorithm = s.algorithm();
-    if (algorithm.trainingImage() == null && algorithm.inputMode().equals("File")) {
+    if (algorithm.trainingImage() == null && algorithm.inputMode().equals("File") && algorithm.script() == null) {
       o.put("algorithm", algorithm.name());
     } else {
       ObjectNode a = o.putObject("algorithm").put("name", algorithm.name());
@@ -29,6 +29,11 @@ public final class SpecJson {
       }
       if (!algorithm.inputMode().equals("File")) {
         a.put("inputMode", algorithm.inputMode());
+      }
+      io.kiln.spi.ScriptSpec script = algorithm.script();
+      if (script != null) {
+        a.put("entryPoint", script.entryPoint()).put("source", script.source()).put("interpreter", script.interpreter());
+        script.arguments().forEach(a.putArray("arguments")::add);
       }
     }
     ObjectNode hp = o.putObject("hyperparameters");

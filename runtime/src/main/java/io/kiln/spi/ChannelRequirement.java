@@ -22,6 +22,17 @@ public record ChannelRequirement(
     contentTypes = List.copyOf(contentTypes);
   }
 
+  /** The name of a requirement that stands for every channel the algorithm does not name itself. */
+  public static final String ANY_CHANNEL = "*";
+
+  /**
+   * Channels of any name and any ContentType, each read as whole objects ({@link ContentType#ANY}),
+   * none required: what a user's script reads (SageMaker's script mode).
+   */
+  public static ChannelRequirement anyChannel() {
+    return new ChannelRequirement(ANY_CHANNEL, false, List.of(ContentType.ANY), ContentType.ANY, false);
+  }
+
   /** A channel that may not be an AugmentedManifestFile. */
   public ChannelRequirement(String name, boolean required, List<ContentType> contentTypes,
       ContentType defaultContentType) {

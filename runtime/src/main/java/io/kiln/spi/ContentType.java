@@ -63,6 +63,13 @@ public final class ContentType implements Serializable {
   public static final ContentType RECORDIO_PROTOBUF = new ContentType("application/x-recordio-protobuf", Split.ROWS,
       List.of("recordio-protobuf"));
 
+  /**
+   * Any MIME type, read as whole objects: for an algorithm that passes channels on as files without
+   * reading them itself (a user's script in File mode). Matches every base type; its channels are
+   * dealt out by object ({@link Split#OBJECTS}).
+   */
+  public static final ContentType ANY = new ContentType("*/*", Split.OBJECTS, List.of());
+
   private static final List<ContentType> RUNTIME_ROW_FORMATS = List.of(CSV, LIBSVM, PARQUET, RECORDIO_PROTOBUF);
 
   private final String mime;
@@ -142,7 +149,7 @@ public final class ContentType implements Serializable {
    */
   public boolean matches(String baseType) {
     String b = normalise(baseType);
-    return mime.equals(b) || aliases.contains(b);
+    return mime.equals(b) || aliases.contains(b) || this == ANY;
   }
 
   /**
@@ -171,7 +178,7 @@ public final class ContentType implements Serializable {
 
   private String name() {
     return this == CSV ? "CSV" : this == LIBSVM ? "LIBSVM" : this == PARQUET ? "PARQUET"
-        : this == RECORDIO_PROTOBUF ? "RECORDIO_PROTOBUF" : mime;
+        : this == RECORDIO_PROTOBUF ? "RECORDIO_PROTOBUF" : this == ANY ? "ANY" : mime;
   }
 
   private static String normalise(String s) {
@@ -180,6 +187,9 @@ public final class ContentType implements Serializable {
 
   /** A deserialised runtime format is the constant itself, so {@code ==} keeps working across tasks. */
   private Object readResolve() throws ObjectStreamException {
+    if (mime.equals(ANY.mime)) {
+      return ANY;
+    }
     for (ContentType known : RUNTIME_ROW_FORMATS) {
       if (known.mime.equals(mime)) {
         return known;

@@ -54,6 +54,23 @@ public interface TrainingContext {
   /** The job's environment variables (the spec's {@code environment}). */
   Map<String, String> environment();
 
+  /**
+   * The user's script for a script job (Kiln's {@code algorithm.entryPoint} ..., or the SDK's
+   * {@code sagemaker_program} ... in a SageMaker request); empty when the job names none.
+   */
+  default Optional<ScriptSpec> script() {
+    return Optional.empty();
+  }
+
+  /**
+   * A channel's ContentType exactly as the job wrote it (base type and parameters), for algorithms
+   * that pass it on (a script's {@code inputdataconfig.json}); empty when the channel gave none or
+   * the job has no such channel.
+   */
+  default Optional<String> contentTypeAsWritten(String channel) {
+    return Optional.empty();
+  }
+
   /** Where this job's checkpoints live; empty when the job has no checkpoint location. */
   Optional<CheckpointStore> checkpoints();
 

@@ -39,7 +39,7 @@ class KilnJobSchemaTest {
 
   @Test
   void nestedFieldsAreTheReadersFields() {
-    assertThat(names(objectBranch("algorithm").path("properties"))).containsExactly("name", "trainingImage", "inputMode");
+    assertThat(names(objectBranch("algorithm").path("properties"))).containsExactlyElementsOf(KilnSpecReader.ALGORITHM_FIELDS);
     assertThat(names(schema.at("/$defs/channel/properties")))
         .containsExactly("name", "uri", "contentType", "distribution", "compression", "dataType", "attributeNames");
     assertThat(names(objectBranch("resources").path("properties")))

@@ -1,0 +1,144 @@
+package io.kiln.algorithms.script;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kiln.spi.Algorithm;
+import io.kiln.spi.ChannelData;
+import io.kiln.spi.ChannelRequirement;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.Messages;
+import io.kiln.spi.MetricDescriptor;
+import io.kiln.spi.ScriptSpec;
+import io.kiln.spi.TrainingContext;
+import io.kiln.spi.TrainingOutcome;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Script jobs (SageMaker's script mode): the user's entry point runs on every worker at once, as one
+ * barrier stage, under SageMaker's container contract ({@link ContainerContract}, laid out by
+ * {@link ScriptWorker}).
+ *
+ * <p>Selected by the name {@code script} in a Kiln spec (the default when {@code algorithm.entryPoint}
+ * is given), or in a SageMaker request by a framework image ({@value #IMAGES_DOC}) or the XGBoost image
+ * with the SDK's {@code sagemaker_program} hyperparameter. The script itself comes from the job
+ * ({@link TrainingContext#script()}): its source is read once on the driver ({@link SourceCode}: a
+ * missing source, a bad archive or an entry point not in it fails the job before any worker starts).
+ * Channels may have any name and ContentType; each worker gets FullyReplicated channels whole and its
+ * share of ShardedByS3Key ones.
+ */
+public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings> {
+  static final String IMAGES_DOC = "pytorch-training, tensorflow-training, sagemaker-scikit-learn, "
+      + "huggingface-pytorch-training";
+
+  /**
+   * The job's hyperparameters, checked where the toolkit reads them.
+   *
+   * @param raw every hyperparameter as written (passed to the script as SageMaker passes them)
+   */
+  public record Settings(Map<String, String> raw) implements Serializable {
+    public Settings {
+      raw = Map.copyOf(raw);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "script";
+  }
+
+  @Override
+  public Set<String> imageRepositories() {
+    return Set.of("pytorch-training", "tensorflow-training", "sagemaker-scikit-learn", "huggingface-pytorch-training");
+  }
+
+  @Override
+  public List<ChannelRequirement> channels() {
+    return List.of(ChannelRequirement.anyChannel());
+  }
+
+  /** None in this slice: a script's metrics come from MetricDefinitions regexes, not built yet. */
+  @Override
+  public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
+    return List.of();
+  }
+
+  /**
+   * Takes every hyperparameter (they are the script's); checks the SDK's
+   * {@code sagemaker_container_log_level}, which becomes SM_LOG_LEVEL, is an integer.
+   */
+  @Override
+  public Settings hyperparameters(Map<String, String> raw) {
+    String level = raw.get("sagemaker_container_log_level");
+    if (level != null) {
+      JsonNode v = PythonValues.decode(level);
+      if (!v.isIntegralNumber()) {
+        throw KilnException.user("Hyperparameter sagemaker_container_log_level is '" + Messages.echo(level)
+            + "'; give a Python logging level as an integer (20 for INFO, 10 for DEBUG)");
+      }
+    }
+    return new Settings(raw);
+  }
+
+  @Override
+  public TrainingOutcome train(TrainingContext context, Settings settings) {
+    ScriptSpec script = context.script().orElseThrow(() -> KilnException.user("Job '" + context.jobName()
+        + "' runs a script but names none: set algorithm.entryPoint and algorithm.source (hyperparameters "
+        + ScriptSpec.PROGRAM + " and " + ScriptSpec.SUBMIT_DIRECTORY + ")"));
+    Configuration hadoop = context.spark().sparkContext().hadoopConfiguration();
+    SourceCode source = SourceCode.fetch(script.source(), hadoop);
+    if (!source.files().containsKey(script.entryPoint())) {
+      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
+          + ScriptSpec.PROGRAM + ") is not in the source " + script.source() + ", which holds: "
+          + Messages.echo(String.join(", ", source.names())));
+    }
+    Map<String, String> hyperparameters = new LinkedHashMap<>(settings.raw());
+    script.sdkHyperparameters().forEach(hyperparameters::putIfAbsent); // as the SDK would have sent them
+    Map<String, ContainerContract.ChannelConfig> channels = new LinkedHashMap<>();
+    Map<String, Boolean> gzip = new LinkedHashMap<>();
+    for (ChannelData c : context.channels().values()) {
+      if (c.augmentedManifest()) {
+        throw KilnException.user("Channel '" + c.name() + "' is an AugmentedManifestFile, which script jobs do not "
+            + "read yet (SageMaker gives it to scripts in Pipe mode); use an S3Prefix or ManifestFile channel");
+      }
+      channels.put(c.name(), new ContainerContract.ChannelConfig(context.contentTypeAsWritten(c.name()).orElse(null),
+          "File", c.distribution().name(), c.dataType().name()));
+      gzip.put(c.name(), c.gzip());
+    }
+    context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("
+        + source.files().size() + " files) on " + context.workers() + " worker(s)");
+    context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
+        credentials(hadoop)));
+    return new TrainingOutcome(0, Map.of(), false);
+  }
+
+  /**
+   * The standard AWS variables for the script from the job's s3a settings (keys, session token,
+   * endpoint, region), so code in the script (boto3) reaches the storage Kiln reads; only the
+   * settings that are set. Passed to the process's environment, never written to a file.
+   */
+  static Map<String, String> credentials(Configuration hadoop) {
+    Map<String, String> env = new LinkedHashMap<>();
+    put(env, "AWS_ACCESS_KEY_ID", hadoop.getTrimmed("fs.s3a.access.key"));
+    put(env, "AWS_SECRET_ACCESS_KEY", hadoop.getTrimmed("fs.s3a.secret.key"));
+    put(env, "AWS_SESSION_TOKEN", hadoop.getTrimmed("fs.s3a.session.token"));
+    String endpoint = hadoop.getTrimmed("fs.s3a.endpoint");
+    if (endpoint != null && !endpoint.isBlank()) {
+      boolean ssl = hadoop.getBoolean("fs.s3a.connection.ssl.enabled", true);
+      put(env, "AWS_ENDPOINT_URL", endpoint.contains("://") ? endpoint : (ssl ? "https://" : "http://") + endpoint);
+    }
+    String region = hadoop.getTrimmed("fs.s3a.endpoint.region");
+    put(env, "AWS_REGION", region);
+    put(env, "AWS_DEFAULT_REGION", region);
+    return env;
+  }
+
+  private static void put(Map<String, String> env, String key, String value) {
+    if (value != null && !value.isBlank()) {
+      env.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package io.kiln.algorithms.script;
+
+import io.kiln.channel.ChannelDownload;
+import io.kiln.spi.ErrorType;
+import io.kiln.spi.KilnException;
+import io.kiln.spi.Messages;
+import io.kiln.spi.Rendezvous;
+import io.kiln.spi.ScriptSpec;
+import io.kiln.spi.WorkerContext;
+import io.kiln.spi.WorkerFunction;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One worker of a script job: lays out SageMaker's container tree under the task's root (the
+ * runtime's per-task directory that already holds {@code model/}, {@code output/data/} and
+ * {@code output/failure}), fills {@code input/data/<channel>/} with the worker's share (File mode),
+ * writes {@code input/config/*.json}, then runs the user's entry point with the toolkit's variables
+ * and arguments, streaming each line it prints to the job log prefixed by its host.
+ *
+ * <p>Exit code 0 returns 0 and rank 0's {@code model/} and {@code output/data/} become the job's
+ * archives. Any other exit code fails the job as an AlgorithmError: with the script's
+ * {@code output/failure} text as FailureReason when it wrote one (the runtime reads it), else
+ * {@code ExecuteUserScriptError: ExitCode n, ErrorMessage "<its last stderr line>", Command "..."}, the
+ * toolkit's error on one line. A missing interpreter or entry point is a ClientError naming it.
+ */
+final class ScriptWorker implements WorkerFunction<Integer> {
+  private static final long serialVersionUID = 1L;
+  /** Lines of stderr kept for the error message. */
+  private static final int STDERR_TAIL = 20;
+
+  private final String jobName;
+  private final Map<String, String> hyperparameters;
+  private final ScriptSpec script;
+  private final SourceCode source;
+  private final LinkedHashMap<String, ContainerContract.ChannelConfig> channels;
+  private final Map<String, Boolean> gzip;
+  private final Map<String, String> credentials;
+
+  /**
+   * @param hyperparameters every hyperparameter, the SDK's {@code sagemaker_*} ones included
+   * @param channels each channel's {@code inputdataconfig.json} entry, in the job's order
+   * @param gzip whether each channel's objects are gzip (their local files are decompressed)
+   * @param credentials the standard AWS_* variables for the script (from the job's s3a settings)
+   */
+  ScriptWorker(String jobName, Map<String, String> hyperparameters, ScriptSpec script, SourceCode source,
+      Map<String, ContainerContract.ChannelConfig> channels, Map<String, Boolean> gzip, Map<String, String> credentials) {
+    this.jobName = jobName;
+    this.hyperparameters = new LinkedHashMap<>(hyperparameters);
+    this.script = script;
+    this.source = source;
+    this.channels = new LinkedHashMap<>(channels);
+    this.gzip = new LinkedHashMap<>(gzip);
+    this.credentials = new LinkedHashMap<>(credentials);
+  }
+
+  @Override
+  public Integer run(WorkerContext ctx) throws Exception {
+    Path root = ctx.modelDirectory().getParent();
+    List<String> hosts = hostNames(ctx.rendezvous());
+    String host = hosts.get(ctx.rank());
+    ContainerContract contract = new ContainerContract(jobName, hyperparameters, hosts, ctx.rank(),
+        interfaceName(host), channels, root, ctx.threads(), ctx.gpus().size(), script.entryPoint(), source.uri());
+    for (Path dir : List.of(contract.configDir(), contract.modelDir(), contract.outputDataDir(),
+        contract.intermediateDir(), contract.checkpointDir(), contract.codeDir())) {
+      Files.createDirectories(dir);
+    }
+    source.writeTo(contract.codeDir());
+    Path entry = contract.codeDir().resolve(script.entryPoint()).normalize();
+    if (!entry.startsWith(contract.codeDir()) || !Files.isRegularFile(entry)) {
+      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
+          + "sagemaker_program) is not a file in the source " + source.uri());
+    }
+    for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
+      download(ctx, c.getKey(), c.getValue(), contract);
+    }
+    Files.writeString(contract.configDir().resolve("hyperparameters.json"), contract.hyperparametersJson());
+    Files.writeString(contract.configDir().resolve("resourceconfig.json"), PythonValues.dumps(contract.resourceConfig()));
+    Files.writeString(contract.configDir().resolve("inputdataconfig.json"),
+        PythonValues.dumps(contract.inputDataConfig()));
+
+    Map<String, String> env = new LinkedHashMap<>(System.getenv());
+    env.putAll(credentials);
+    env.putAll(ctx.environment());
+    env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
+    String interpreter = resolveInterpreter(script.interpreter(), env.get("PATH"), host);
+    List<String> command = new ArrayList<>();
+    command.add(interpreter);
+    command.add(script.entryPoint());
+    command.addAll(script.arguments());
+    command.addAll(contract.userArgs());
+    Exit exit = runProcess(ctx, command, contract.codeDir(), env, host);
+    if (exit.code() != 0) {
+      throw new KilnException(ErrorType.ALGORITHM, "ExecuteUserScriptError: ExitCode " + exit.code()
+          + ", ErrorMessage \"" + Messages.oneLine(exit.lastError()) + "\", Command \"" + String.join(" ", command)
+          + "\"");
+    }
+    return exit.code();
+  }
+
+  /** How the script ended: its exit code and the last non-blank line it wrote to stderr (or ""). */
+  record Exit(int code, String lastError) {}
+
+  private void download(WorkerContext ctx, String channel, ContainerContract.ChannelConfig config,
+      ContainerContract contract) {
+    Path base = contract.inputDir().resolve("data").normalize();
+    Path dir = contract.channelDir(channel).normalize();
+    if (!dir.getParent().equals(base) || channel.equals(".") || channel.equals("..")) {
+      throw KilnException.user("Channel name '" + Messages.echo(channel) + "' would be a directory outside "
+          + base + "; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
+    }
+    if ("ShardedByS3Key".equals(config.distribution())) {
+      ctx.download(channel, dir); // the objects this worker's share holds, as the runtime deals them
+    } else {
+      ChannelDownload.copy(channel, ctx.allObjects(channel), gzip.getOrDefault(channel, false), dir);
+    }
+  }
+
+  private static Exit runProcess(WorkerContext ctx, List<String> command, Path cwd, Map<String, String> env, String host)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    ctx.log("[" + host + "] Running " + String.join(" ", command) + " in " + cwd);
+    Process p = pb.start();
+    Deque<String> tail = new ArrayDeque<>();
+    Thread out = pump(p.getInputStream(), ctx, host, null, "stdout");
+    Thread err = pump(p.getErrorStream(), ctx, host, tail, "stderr");
+    try {
+      int code = p.waitFor();
+      out.join();
+      err.join();
+      synchronized (tail) {
+        return new Exit(code, tail.isEmpty() ? "" : tail.peekLast());
+      }
+    } finally {
+      if (p.isAlive()) { // the task was interrupted (stage cancelled): leave no process behind
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** Streams a process's output lines to the job log as they come, prefixed by the host. */
+  private static Thread pump(InputStream stream, WorkerContext ctx, String host, Deque<String> tail, String name) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          ctx.log("[" + host + "] " + line);
+          if (tail != null && !line.isBlank()) {
+            synchronized (tail) {
+              tail.addLast(line.strip());
+              if (tail.size() > STDERR_TAIL) {
+                tail.removeFirst();
+              }
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // the process ended or the log is gone; the exit code still decides
+      }
+    }, "kiln-script-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /**
+   * The interpreter's path: an absolute path that is an executable file, or the first executable of
+   * that name on {@code path}.
+   *
+   * @throws KilnException USER naming the interpreter, the host and the PATH searched
+   */
+  static String resolveInterpreter(String interpreter, String path, String host) {
+    if (interpreter.startsWith("/")) {
+      Path p = Path.of(interpreter);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return interpreter;
+      }
+      throw KilnException.user("The script's interpreter " + interpreter + " (algorithm.interpreter) is not an "
+          + "executable file on worker " + host + "; install it on every worker or name another");
+    }
+    for (String dir : (path == null ? "" : path).split(":")) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(dir, interpreter);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    throw KilnException.user("The script's interpreter '" + interpreter + "' (algorithm.interpreter; default "
+        + ScriptSpec.DEFAULT_INTERPRETER + ") is not on worker " + host + "'s PATH (" + Messages.echo(path)
+        + "); install it on every worker or set algorithm.interpreter to its absolute path");
+  }
+
+  /**
+   * Every worker's host name, by rank: as Spark knows the executors' hosts, except that workers which
+   * all run on one loopback host (local Spark) get distinct loopback addresses 127.0.0.{rank+1}, so
+   * {@code hosts} names each worker once and every name resolves (a script binding
+   * {@code hosts[0]} binds 127.0.0.1).
+   */
+  static List<String> hostNames(Rendezvous rendezvous) {
+    List<String> hosts = rendezvous.peers().stream().map(Rendezvous.Peer::host).toList();
+    boolean oneHost = hosts.stream().distinct().count() == 1;
+    if (hosts.size() > 1 && oneHost && loopback(hosts.get(0))) {
+      List<String> out = new ArrayList<>();
+      for (int r = 0; r < hosts.size(); r++) {
+        out.add("127.0.0." + (r + 1));
+      }
+      return out;
+    }
+    return hosts;
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The network interface holding {@code host}'s address ({@code lo} for loopback), else {@code eth0}. */
+  static String interfaceName(String host) {
+    try {
+      InetAddress a = InetAddress.getByName(host);
+      NetworkInterface nic = NetworkInterface.getByInetAddress(a);
+      if (nic == null && a.isLoopbackAddress()) {
+        nic = NetworkInterface.getByInetAddress(InetAddress.getLoopbackAddress());
+      }
+      return nic != null ? nic.getName() : "eth0";
+    } catch (IOException e) {
+      return "eth0";
+    }
+  }
+
+  private static String firstNonBlank(String a, String b) {
+    return a != null && !a.isBlank() ? a : b;
+  }
+}

@@ -1,0 +1,69 @@
+"""Kiln's script-mode probe: reports every file and variable of SageMaker's container contract it sees.
+
+Standard library only. Prints one line, "KILN-PROBE <json>", with what it found; rank 0 (the first
+host) also writes it to SM_MODEL_DIR/probe.json and a file to SM_OUTPUT_DATA_DIR. The hyperparameter
+"mode" makes it fail: "failure-file" writes output/failure and exits 3; "raise" raises ValueError.
+"""
+import json
+import os
+import sys
+
+# reported as "<set>": the report goes to the job log
+SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def files_under(directory):
+    found = {}
+    for dirpath, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, directory)] = f.read().decode("utf-8", "replace")
+    return found
+
+
+def main():
+    base = os.environ["SAGEMAKER_BASE_DIR"]
+    config = os.path.join(base, "input", "config")
+    hps = json.loads(os.environ["SM_HPS"])
+    report = {
+        "argv": sys.argv[1:],
+        "cwd": os.getcwd(),
+        "env": {k: ("<set>" if k in SECRETS else v) for k, v in os.environ.items()
+                if k.startswith(("SM_", "SAGEMAKER_", "AWS_")) or k in ("TRAINING_JOB_NAME", "CURRENT_HOST")
+                or k.startswith("KILN_TEST_")},
+        "hyperparameters.json": read_json(os.path.join(config, "hyperparameters.json")),
+        "resourceconfig.json": read_json(os.path.join(config, "resourceconfig.json")),
+        "inputdataconfig.json": read_json(os.path.join(config, "inputdataconfig.json")),
+        "hps_types": {k: type(v).__name__ for k, v in hps.items()},
+        "channels": {c: files_under(os.environ["SM_CHANNEL_" + c.upper()]) for c in json.loads(os.environ["SM_CHANNELS"])},
+        "dirs": {d: os.path.isdir(os.path.join(base, d)) for d in
+                 ("model", "output/data", "output/intermediate", "checkpoints", "code", "input/data")},
+    }
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    report["secret_in_a_file"] = bool(secret) and any(secret in text for text in files_under(base).values())
+    sys.stderr.write("probe on %s: stderr works\n" % os.environ["SM_CURRENT_HOST"])
+    print("KILN-PROBE " + json.dumps(report, sort_keys=True), flush=True)
+
+    mode = hps.get("mode", "ok")
+    if mode == "failure-file":
+        with open(os.path.join(base, "output", "failure"), "w") as f:
+            f.write("Training diverged: loss is nan at epoch 3\nsecond line not shown\n")
+        sys.exit(3)
+    if mode == "raise":
+        raise ValueError("boom at epoch 3")
+    resources = read_json(os.path.join(config, "resourceconfig.json"))
+    if resources["current_host"] == resources["hosts"][0]:
+        with open(os.path.join(os.environ["SM_MODEL_DIR"], "probe.json"), "w") as f:
+            json.dump(report, f, sort_keys=True)
+        with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "out.txt"), "w") as f:
+            f.write("written by %s\n" % resources["current_host"])
+
+
+if __name__ == "__main__":
+    main()

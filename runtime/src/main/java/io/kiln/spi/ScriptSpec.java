@@ -1,0 +1,142 @@
+package io.kiln.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A user's training script (SageMaker's script mode): what runs on every worker of a script job.
+ * Validated when built; messages name each field in both spellings a job is written in, Kiln's spec
+ * ({@code algorithm.entryPoint}) and SageMaker's request (the SDK's hyperparameter
+ * {@code sagemaker_program}).
+ *
+ * @param entryPoint the file to run, relative to the source's root ({@code train.py},
+ *     {@code src/train.py}): Kiln's {@code algorithm.entryPoint}, the SDK's
+ *     {@code sagemaker_program}. No leading {@code /}, no {@code .} or {@code ..} segment, no
+ *     backslash or control character, at most 256 characters
+ * @param source where the code is: an {@code s3://…/sourcedir.tar.gz} (gzip-compressed tar, as the
+ *     SDK uploads it) or a directory URI (every object under it), any URI Hadoop reads; Kiln's
+ *     {@code algorithm.source}, the SDK's {@code sagemaker_submit_directory}. Required
+ * @param interpreter the program that runs the entry point, a name found on the worker's PATH or an
+ *     absolute path ({@code python3} by default); Kiln's {@code algorithm.interpreter}
+ * @param arguments arguments given to the entry point before the hyperparameters' {@code --key value}
+ *     pairs; Kiln's {@code algorithm.arguments}
+ */
+public record ScriptSpec(String entryPoint, String source, String interpreter, List<String> arguments)
+    implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The interpreter when none is given, as SageMaker's framework containers run scripts. */
+  public static final String DEFAULT_INTERPRETER = "python3";
+  /** The SDK's hyperparameter naming the entry point. */
+  public static final String PROGRAM = "sagemaker_program";
+  /** The SDK's hyperparameter naming the source archive. */
+  public static final String SUBMIT_DIRECTORY = "sagemaker_submit_directory";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public ScriptSpec {
+    if (entryPoint == null || entryPoint.isBlank()) {
+      throw KilnException.user("The script has no entry point: set algorithm.entryPoint (hyperparameter "
+          + PROGRAM + "), e.g. train.py");
+    }
+    checkRelative(entryPoint, "algorithm.entryPoint (hyperparameter " + PROGRAM + ")");
+    if (source == null || source.isBlank()) {
+      throw KilnException.user("The script '" + Messages.echo(entryPoint) + "' has no source: set algorithm.source "
+          + "(hyperparameter " + SUBMIT_DIRECTORY + ") to an s3://…/sourcedir.tar.gz or a directory URI holding it");
+    }
+    if (source.length() > 1024 || source.chars().anyMatch(Character::isISOControl) || !source.contains(":/")) {
+      throw KilnException.user("algorithm.source (hyperparameter " + SUBMIT_DIRECTORY + ") '" + Messages.echo(source)
+          + "' is not a URI; give s3://bucket/prefix/sourcedir.tar.gz or a directory URI (scheme://…)");
+    }
+    if (interpreter == null || interpreter.isBlank()) {
+      interpreter = DEFAULT_INTERPRETER;
+    }
+    if (interpreter.length() > 256 || interpreter.chars().anyMatch(c -> Character.isISOControl(c) || c == ' ')) {
+      throw KilnException.user("algorithm.interpreter '" + Messages.echo(interpreter) + "' is not a program name; "
+          + "give one word found on the workers' PATH (python3) or an absolute path (/usr/bin/python3)");
+    }
+    if (interpreter.contains("/") && !interpreter.startsWith("/")) {
+      throw KilnException.user("algorithm.interpreter '" + Messages.echo(interpreter) + "' is a relative path; give "
+          + "a name found on the workers' PATH (python3) or an absolute path (/usr/bin/python3)");
+    }
+    arguments = arguments == null ? List.of() : List.copyOf(arguments);
+    for (String a : arguments) {
+      if (a == null || a.indexOf('\0') >= 0) {
+        throw KilnException.user("algorithm.arguments holds an empty (null) or NUL-containing argument; give strings");
+      }
+    }
+  }
+
+  /** A script with the default interpreter and no extra arguments. */
+  public ScriptSpec(String entryPoint, String source) {
+    this(entryPoint, source, null, null);
+  }
+
+  private static void checkRelative(String path, String field) {
+    if (path.length() > 256 || path.startsWith("/") || path.contains("\\")
+        || path.chars().anyMatch(Character::isISOControl)) {
+      throw KilnException.user(field + " '" + Messages.echo(path) + "' must be a path relative to the source's root, "
+          + "with / separators (train.py, src/train.py)");
+    }
+    for (String segment : path.split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        throw KilnException.user(field + " '" + Messages.echo(path) + "' has an empty, '.' or '..' segment; name "
+            + "the file inside the source (train.py, src/train.py)");
+      }
+    }
+  }
+
+  /**
+   * The script a SageMaker request's hyperparameters name, as the SageMaker Python SDK writes them:
+   * {@code sagemaker_program} and {@code sagemaker_submit_directory} are JSON-encoded strings
+   * ({@code "\"train.py\""}); a bare value is taken as written. Empty when there is no
+   * {@code sagemaker_program}.
+   *
+   * @throws KilnException USER when a value is JSON but not a string, or the script is invalid
+   */
+  public static Optional<ScriptSpec> fromHyperparameters(Map<String, String> hyperparameters) {
+    String program = hyperparameters.get(PROGRAM);
+    if (program == null) {
+      return Optional.empty();
+    }
+    String source = hyperparameters.get(SUBMIT_DIRECTORY);
+    return Optional.of(new ScriptSpec(sdkString(PROGRAM, program),
+        source == null ? null : sdkString(SUBMIT_DIRECTORY, source), null, null));
+  }
+
+  /**
+   * A hyperparameter value the SDK JSON-encodes: the decoded string, or the value itself when it is
+   * not JSON (a request written by hand).
+   *
+   * @throws KilnException USER naming the key when the value is JSON of another type
+   */
+  public static String sdkString(String key, String value) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(value);
+    } catch (java.io.IOException e) {
+      return value;
+    }
+    if (node == null || node.isMissingNode()) {
+      return value;
+    }
+    if (!node.isTextual()) {
+      throw KilnException.user("Hyperparameter " + key + " is " + Messages.echo(value) + ", not a string; the SageMaker "
+          + "SDK writes it as a JSON string (\"\\\"train.py\\\"\")");
+    }
+    return node.textValue();
+  }
+
+  /** This script as the SDK's hyperparameters: {@code sagemaker_program} and {@code sagemaker_submit_directory}, JSON-encoded. */
+  public Map<String, String> sdkHyperparameters() {
+    try {
+      return Map.of(PROGRAM, JSON.writeValueAsString(entryPoint), SUBMIT_DIRECTORY, JSON.writeValueAsString(source));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -146,7 +146,7 @@ final class PythonValues {
       keys.sort(PythonValues::compareCodePoints);
       List<String> parts = new ArrayList<>();
       for (String k : keys) {
-        parts.add(k + "=" + str(v.get(k)));
+        parts.add(k + "=" + (v.get(k).isNull() ? "None" : str(v.get(k))));
       }
       return String.join(",", parts);
     }

@@ -130,7 +130,9 @@ public record SourceCode(String uri, Map<String, byte[]> files, Set<String> exec
           checkedName(name, uri);
           continue;
         }
-        if (!e.isFile()) {
+        // commons-compress counts a symbolic link, hard link or device as a "file": check the type
+        if (!e.isFile() || e.isSymbolicLink() || e.isLink() || e.isCharacterDevice() || e.isBlockDevice()
+            || e.isFIFO()) {
           throw KilnException.user("The script's source " + uri + " holds '" + Messages.echo(name) + "', a link or "
               + "special file; a source archive may hold regular files and directories only");
         }

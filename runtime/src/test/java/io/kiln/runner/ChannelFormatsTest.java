@@ -184,6 +184,59 @@ class ChannelFormatsTest {
             + "validation");
   }
 
+  @Test
+  void anAlgorithmReadingAnyChannelTakesEveryNameAndContentTypeAsWholeObjects() throws Exception {
+    Algorithm<?> any = new Algorithm<Object>() { // as a script job's algorithm declares its channels
+      @Override
+      public String name() {
+        return "any";
+      }
+
+      @Override
+      public java.util.Set<String> imageRepositories() {
+        return java.util.Set.of();
+      }
+
+      @Override
+      public java.util.List<io.kiln.spi.ChannelRequirement> channels() {
+        return java.util.List.of(io.kiln.spi.ChannelRequirement.anyChannel());
+      }
+
+      @Override
+      public java.util.List<io.kiln.spi.MetricDescriptor> metrics(Map<String, String> h, java.util.Set<String> c) {
+        return java.util.List.of();
+      }
+
+      @Override
+      public Object hyperparameters(Map<String, String> raw) {
+        return raw;
+      }
+
+      @Override
+      public io.kiln.spi.TrainingOutcome train(io.kiln.spi.TrainingContext context, Object hyperparameters) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    TrainingJobSpec spec = spec("counting",
+        "{\"name\": \"train\", \"uri\": \"s3://b/t/\", \"contentType\": \"text/csv; label_size=0; header=present\"}",
+        "{\"name\": \"my-images\", \"uri\": \"s3://b/i/\", \"contentType\": \"application/x-image\"}",
+        "{\"name\": \"config\", \"uri\": \"s3://b/c/\"}");
+    assertThat(formats(spec, any)).containsExactly(Map.entry("train", ContentType.ANY),
+        Map.entry("my-images", ContentType.ANY), Map.entry("config", ContentType.ANY));
+    assertThat(ContentType.ANY.split()).isEqualTo(ContentType.Split.OBJECTS);
+    // parameters pass through unchecked (the script reads them from inputdataconfig.json)
+    assertThat(ChannelFormats.mediaTypes(spec, any).get("train").parameters())
+        .containsExactly(Map.entry("label_size", "0"), Map.entry("header", "present"));
+    // one constant on every executor
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(ContentType.ANY);
+    }
+    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isSameAs(ContentType.ANY);
+    }
+  }
+
   private static Map<String, ContentType> formats(TrainingJobSpec spec, Algorithm<?> algorithm) {
     return ChannelFormats.formats(spec, algorithm, ChannelFormats.mediaTypes(spec, algorithm));
   }

@@ -2,11 +2,14 @@
 
 Standard library only. Prints one line, "KILN-PROBE <json>", with what it found; rank 0 (the first
 host) also writes it to SM_MODEL_DIR/probe.json and a file to SM_OUTPUT_DATA_DIR. The hyperparameter
-"mode" makes it fail: "failure-file" writes output/failure and exits 3; "raise" raises ValueError.
+"mode" makes it fail: "failure-file" writes output/failure and exits 3; "raise" raises ValueError;
+"wait-for-stop" waits for SIGTERM, then writes SM_MODEL_DIR/stopped.txt and exits 0.
 """
 import json
 import os
+import signal
 import sys
+import time
 
 # reported as "<set>": the report goes to the job log
 SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -51,6 +54,15 @@ def main():
     print("KILN-PROBE " + json.dumps(report, sort_keys=True), flush=True)
 
     mode = hps.get("mode", "ok")
+    if mode == "wait-for-stop":
+        def on_sigterm(signum, frame):
+            with open(os.path.join(os.environ["SM_MODEL_DIR"], "stopped.txt"), "w") as f:
+                f.write("SIGTERM seen by %s\n" % os.environ["SM_CURRENT_HOST"])
+            sys.exit(0)
+        signal.signal(signal.SIGTERM, on_sigterm)
+        print("waiting for SIGTERM", flush=True)
+        time.sleep(120)
+        sys.exit(4)
     if mode == "failure-file":
         with open(os.path.join(base, "output", "failure"), "w") as f:
             f.write("Training diverged: loss is nan at epoch 3\nsecond line not shown\n")

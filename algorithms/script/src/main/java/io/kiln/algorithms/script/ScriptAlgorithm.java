@@ -31,6 +31,9 @@ import org.apache.hadoop.conf.Configuration;
  * share of ShardedByS3Key ones.
  */
 public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings> {
+  /** Seconds a stopped script has between SIGTERM and SIGKILL (SageMaker gives 120). */
+  public static final String STOP_GRACE_KEY = "spark.kiln.script.stop-grace-seconds";
+  static final int DEFAULT_STOP_GRACE_SECONDS = 120;
   static final String IMAGES_DOC = "pytorch-training, tensorflow-training, sagemaker-scikit-learn, "
       + "huggingface-pytorch-training";
 
@@ -110,9 +113,27 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     }
     context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
+    int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
-        credentials(hadoop)));
+        credentials(hadoop), grace));
     return new TrainingOutcome(0, Map.of(), false);
+  }
+
+  /** The stop grace period from its setting (null: the default). */
+  static int stopGraceSeconds(String value) {
+    if (value == null || value.isBlank()) {
+      return DEFAULT_STOP_GRACE_SECONDS;
+    }
+    try {
+      int s = Integer.parseInt(value.trim());
+      if (s >= 0 && s <= 3600) {
+        return s;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw KilnException.user(STOP_GRACE_KEY + " is '" + Messages.echo(value) + "'; give whole seconds from 0 to 3600 "
+        + "(default " + DEFAULT_STOP_GRACE_SECONDS + ", as SageMaker)");
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.kiln.algorithms.script;
 
 import io.kiln.channel.ChannelDownload;
+import io.kiln.spi.Directive;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.Messages;
@@ -23,6 +24,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One worker of a script job: lays out SageMaker's container tree under the task's root (the
@@ -36,11 +38,19 @@ import java.util.Map;
  * {@code output/failure} text as FailureReason when it wrote one (the runtime reads it), else
  * {@code ExecuteUserScriptError: ExitCode n, ErrorMessage "<its last stderr line>", Command "..."}, the
  * toolkit's error on one line. A missing interpreter or entry point is a ClientError naming it.
+ *
+ * <p>While the script runs the worker asks the driver every second whether to stop
+ * ({@link WorkerContext#poll()}); a stop request (kiln stop, MaxRuntimeInSeconds, a spot stop) sends
+ * SIGTERM to the script and its child processes and SIGKILL after the grace period
+ * ({@value ScriptAlgorithm#STOP_GRACE_KEY}, 120 s as SageMaker); the job then ends Stopped with what
+ * rank 0 left in {@code model/}.
  */
 final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long serialVersionUID = 1L;
   /** Lines of stderr kept for the error message. */
   private static final int STDERR_TAIL = 20;
+  /** How often the worker asks the driver whether to stop while the script runs. */
+  private static final long POLL_MILLIS = 1000;
 
   private final String jobName;
   private final Map<String, String> hyperparameters;
@@ -49,15 +59,18 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   private final LinkedHashMap<String, ContainerContract.ChannelConfig> channels;
   private final Map<String, Boolean> gzip;
   private final Map<String, String> credentials;
+  private final int stopGraceSeconds;
 
   /**
    * @param hyperparameters every hyperparameter, the SDK's {@code sagemaker_*} ones included
    * @param channels each channel's {@code inputdataconfig.json} entry, in the job's order
    * @param gzip whether each channel's objects are gzip (their local files are decompressed)
    * @param credentials the standard AWS_* variables for the script (from the job's s3a settings)
+   * @param stopGraceSeconds after a stop request's SIGTERM, how long the script may take before SIGKILL
    */
   ScriptWorker(String jobName, Map<String, String> hyperparameters, ScriptSpec script, SourceCode source,
-      Map<String, ContainerContract.ChannelConfig> channels, Map<String, Boolean> gzip, Map<String, String> credentials) {
+      Map<String, ContainerContract.ChannelConfig> channels, Map<String, Boolean> gzip, Map<String, String> credentials,
+      int stopGraceSeconds) {
     this.jobName = jobName;
     this.hyperparameters = new LinkedHashMap<>(hyperparameters);
     this.script = script;
@@ -65,6 +78,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     this.channels = new LinkedHashMap<>(channels);
     this.gzip = new LinkedHashMap<>(gzip);
     this.credentials = new LinkedHashMap<>(credentials);
+    this.stopGraceSeconds = stopGraceSeconds;
   }
 
   @Override
@@ -129,7 +143,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     }
   }
 
-  private static Exit runProcess(WorkerContext ctx, List<String> command, Path cwd, Map<String, String> env, String host)
+  private Exit runProcess(WorkerContext ctx, List<String> command, Path cwd, Map<String, String> env, String host)
       throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
     pb.environment().clear();
@@ -140,11 +154,22 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Thread out = pump(p.getInputStream(), ctx, host, null, "stdout");
     Thread err = pump(p.getErrorStream(), ctx, host, tail, "stderr");
     try {
+      boolean stopped = false;
+      while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        if (ctx.poll() == Directive.STOP) {
+          ctx.log("[" + host + "] Stop requested: SIGTERM to the script and its child processes, SIGKILL after "
+              + stopGraceSeconds + " s");
+          terminate(p, stopGraceSeconds);
+          stopped = true;
+          break;
+        }
+      }
       int code = p.waitFor();
       out.join();
       err.join();
       synchronized (tail) {
-        return new Exit(code, tail.isEmpty() ? "" : tail.peekLast());
+        // a stopped script ends the job Stopped whatever its exit code, with the model it wrote (SageMaker's rule)
+        return new Exit(stopped ? 0 : code, tail.isEmpty() ? "" : tail.peekLast());
       }
     } finally {
       if (p.isAlive()) { // the task was interrupted (stage cancelled): leave no process behind
@@ -152,6 +177,28 @@ final class ScriptWorker implements WorkerFunction<Integer> {
         p.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * SIGTERM to the process and every process it started (Java's {@code destroy} on Unix), then
+   * SIGKILL to whatever is left after {@code graceSeconds}.
+   */
+  private static void terminate(Process p, int graceSeconds) throws InterruptedException {
+    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+    all.add(p.toHandle());
+    all.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds);
+    for (ProcessHandle h : all) {
+      long left = deadline - System.nanoTime();
+      try {
+        if (left > 0) {
+          h.onExit().get(left, TimeUnit.NANOSECONDS);
+        }
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // killed below
+      }
+    }
+    all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   /** Streams a process's output lines to the job log as they come, prefixed by the host. */

@@ -194,6 +194,30 @@ class ScriptJobsTest {
   }
 
   @Test
+  void aStopSendsSigtermAndKeepsTheModelTheScriptWrote() throws Exception {
+    String name = "script-stop";
+    String source = ScriptJobs.probeSource("src/stop/sourcedir.tar.gz", Map.of());
+    Map<String, String> hp = sdkHyperparameters(name, source);
+    hp.put("mode", "\"wait-for-stop\"");
+    java.util.concurrent.CompletableFuture<JobResult> running = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("stop"), 1, ENVIRONMENT), name + ".json"));
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (ScriptJobs.runner().store().readLog(name).filter(l -> l.contains("waiting for SIGTERM")).isEmpty()) {
+      assertThat(System.nanoTime()).as("the script started within 60 s").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    long stopAt = System.nanoTime();
+    ScriptJobs.runner().store().requestStop(name, "test");
+    JobResult r = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    System.out.printf("script-stop: stopped %.1f s after the request%n", (System.nanoTime() - stopAt) / 1e9);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
+    assertThat(new String(ScriptJobs.untar(r.modelArtifacts()).get("stopped.txt"), StandardCharsets.UTF_8))
+        .isEqualTo("SIGTERM seen by 127.0.0.1\n");
+    assertThat(ScriptJobs.log(name)).contains("Stop requested: SIGTERM to the script and its child processes, "
+        + "SIGKILL after 120 s");
+  }
+
+  @Test
   void aSourceEntryOutsideTheCodeDirectoryIsRefused() {
     String name = "script-escape";
     Path outside = Path.of(System.getProperty("java.io.tmpdir"), "kiln-script-escape-" + System.nanoTime() + ".py");

@@ -3,7 +3,8 @@
 Standard library only. Prints one line, "KILN-PROBE <json>", with what it found; rank 0 (the first
 host) also writes it to SM_MODEL_DIR/probe.json and a file to SM_OUTPUT_DATA_DIR. The hyperparameter
 "mode" makes it fail: "failure-file" writes output/failure and exits 3; "raise" raises ValueError;
-"wait-for-stop" waits for SIGTERM, then writes SM_MODEL_DIR/stopped.txt and exits 0.
+"wait-for-stop" waits for SIGTERM, then writes SM_MODEL_DIR/stopped.txt and exits 0; "last-rank-fails":
+the last host raises after a second, the others print their pid and sleep two minutes.
 """
 import json
 import os
@@ -70,6 +71,13 @@ def main():
     if mode == "raise":
         raise ValueError("boom at epoch 3")
     resources = read_json(os.path.join(config, "resourceconfig.json"))
+    if mode == "last-rank-fails":
+        if resources["current_host"] == resources["hosts"][-1]:
+            time.sleep(1)
+            raise RuntimeError("rank %d died" % resources["hosts"].index(resources["current_host"]))
+        print("sleeping pid=%d" % os.getpid(), flush=True)
+        time.sleep(120)
+        sys.exit(5)
     if resources["current_host"] == resources["hosts"][0]:
         with open(os.path.join(os.environ["SM_MODEL_DIR"], "probe.json"), "w") as f:
             json.dump(report, f, sort_keys=True)

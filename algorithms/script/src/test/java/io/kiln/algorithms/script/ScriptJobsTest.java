@@ -218,6 +218,27 @@ class ScriptJobsTest {
   }
 
   @Test
+  void aWorkerWhoseScriptDiesEndsTheOthersScriptsPromptly() throws Exception {
+    String name = "script-peer-dies";
+    String source = ScriptJobs.probeSource("src/peer-dies/sourcedir.tar.gz", Map.of());
+    Map<String, String> hp = sdkHyperparameters(name, source);
+    hp.put("mode", "\"last-rank-fails\"");
+    long started = System.nanoTime();
+    JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("peer-dies"), 2, ENVIRONMENT), name + ".json");
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.printf("script-peer-dies: Failed after %.1f s%n", seconds);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).contains("ExecuteUserScriptError: ExitCode 1", "RuntimeError: rank 1 died");
+    assertThat(seconds).as("the job ended long before rank 0's two-minute sleep").isLessThan(60);
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("sleeping pid=(\\d+)").matcher(ScriptJobs.log(name));
+    assertThat(pid.find()).isTrue();
+    java.util.Optional<ProcessHandle> sleeper = ProcessHandle.of(Long.parseLong(pid.group(1)));
+    if (sleeper.isPresent()) {
+      assertThat(sleeper.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+  }
+
+  @Test
   void aSourceEntryOutsideTheCodeDirectoryIsRefused() {
     String name = "script-escape";
     Path outside = Path.of(System.getProperty("java.io.tmpdir"), "kiln-script-escape-" + System.nanoTime() + ".py");

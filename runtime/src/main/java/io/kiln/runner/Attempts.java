@@ -192,7 +192,8 @@ final class Attempts {
               + String.join(", ", data.attributeNames())
           : data.objects().size() + " object(s), " + data.totalBytes() + " bytes")
           + (data.dataType() == S3DataType.ManifestFile ? " listed by manifest " + c.uri() : "") + ", "
-          + new MediaType(data.contentType().mime(), data.contentTypeParameters()) + ", " + data.distribution());
+          + (data.contentType() == ContentType.ANY ? validated.contentTypes().get(c.name()) // as written
+              : new MediaType(data.contentType().mime(), data.contentTypeParameters())) + ", " + data.distribution());
     }
   }
 

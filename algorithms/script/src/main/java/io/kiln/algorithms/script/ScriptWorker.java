@@ -86,6 +86,9 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Path root = ctx.modelDirectory().getParent();
     List<String> hosts = hostNames(ctx.rendezvous());
     String host = hosts.get(ctx.rank());
+    // before any download: a missing interpreter fails at once
+    String path = ctx.environment().containsKey("PATH") ? ctx.environment().get("PATH") : System.getenv("PATH");
+    String interpreter = resolveInterpreter(script.interpreter(), path, host);
     ContainerContract contract = new ContainerContract(jobName, hyperparameters, hosts, ctx.rank(),
         interfaceName(host), channels, root, ctx.threads(), ctx.gpus().size(), script.entryPoint(), source.uri());
     for (Path dir : List.of(contract.configDir(), contract.modelDir(), contract.outputDataDir(),
@@ -110,7 +113,6 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     env.putAll(credentials);
     env.putAll(ctx.environment());
     env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
-    String interpreter = resolveInterpreter(script.interpreter(), env.get("PATH"), host);
     List<String> command = new ArrayList<>();
     command.add(interpreter);
     command.add(script.entryPoint());

@@ -283,6 +283,28 @@ class ScriptJobsTest {
         + "hyperparameter sagemaker_program) is not in the source " + source + ", which holds: probe.py");
   }
 
+  @Test
+  void aKilnSpecRunsItsScriptWithItsArgumentsFirst() {
+    String name = "script-kiln-spec";
+    String source = ScriptJobs.probeSource("src/kiln-spec/sourcedir.tar.gz", Map.of());
+    ScriptJobs.put("data/kiln-spec/x.csv", "1\n");
+    JobResult r = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob("name: " + name + "\n"
+        + "algorithm: {entryPoint: probe.py, source: '" + source + "', interpreter: " + ScriptJobs.PYTHON
+        + ", arguments: [--extra, 'two words']}\n"
+        + "hyperparameters: {alpha: '0.5', beta: 'yes'}\n"
+        + "channels: [{name: data, uri: 's3://" + ScriptJobs.BUCKET + "/data/kiln-spec/'}]\n"
+        + "outputPath: 's3://" + ScriptJobs.BUCKET + "/output/'\n", name + ".yaml"));
+    assertThat(r.failureReason()).isNull();
+    JsonNode p = ScriptJobs.probes(name).get(0);
+    assertThat(texts(p.get("argv"))).containsExactly("--extra", "two words", "--alpha", "0.5", "--beta", "yes");
+    // the spec's script fields reach hyperparameters.json as the SDK would have sent them
+    assertThat(p.at("/hyperparameters.json/sagemaker_program").asText()).isEqualTo("\"probe.py\"");
+    assertThat(p.at("/hyperparameters.json/sagemaker_submit_directory").asText()).isEqualTo("\"" + source + "\"");
+    assertThat(p.at("/env/SM_HPS").asText()).isEqualTo("{\"alpha\":0.5,\"beta\":\"yes\"}");
+    assertThat(p.at("/inputdataconfig.json/data").has("ContentType")).isFalse();
+    assertThat(ScriptJobs.log(name)).contains("Channel data: 1 object(s), 2 bytes, */*, FullyReplicated");
+  }
+
   /** A Kiln spec (YAML) naming the script with the spec's own fields. */
   private static String kilnSpec(String name, String entryPoint, String source, String interpreter) {
     return "name: " + name + "\n"

@@ -138,8 +138,8 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
 
   /**
    * The standard AWS variables for the script from the job's s3a settings (keys, session token,
-   * endpoint, region), so code in the script (boto3) reaches the storage Kiln reads; only the
-   * settings that are set. Passed to the process's environment, never written to a file.
+   * a non-AWS endpoint, region), so code in the script (boto3) reaches the storage Kiln reads; only
+   * the settings that are set. Passed to the process's environment, never written to a file.
    */
   static Map<String, String> credentials(Configuration hadoop) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -147,9 +147,14 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     put(env, "AWS_SECRET_ACCESS_KEY", hadoop.getTrimmed("fs.s3a.secret.key"));
     put(env, "AWS_SESSION_TOKEN", hadoop.getTrimmed("fs.s3a.session.token"));
     String endpoint = hadoop.getTrimmed("fs.s3a.endpoint");
-    if (endpoint != null && !endpoint.isBlank()) {
+    if (endpoint != null && !endpoint.isBlank() && !endpoint.contains("amazonaws.com")) {
+      // an S3-compatible store (on AWS the SDK's own endpoints are right): the S3 endpoint for
+      // current SDKs, and the general one for those older than AWS_ENDPOINT_URL_S3 (there is no other
+      // AWS service behind such an endpoint to misdirect)
       boolean ssl = hadoop.getBoolean("fs.s3a.connection.ssl.enabled", true);
-      put(env, "AWS_ENDPOINT_URL", endpoint.contains("://") ? endpoint : (ssl ? "https://" : "http://") + endpoint);
+      String url = endpoint.contains("://") ? endpoint : (ssl ? "https://" : "http://") + endpoint;
+      put(env, "AWS_ENDPOINT_URL_S3", url);
+      put(env, "AWS_ENDPOINT_URL", url);
     }
     String region = hadoop.getTrimmed("fs.s3a.endpoint.region");
     put(env, "AWS_REGION", region);

@@ -62,6 +62,23 @@ class ContainerContractTest {
   }
 
   @Test
+  void credentialsComeFromTheS3aSettingsAndAnEndpointOnlyWhenItIsNotAws() {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration(false);
+    conf.set("fs.s3a.access.key", "AKIAEXAMPLE");
+    conf.set("fs.s3a.secret.key", "secret");
+    conf.set("fs.s3a.endpoint.region", "eu-west-1");
+    conf.set("fs.s3a.endpoint", "s3.eu-west-1.amazonaws.com");
+    assertThat(ScriptAlgorithm.credentials(conf)).containsExactly(Map.entry("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        Map.entry("AWS_SECRET_ACCESS_KEY", "secret"), Map.entry("AWS_REGION", "eu-west-1"),
+        Map.entry("AWS_DEFAULT_REGION", "eu-west-1"));
+    conf.set("fs.s3a.endpoint", "127.0.0.1:9000");
+    conf.set("fs.s3a.connection.ssl.enabled", "false");
+    assertThat(ScriptAlgorithm.credentials(conf)).containsEntry("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000")
+        .containsEntry("AWS_ENDPOINT_URL", "http://127.0.0.1:9000");
+    assertThat(ScriptAlgorithm.credentials(new org.apache.hadoop.conf.Configuration(false))).isEmpty();
+  }
+
+  @Test
   void theInterpreterIsFoundOnThePathOrByItsAbsolutePath() {
     assertThat(ScriptWorker.resolveInterpreter("python3", "/nonexistent:/usr/bin", "h")).isEqualTo("/usr/bin/python3");
     assertThat(ScriptWorker.resolveInterpreter("/usr/bin/python3", null, "h")).isEqualTo("/usr/bin/python3");

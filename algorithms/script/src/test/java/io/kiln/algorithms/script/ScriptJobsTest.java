@@ -152,6 +152,7 @@ class ScriptJobsTest {
       // credentials: the standard variables, in no file under the root
       assertThat(env.get("AWS_ACCESS_KEY_ID").asText()).isEqualTo(S3Server.get().accessKey());
       assertThat(env.get("AWS_ENDPOINT_URL").asText()).isEqualTo(S3Server.get().endpoint());
+      assertThat(env.get("AWS_ENDPOINT_URL_S3").asText()).isEqualTo(S3Server.get().endpoint());
       assertThat(env.get("AWS_SECRET_ACCESS_KEY").asText()).isEqualTo("<set>");
       assertThat(p.get("secret_in_a_file").asBoolean()).isFalse();
     }

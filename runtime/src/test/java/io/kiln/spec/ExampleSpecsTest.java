@@ -78,6 +78,16 @@ class ExampleSpecsTest {
   }
 
   @Test
+  void scriptJobExampleNamesItsScript() {
+    TrainingJobSpec spec = SpecReader.readTrainingJob(example("script-job.yaml"));
+
+    assertThat(spec.algorithm().name()).isEqualTo("script");
+    assertThat(spec.algorithm().script()).isEqualTo(new io.kiln.spi.ScriptSpec("train.py",
+        "s3://my-bucket/code/sourcedir.tar.gz", "python3", List.of()));
+    assertThat(spec.channels()).extracting(ChannelSpec::name).containsExactly("train", "validation");
+  }
+
+  @Test
   void quickstartExampleStillReads() {
     TrainingJobSpec spec = SpecReader.readTrainingJob(example("quickstart-xgboost.yaml"));
 

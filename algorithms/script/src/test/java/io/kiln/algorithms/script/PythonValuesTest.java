@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kiln.testing.ReferencePython;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * JSON where they are JSON, and written into SM_HP_* / SM_HPS and onto the command line exactly as
  * Python writes them. Python computes the expected strings (reference/toolkit_values.py).
  */
+@Tag("reference")
 class PythonValuesTest {
   /** What the SDK sends (json.dumps of the user's values) and what people write by hand. */
   private static final List<String> VALUES = List.of("10", "-3", "0", "12345678901234567890", "0.1", "1.0", "1e-05",

@@ -4,11 +4,13 @@ Standard library only. Prints one line, "KILN-PROBE <json>", with what it found;
 host) also writes it to SM_MODEL_DIR/probe.json and a file to SM_OUTPUT_DATA_DIR. The hyperparameter
 "mode" makes it fail: "failure-file" writes output/failure and exits 3; "raise" raises ValueError;
 "wait-for-stop" waits for SIGTERM, then writes SM_MODEL_DIR/stopped.txt and exits 0; "last-rank-fails":
-the last host raises after a second, the others print their pid and sleep two minutes.
+the last host raises after a second, the others print their pid and sleep two minutes; "orphan"
+starts a child process that sleeps five minutes and exits without waiting for it.
 """
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -71,6 +73,11 @@ def main():
     if mode == "raise":
         raise ValueError("boom at epoch 3")
     resources = read_json(os.path.join(config, "resourceconfig.json"))
+    if mode == "orphan":
+        child = subprocess.Popen(["sleep", "300"])
+        print("child pid=%d" % child.pid, flush=True)
+        time.sleep(2.5)
+        os._exit(0)
     if mode == "last-rank-fails":
         if resources["current_host"] == resources["hosts"][-1]:
             time.sleep(1)

@@ -49,6 +49,13 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long serialVersionUID = 1L;
   /** Lines of stderr kept for the error message. */
   private static final int STDERR_TAIL = 20;
+  /** The longest line sent to the job log in one piece (characters). */
+  static final int MAX_LINE = 16 * 1024;
+  /**
+   * How long the worker waits, after the script exits, for the rest of its output: a process it
+   * started and the worker never saw (born in the last poll interval) may hold the pipes open.
+   */
+  private static final long PIPE_DRAIN_MILLIS = 10_000;
   /** How often the worker asks the driver whether to stop while the script runs. */
   private static final long POLL_MILLIS = 1000;
 
@@ -155,9 +162,11 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Deque<String> tail = new ArrayDeque<>();
     Thread out = pump(p.getInputStream(), ctx, host, null, "stdout");
     Thread err = pump(p.getErrorStream(), ctx, host, tail, "stderr");
+    java.util.Set<ProcessHandle> children = new java.util.HashSet<>();
     try {
       boolean stopped = false;
       while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        p.descendants().forEach(children::add); // seen while it runs: killed if they outlive it
         if (ctx.poll() == Directive.STOP) {
           ctx.log("[" + host + "] Stop requested: SIGTERM to the script and its child processes, SIGKILL after "
               + stopGraceSeconds + " s");
@@ -167,18 +176,28 @@ final class ScriptWorker implements WorkerFunction<Integer> {
         }
       }
       int code = p.waitFor();
-      out.join();
-      err.join();
+      killLeftovers(children); // they may hold the output pipes open
+      out.join(PIPE_DRAIN_MILLIS);
+      err.join(PIPE_DRAIN_MILLIS);
       synchronized (tail) {
         // a stopped script ends the job Stopped whatever its exit code, with the model it wrote (SageMaker's rule)
         return new Exit(stopped ? 0 : code, tail.isEmpty() ? "" : tail.peekLast());
       }
     } finally {
-      if (p.isAlive()) { // the task was interrupted (stage cancelled): leave no process behind
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+      // the task was interrupted (stage cancelled), or the script left processes behind: as a
+      // container's end does on SageMaker, none outlives the worker (a handle knows its process's
+      // start time, so a reused pid is not killed)
+      p.descendants().forEach(children::add);
+      killLeftovers(children);
+      if (p.isAlive()) {
         p.destroyForcibly();
       }
     }
+  }
+
+  /** SIGKILL to each process in {@code processes} still alive (a handle never matches a reused pid). */
+  private static void killLeftovers(java.util.Set<ProcessHandle> processes) {
+    processes.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   /**
@@ -208,7 +227,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
         String line;
-        while ((line = r.readLine()) != null) {
+        while ((line = readLine(r)) != null) {
           ctx.log("[" + host + "] " + line);
           if (tail != null && !line.isBlank()) {
             synchronized (tail) {
@@ -226,6 +245,33 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  /**
+   * The next line (without its line break), or null at the end; a line longer than
+   * {@value #MAX_LINE} characters comes in pieces of that length, so a script that prints without
+   * line breaks cannot fill the worker's memory or the driver's log with one entry.
+   */
+  static String readLine(BufferedReader r) throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = r.read()) >= 0) {
+      if (c == '\n') {
+        return b.toString();
+      }
+      if (c == '\r') {
+        r.mark(1);
+        if (r.read() != '\n') {
+          r.reset();
+        }
+        return b.toString();
+      }
+      b.append((char) c);
+      if (b.length() >= MAX_LINE) {
+        return b.toString();
+      }
+    }
+    return b.length() == 0 ? null : b.toString();
   }
 
   /**

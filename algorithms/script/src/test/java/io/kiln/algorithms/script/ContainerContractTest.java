@@ -79,6 +79,17 @@ class ContainerContractTest {
   }
 
   @Test
+  void outputLinesEndAtAnyLineBreakAndALongLineComesInPieces() throws Exception {
+    String text = "a\r\nb\rc\n\n" + "x".repeat(ScriptWorker.MAX_LINE + 5) + "\nlast";
+    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.StringReader(text));
+    List<String> lines = new java.util.ArrayList<>();
+    for (String line; (line = ScriptWorker.readLine(r)) != null; ) {
+      lines.add(line);
+    }
+    assertThat(lines).containsExactly("a", "b", "c", "", "x".repeat(ScriptWorker.MAX_LINE), "xxxxx", "last");
+  }
+
+  @Test
   void theInterpreterIsFoundOnThePathOrByItsAbsolutePath() {
     assertThat(ScriptWorker.resolveInterpreter("python3", "/nonexistent:/usr/bin", "h")).isEqualTo("/usr/bin/python3");
     assertThat(ScriptWorker.resolveInterpreter("/usr/bin/python3", null, "h")).isEqualTo("/usr/bin/python3");

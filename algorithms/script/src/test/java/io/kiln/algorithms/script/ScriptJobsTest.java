@@ -240,6 +240,22 @@ class ScriptJobsTest {
   }
 
   @Test
+  void noProcessTheScriptStartedOutlivesIt() throws Exception {
+    String name = "script-orphan";
+    String source = ScriptJobs.probeSource("src/orphan/sourcedir.tar.gz", Map.of());
+    Map<String, String> hp = sdkHyperparameters(name, source);
+    hp.put("mode", "\"orphan\"");
+    JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("orphan"), 1, ENVIRONMENT), name + ".json");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("child pid=(\\d+)").matcher(ScriptJobs.log(name));
+    assertThat(pid.find()).isTrue();
+    java.util.Optional<ProcessHandle> child = ProcessHandle.of(Long.parseLong(pid.group(1)));
+    if (child.isPresent()) {
+      assertThat(child.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+  }
+
+  @Test
   void aSourceEntryOutsideTheCodeDirectoryIsRefused() {
     String name = "script-escape";
     Path outside = Path.of(System.getProperty("java.io.tmpdir"), "kiln-script-escape-" + System.nanoTime() + ".py");

@@ -17,6 +17,9 @@ public record AlgorithmSpec(String name, String trainingImage, String inputMode,
     if (inputMode == null) {
       inputMode = "File";
     }
+    if (script != null) { // the rules of every URI in a spec (no '..', no credentials ...)
+      SpecUris.check(script.source(), "algorithm.source (hyperparameter " + ScriptSpec.SUBMIT_DIRECTORY + ")");
+    }
   }
 
   /** An algorithm without a script. */

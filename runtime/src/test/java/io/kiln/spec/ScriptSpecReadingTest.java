@@ -105,6 +105,9 @@ class ScriptSpecReadingTest {
         + "{sagemaker_program: '\"b.py\"', sagemaker_submit_directory: '\"" + SOURCE + "\"'}")))
         .hasMessageContaining("hyperparameters sagemaker_program / sagemaker_submit_directory name 'b.py'")
         .hasMessageEndingWith("give the script once");
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: 's3://bucket/code/../other/src.tar.gz'}")))
+        .hasMessageContaining("algorithm.source (hyperparameter sagemaker_submit_directory)")
+        .hasMessageContaining("'..'");
     assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "', interpreter: 'python 3'}")))
         .hasMessageContaining("algorithm.interpreter 'python 3' is not a program name");
   }

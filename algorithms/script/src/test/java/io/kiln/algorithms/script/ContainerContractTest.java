@@ -90,6 +90,17 @@ class ContainerContractTest {
   }
 
   @Test
+  void aDistributionTurnedOnOrABadLogLevelIsRefusedWhenTheJobIsAdmitted() {
+    ScriptAlgorithm a = new ScriptAlgorithm();
+    assertThat(a.hyperparameters(Map.of("sagemaker_mpi_enabled", "false", "epochs", "3")).raw()).hasSize(2);
+    assertThat(catchThrowableOfType(() -> a.hyperparameters(Map.of("sagemaker_torch_distributed_enabled", "true")),
+        KilnException.class)).hasMessageStartingWith("Hyperparameter sagemaker_torch_distributed_enabled is true (the "
+            + "estimator's distribution torch_distributed), which Kiln's script jobs do not launch yet");
+    assertThat(catchThrowableOfType(() -> a.hyperparameters(Map.of("sagemaker_container_log_level", "\"INFO\"")),
+        KilnException.class)).hasMessageContaining("sagemaker_container_log_level is '\"INFO\"'");
+  }
+
+  @Test
   void theInterpreterIsFoundOnThePathOrByItsAbsolutePath() {
     assertThat(ScriptWorker.resolveInterpreter("python3", "/nonexistent:/usr/bin", "h")).isEqualTo("/usr/bin/python3");
     assertThat(ScriptWorker.resolveInterpreter("/usr/bin/python3", null, "h")).isEqualTo("/usr/bin/python3");

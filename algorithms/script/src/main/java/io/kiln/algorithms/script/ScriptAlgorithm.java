@@ -127,6 +127,10 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     Map<String, ContainerContract.ChannelConfig> channels = new LinkedHashMap<>();
     Map<String, Boolean> gzip = new LinkedHashMap<>();
     for (ChannelData c : context.channels().values()) {
+      if (c.name().equals(".") || c.name().equals("..")) { // SageMaker's ChannelName pattern allows them
+        throw KilnException.user("Channel name '" + c.name() + "' would be a directory outside input/data/; rename "
+            + "the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
+      }
       if (c.augmentedManifest()) {
         throw KilnException.user("Channel '" + c.name() + "' is an AugmentedManifestFile, which script jobs do not "
             + "read yet (SageMaker gives it to scripts in Pipe mode); use an S3Prefix or ManifestFile channel");

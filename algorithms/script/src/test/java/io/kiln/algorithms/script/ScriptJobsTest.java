@@ -278,7 +278,8 @@ class ScriptJobsTest {
         Map.of("..", new ScriptJobs.Channel("s3://" + ScriptJobs.BUCKET + "/data/channel-escape/", null,
             "FullyReplicated")), 1, ENVIRONMENT), name + ".json");
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
-    assertThat(r.failureReason()).startsWith("ClientError: Channel name '..' would be a directory outside ");
+    assertThat(r.failureReason()).isEqualTo("ClientError: Channel name '..' would be a directory outside "
+        + "input/data/; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
   }
 
   @Test

@@ -69,7 +69,13 @@ public final class KilnSpecReader {
       r.allowOnly(List.of("maximumAttempts"));
       return r.integer("maximumAttempts", 1, 30).orElse(0L).intValue();
     }).orElse(0);
-    return wrap(root, () -> new TrainingJobSpec(name, algorithm, root.stringMap("hyperparameters"), channels,
+    java.util.Map<String, String> hyperparameters = new java.util.LinkedHashMap<>(root.stringMap("hyperparameters"));
+    if (algorithm.script() != null) {
+      // mirrored as the SageMaker SDK sends them, so the record reads as an SDK job's (the SDK's attach
+      // reads them back) and the script finds them in hyperparameters.json
+      algorithm.script().sdkHyperparameters().forEach(hyperparameters::putIfAbsent);
+    }
+    return wrap(root, () -> new TrainingJobSpec(name, algorithm, hyperparameters, channels,
         outputPath, resources, stopping, checkpoint, spot, root.stringMap("environment"), metrics, retries,
         List.of()));
   }

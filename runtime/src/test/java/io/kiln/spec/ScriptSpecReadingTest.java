@@ -77,6 +77,9 @@ class ScriptSpecReadingTest {
     assertThat(job.algorithm().name()).isEqualTo("script");
     assertThat(job.algorithm().script()).isEqualTo(new ScriptSpec("src/train.py", SOURCE, "/usr/bin/python3",
         List.of("--verbose", "1")));
+    // mirrored into the hyperparameters as the SDK sends them (DescribeTrainingJob, the SDK's attach)
+    assertThat(job.hyperparameters()).containsExactlyInAnyOrderEntriesOf(Map.of("sagemaker_program",
+        "\"src/train.py\"", "sagemaker_submit_directory", "\"" + SOURCE + "\""));
     assertSameJob(SpecJson.fromKilnSpec(SpecJson.toKilnSpec(job), "stored.json"), job);
     assertThat(kiln("{entryPoint: train.py, source: '" + SOURCE + "'}").algorithm().script().interpreter())
         .isEqualTo("python3");

@@ -97,9 +97,9 @@ final class PredictCommand implements Callable<Integer> {
     }
     BatchPrediction.Plan plan;
     try {
+      org.apache.hadoop.conf.Configuration hadoopConf = settings.hadoopConf(); // one for the plan and the job root
       plan = BatchPrediction.plan(new BatchPrediction.Request(name, model, algorithm, input, output, contentType,
-          accept, overwrite), settings.hadoopConf(), new JobStore(settings.jobRoot(), settings.hadoopConf()),
-          Algorithms.load());
+          accept, overwrite), hadoopConf, new JobStore(settings.jobRoot(), hadoopConf), Algorithms.load());
     } catch (ResourceNotFoundException e) {
       err.println("kiln: " + e.getMessage());
       return Kiln.EXIT_NO_SUCH_JOB;

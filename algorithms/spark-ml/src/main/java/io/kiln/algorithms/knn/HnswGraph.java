@@ -18,7 +18,8 @@ import java.util.List;
  * search breadth ef = max(k, {@value #MIN_EF}). The candidates it returns are ranked again by the exact
  * key of {@link KnnModel} (so distances and tie order are the exact index's; only which rows are found
  * may differ). The graph is stored with hnswlib-core's own serialisation (Java serialisation of the
- * graph) in {@link KnnModel#GRAPH}; read it only from a model.tar.gz a Kiln job wrote.
+ * graph) in {@link KnnModel#GRAPH}, and read back through a filter that admits only the graph's own
+ * classes ({@link #GRAPH_CLASSES}).
  */
 final class HnswGraph {
   static final int M = 16;
@@ -74,12 +75,49 @@ final class HnswGraph {
     index.save(out);
   }
 
+  /**
+   * The classes a graph's serialised form holds (hnswlib-core 1.1.2 writes the index, its item
+   * serialiser, the distance function, and the items: {@link Point}s of {@code Integer} and
+   * {@code float[]}); {@link #load} refuses any other, so a model file from elsewhere (`kiln predict
+   * --model` takes any URI) cannot make Java deserialise arbitrary classes.
+   */
+  static final java.util.Set<String> GRAPH_CLASSES = java.util.Set.of(
+      "com.github.jelmerk.knn.hnsw.HnswIndex", "com.github.jelmerk.knn.JavaObjectSerializer",
+      "com.github.jelmerk.knn.DistanceFunctions$FloatEuclideanDistance",
+      "com.github.jelmerk.knn.DistanceFunctions$FloatInnerProduct",
+      "com.github.jelmerk.knn.DistanceFunctions$FloatCosineDistance",
+      Point.class.getName(), "[F", "java.lang.Integer", "java.lang.Number", "java.lang.Enum",
+      "java.util.Comparators$NaturalOrderComparator");
+  /** Nesting depth of a graph's serialised objects: hnswlib-core writes its nodes flat. */
+  static final long MAX_DEPTH = 20;
+
+  static final java.io.ObjectInputFilter FILTER = info -> {
+    if (info.depth() > MAX_DEPTH) {
+      return java.io.ObjectInputFilter.Status.REJECTED;
+    }
+    Class<?> c = info.serialClass();
+    if (c == null) {
+      return java.io.ObjectInputFilter.Status.UNDECIDED;
+    }
+    return GRAPH_CLASSES.contains(c.getName()) ? java.io.ObjectInputFilter.Status.ALLOWED
+        : java.io.ObjectInputFilter.Status.REJECTED;
+  };
+
+  /**
+   * Reads a graph {@link #save} wrote, through {@link #FILTER}.
+   *
+   * @throws KilnException USER when the file is not such a graph (damaged, or holding other classes)
+   */
+  @SuppressWarnings("unchecked")
   static HnswGraph load(InputStream in, String file) {
     try {
-      return new HnswGraph(HnswIndex.load(in, HnswGraph.class.getClassLoader()));
-    } catch (IOException | RuntimeException e) {
+      java.io.ObjectInputStream objects = new com.github.jelmerk.knn.util.ClassLoaderObjectInputStream(
+          HnswGraph.class.getClassLoader(), in);
+      objects.setObjectInputFilter(FILTER);
+      return new HnswGraph((HnswIndex<Integer, float[], Point, Float>) objects.readObject());
+    } catch (IOException | ClassNotFoundException | RuntimeException e) {
       throw KilnException.user("k-NN model file " + file + " is not an hnswlib-core graph Kiln wrote (" + e.getMessage()
-          + "): the model is damaged; train it again");
+          + "): the model is damaged or not Kiln's; train it again");
     }
   }
 }

@@ -103,4 +103,29 @@ class KnnModelTest {
     assertThatThrownBy(() -> KnnModel.read(dir)).isInstanceOf(KilnException.class)
         .hasMessageContaining(KnnModel.LABELS + " is missing");
   }
+
+  @Test
+  void theGraphRoundTripsAndAFileHoldingOtherClassesIsRefusedBeforeAnyIsMade() throws Exception {
+    float[] rows = new float[40 * 3];
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = random.nextFloat();
+    }
+    for (String metric : List.of("L2", "INNER_PRODUCT", "COSINE")) {
+      HnswGraph graph = HnswGraph.build(rows, 40, 3, metric);
+      java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+      graph.save(saved);
+      HnswGraph back = HnswGraph.load(new java.io.ByteArrayInputStream(saved.toByteArray()), "graph");
+      float[] query = {0.5f, 0.5f, 0.5f};
+      assertThat(back.candidates(query, 5)).as(metric).containsExactly(graph.candidates(query, 5));
+    }
+    // any other serialised class (here a JDK collection; a gadget chain alike) is refused by name
+    java.io.ByteArrayOutputStream other = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(other)) {
+      out.writeObject(new java.util.HashMap<>(Map.of("a", 1)));
+    }
+    assertThatThrownBy(() -> HnswGraph.load(new java.io.ByteArrayInputStream(other.toByteArray()), "knn-graph.bin"))
+        .isInstanceOf(KilnException.class).hasMessageContaining("knn-graph.bin").hasMessageContaining("REJECTED")
+        .satisfies(e -> assertThat(((KilnException) e).type()).isEqualTo(io.kiln.spi.ErrorType.USER));
+  }
 }

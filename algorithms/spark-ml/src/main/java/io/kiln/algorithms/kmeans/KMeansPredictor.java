@@ -1,10 +1,8 @@
 package io.kiln.algorithms.kmeans;
 
-import io.kiln.spi.KilnException;
+import io.kiln.algorithms.pca.ModelFileRows;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,23 +24,7 @@ final class KMeansPredictor implements Predictor {
   private final KMeansModel model;
 
   KMeansPredictor(Path modelDirectory) {
-    Path file = modelDirectory.resolve(KMeansModel.FILE);
-    if (!Files.isRegularFile(file)) {
-      throw KilnException.user("The model directory holds no " + KMeansModel.FILE + " file, which a K-Means "
-          + "model.tar.gz holds; give the model.tar.gz a kmeans training job wrote");
-    }
-    byte[] json;
-    try {
-      json = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      model = KMeansModel.read(json);
-    } catch (IOException | RuntimeException e) {
-      throw KilnException.user(KMeansModel.FILE + ": " + e.getMessage()
-          + "; give the model.tar.gz a kmeans training job wrote", e);
-    }
+    model = ModelFileRows.read(modelDirectory, KMeansModel.FILE, "K-Means", "kmeans", KMeansModel::read);
   }
 
   @Override
@@ -52,16 +34,7 @@ final class KMeansPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] features, int rows, int columns) {
-    float[][] batch = new float[rows][columns];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(features, r * columns, batch[r], 0, columns);
-      for (int j = 0; j < columns; j++) {
-        if (Float.isNaN(batch[r][j])) {
-          throw KilnException.user("Row " + r + ": feature " + (j + 1) + " is missing; K-Means takes no missing "
-              + "values (training refuses them too): impute or drop the value");
-        }
-      }
-    }
+    float[][] batch = ModelFileRows.denseRows(features, rows, columns, "K-Means");
     List<Map<String, Object>> out = model.predict(batch);
     double[] cluster = new double[rows];
     double[] distance = new double[rows];

@@ -1,10 +1,7 @@
 package io.kiln.algorithms.pca;
 
-import io.kiln.spi.KilnException;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,23 +23,7 @@ final class PcaPredictor implements Predictor {
   private final PcaModel model;
 
   PcaPredictor(Path modelDirectory) {
-    Path file = modelDirectory.resolve(PcaModel.FILE);
-    if (!Files.isRegularFile(file)) {
-      throw KilnException.user("The model directory holds no " + PcaModel.FILE + " file, which a PCA "
-          + "model.tar.gz holds; give the model.tar.gz a pca training job wrote");
-    }
-    byte[] json;
-    try {
-      json = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      model = PcaModel.read(json);
-    } catch (IOException | RuntimeException e) {
-      throw KilnException.user(PcaModel.FILE + ": " + e.getMessage()
-          + "; give the model.tar.gz a pca training job wrote", e);
-    }
+    model = ModelFileRows.read(modelDirectory, PcaModel.FILE, "PCA", "pca", PcaModel::read);
   }
 
   @Override
@@ -52,16 +33,7 @@ final class PcaPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] features, int rows, int columns) {
-    float[][] batch = new float[rows][columns];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(features, r * columns, batch[r], 0, columns);
-      for (int j = 0; j < columns; j++) {
-        if (Float.isNaN(batch[r][j])) {
-          throw KilnException.user("Row " + r + ": feature " + (j + 1) + " is missing; PCA takes no missing "
-              + "values (training refuses them too): impute or drop the value");
-        }
-      }
-    }
+    float[][] batch = ModelFileRows.denseRows(features, rows, columns, "PCA");
     List<Map<String, Object>> out = model.predict(batch);
     double[][] projection = new double[rows][];
     for (int r = 0; r < rows; r++) {

@@ -157,7 +157,9 @@ public final class ModelFiles {
           Files.createDirectories(inside(dir, name, uri));
           continue;
         }
-        if (!e.isFile()) {
+        // commons-compress calls a link's entry a file too: ask for each kind
+        if (!e.isFile() || e.isSymbolicLink() || e.isLink() || e.isCharacterDevice() || e.isBlockDevice()
+            || e.isFIFO()) {
           throw KilnException.user("The model " + uri + " holds '" + name + "', a link or special file; a model "
               + "archive may hold regular files and directories only");
         }

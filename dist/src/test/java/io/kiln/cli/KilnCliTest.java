@@ -245,6 +245,15 @@ class KilnCliTest {
     assertThat(none.exit).isEqualTo(4);
     assertThat(none.err).isEqualTo("kiln: ResourceNotFound: no training job named 'no-such' in s3://kiln-cli/jobs"
         + " (see 'kiln list --job-root s3://kiln-cli/jobs')\n");
+    // a job root whose bucket does not exist is said so, not taken for a root without that job
+    for (String[] command : new String[][] {{"describe", "no-such"}, {"list"}, {"logs", "no-such"}}) {
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+          java.util.stream.Stream.of("--job-root", "s3://kiln-no-such-bucket/jobs")).toArray(String[]::new);
+      Run noBucket = kiln(args);
+      assertThat(noBucket.exit).as(command[0]).isEqualTo(2);
+      assertThat(noBucket.err).as(command[0]).isEqualTo("kiln: The bucket of the job root "
+          + "s3://kiln-no-such-bucket/jobs does not exist; create it or fix the URI\n");
+    }
     Run stopEnded = kiln("stop", "cli-s3root", "--job-root", "s3://kiln-cli/jobs");
     assertThat(stopEnded.exit).isEqualTo(2);
     assertThat(stopEnded.err).startsWith("kiln: ValidationException: The request was rejected because the training "

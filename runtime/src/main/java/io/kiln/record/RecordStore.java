@@ -3,6 +3,7 @@ package io.kiln.record;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.Messages;
 import io.kiln.storage.Store;
+import io.kiln.storage.StorageProbe;
 import io.kiln.storage.Uris;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -145,10 +146,16 @@ public final class RecordStore<R> {
    * The record of {@code name}, or empty when there is none.
    *
    * @throws KilnException INTERNAL naming the file when the record exists but cannot be read (e.g. a
-   *     write that was cut short on a filesystem without atomic replace)
+   *     write that was cut short on a filesystem without atomic replace); USER when there is none and
+   *     the job root itself cannot be listed (its bucket does not exist, the credentials are refused),
+   *     so that is not mistaken for a missing job
    */
   public Optional<R> load(String name) {
-    return load(name, Json.MAPPER.readerFor(type));
+    Optional<R> record = load(name, Json.MAPPER.readerFor(type));
+    if (record.isEmpty()) {
+      listRoot(); // an object store answers "not found" for a key in a bucket that does not exist
+    }
+    return record;
   }
 
   private Optional<R> load(String name, com.fasterxml.jackson.databind.ObjectReader reader) {
@@ -188,7 +195,7 @@ public final class RecordStore<R> {
   public Listing<R> list() {
     List<R> out = new ArrayList<>();
     List<Unreadable> broken = new ArrayList<>();
-    for (Store.Entry s : store.list(Uris.join(root, folder) + "/")) {
+    for (Store.Entry s : listRoot()) {
       // a folder whose name no job can have was not made by Kiln
       if (s.directory() && io.kiln.spec.Names.isJobName(s.name())) {
         String name = s.name();
@@ -202,6 +209,23 @@ public final class RecordStore<R> {
     out.sort(Comparator.comparing(createdOf, Comparator.nullsLast(Comparator.reverseOrder())));
     broken.sort(Comparator.comparing(Unreadable::name));
     return new Listing<>(List.copyOf(out), List.copyOf(broken));
+  }
+
+  /**
+   * The entries of the records' folder.
+   *
+   * @throws KilnException USER naming the job root as given when the store cannot list it (no such
+   *     bucket, credentials refused, endpoint unreachable)
+   */
+  private List<Store.Entry> listRoot() {
+    try {
+      return store.list(Uris.join(root, folder) + "/");
+    } catch (KilnException e) {
+      if (e.getCause() == null) {
+        throw e;
+      }
+      throw StorageProbe.classify(e.getCause(), shownRoot, "the job root");
+    }
   }
 
   /**

@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One worker of a script job: lays out SageMaker's container tree under the task's root (the
@@ -58,6 +60,10 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long PIPE_DRAIN_MILLIS = 10_000;
   /** How often the worker asks the driver whether to stop while the script runs. */
   private static final long POLL_MILLIS = 1000;
+  /** The task's virtual environment for a source's requirements.txt, under the task's root. */
+  static final String VENV = "kiln-venv";
+  /** Python's message for an import that finds no module (the script's last stderr line). */
+  private static final Pattern MISSING_MODULE = Pattern.compile("^ModuleNotFoundError: No module named '([^']+)'");
 
   private final String jobName;
   private final Map<String, String> hyperparameters;
@@ -120,13 +126,26 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     env.putAll(credentials);
     env.putAll(ctx.environment());
     env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
+    String python = Requirements.install(interpreter, contract.codeDir(), root.resolve(VENV), env, host,
+        line -> ctx.log("[" + host + "] " + line), () -> ctx.poll() == Directive.STOP);
+    if (ctx.poll() == Directive.STOP) {
+      ctx.log("[" + host + "] Stop requested before the script started");
+      return 0;
+    }
     List<String> command = new ArrayList<>();
-    command.add(interpreter);
+    command.add(python);
     command.add(script.entryPoint());
     command.addAll(script.arguments());
     command.addAll(contract.userArgs());
     Exit exit = runProcess(ctx, command, contract.codeDir(), env, host);
     if (exit.code() != 0) {
+      Matcher missing = MISSING_MODULE.matcher(exit.lastError());
+      if (missing.find()) { // the worker's environment, not the algorithm: the user installs it
+        throw KilnException.user("The script needs the Python module '" + missing.group(1) + "', which " + python
+            + " on worker " + host + " does not have (" + Messages.oneLine(exit.lastError()) + "); install it on "
+            + "every worker, list its package in " + Requirements.FILE + " in the source, or set "
+            + "algorithm.interpreter to a Python that has it");
+      }
       throw new KilnException(ErrorType.ALGORITHM, "ExecuteUserScriptError: ExitCode " + exit.code()
           + ", ErrorMessage \"" + Messages.oneLine(exit.lastError()) + "\", Command \"" + String.join(" ", command)
           + "\"");

@@ -323,6 +323,33 @@ class ScriptJobsTest {
     assertThat(ScriptJobs.log(name)).contains("Channel data: 1 object(s), 2 bytes, */*, FullyReplicated");
   }
 
+  @Test
+  void aSourcesRequirementsAreInstalledAndAMissingModuleIsAClientError() {
+    ScriptJobs.put("data/missing/x.csv", "1\n");
+    String source = ScriptJobs.put("src/requirements/sourcedir.tar.gz", ScriptJobs.tarGz(Map.of(
+        "requirements.txt", "numpy\n",
+        "train.py", "import os, sys, numpy\n"
+            + "open(os.path.join(os.environ['SM_MODEL_DIR'], 'prefix.txt'), 'w').write(sys.prefix)\n")));
+    String name = "script-requirements";
+    // offline: the worker's numpy satisfies the requirement without an index
+    JobResult r = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(kilnSpec(name, "train.py", source,
+        ScriptJobs.PYTHON) + "environment: {PIP_NO_INDEX: '1'}\n", name + ".yaml"));
+    assertThat(r.failureReason()).isNull();
+    assertThat(ScriptJobs.log(name)).contains("Installing requirements.txt", "Requirement already satisfied: numpy");
+    String prefix = new String(ScriptJobs.untar(r.modelArtifacts()).get("prefix.txt"), StandardCharsets.UTF_8);
+    assertThat(prefix).endsWith("/" + ScriptWorker.VENV); // the script ran in the task's environment
+
+    String missing = ScriptJobs.put("src/missing-module/sourcedir.tar.gz", ScriptJobs.tarGz(Map.of(
+        "train.py", "import kiln_no_such_module\n")));
+    JobResult m = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(kilnSpec("script-missing-module",
+        "train.py", missing, ScriptJobs.PYTHON), "missing-module.yaml"));
+    assertThat(m.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(m.failureReason()).isEqualTo("ClientError: The script needs the Python module 'kiln_no_such_module', "
+        + "which " + ScriptJobs.PYTHON + " on worker 127.0.0.1 does not have (ModuleNotFoundError: No module named "
+        + "'kiln_no_such_module'); install it on every worker, list its package in requirements.txt in the source, "
+        + "or set algorithm.interpreter to a Python that has it");
+  }
+
   /** A Kiln spec (YAML) naming the script with the spec's own fields. */
   private static String kilnSpec(String name, String entryPoint, String source, String interpreter) {
     return "name: " + name + "\n"

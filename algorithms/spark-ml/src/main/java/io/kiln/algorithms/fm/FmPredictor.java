@@ -1,10 +1,9 @@
 package io.kiln.algorithms.fm;
 
+import io.kiln.algorithms.common.ModelFileRows;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
@@ -23,23 +22,8 @@ final class FmPredictor implements Predictor {
   private final FmModel model;
 
   FmPredictor(Path modelDirectory) {
-    Path file = modelDirectory.resolve(FmModel.FILE);
-    if (!Files.isRegularFile(file)) {
-      throw KilnException.user("The model directory holds no " + FmModel.FILE + " file, which a Factorization "
-          + "Machines model.tar.gz holds; give the model.tar.gz a factorization-machines training job wrote");
-    }
-    byte[] json;
-    try {
-      json = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      model = FmModel.read(json);
-    } catch (IllegalArgumentException e) {
-      throw KilnException.user(FmModel.FILE + ": " + e.getMessage()
-          + "; give the model.tar.gz a factorization-machines training job wrote", e);
-    }
+    model = ModelFileRows.read(modelDirectory, FmModel.FILE, "Factorization Machines", "factorization-machines",
+        FmModel::read);
   }
 
   @Override

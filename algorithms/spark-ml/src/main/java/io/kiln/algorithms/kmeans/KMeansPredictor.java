@@ -1,6 +1,6 @@
 package io.kiln.algorithms.kmeans;
 
-import io.kiln.algorithms.pca.ModelFileRows;
+import io.kiln.algorithms.common.ModelFileRows;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
 import java.nio.file.Path;

@@ -1,10 +1,9 @@
 package io.kiln.algorithms.linear;
 
+import io.kiln.algorithms.common.ModelFileRows;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
@@ -31,23 +30,8 @@ final class LinearLearnerPredictor implements Predictor {
   private final LinearLearnerModel model;
 
   LinearLearnerPredictor(Path modelDirectory) {
-    Path file = modelDirectory.resolve(LinearLearnerModel.FILE);
-    if (!Files.isRegularFile(file)) {
-      throw KilnException.user("The model directory holds no " + LinearLearnerModel.FILE + " file, which a "
-          + "Linear Learner model.tar.gz holds; give the model.tar.gz a linear-learner training job wrote");
-    }
-    byte[] json;
-    try {
-      json = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      model = LinearLearnerModel.read(json);
-    } catch (IllegalArgumentException e) {
-      throw KilnException.user(LinearLearnerModel.FILE + ": " + e.getMessage()
-          + "; give the model.tar.gz a linear-learner training job wrote", e);
-    }
+    model = ModelFileRows.read(modelDirectory, LinearLearnerModel.FILE, "Linear Learner", "linear-learner",
+        LinearLearnerModel::read);
   }
 
   @Override

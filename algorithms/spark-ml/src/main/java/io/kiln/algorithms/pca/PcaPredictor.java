@@ -1,5 +1,6 @@
 package io.kiln.algorithms.pca;
 
+import io.kiln.algorithms.common.ModelFileRows;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.kiln.algorithms.pca;
+package io.kiln.algorithms.common;
 
 import io.kiln.spi.KilnException;
 import java.io.IOException;
@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What the unsupervised built-ins' predictors (K-Means, PCA) share: reading their one JSON model file
+ * What the built-ins' predictors share: reading their one JSON model file
  * from an unpacked model.tar.gz, and a batch of {@code kiln predict} rows as dense rows with missing
  * values refused.
  */

@@ -323,7 +323,7 @@ class ScriptJobsTest {
     assertThat(new String(S3Files.read(hadoop, s3a + "state.txt"), StandardCharsets.UTF_8))
         .isEqualTo("round 3\nresumed\n");
     assertThat(S3Files.list(hadoop, s3a)).allSatisfy(u -> assertThat(u).doesNotContain(".tmp", "kiln-partial"));
-    assertThat(ScriptJobs.log(name)).contains("Restored 2 checkpoint file(s), 10 bytes, from " + uri
+    assertThat(ScriptJobs.log(name)).contains("Restored 2 checkpoint file(s), 9 bytes, from " + uri
         + " into /opt/ml/checkpoints");
   }
 

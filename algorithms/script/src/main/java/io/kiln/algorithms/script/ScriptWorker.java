@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * ({@link WorkerContext#poll()}); a stop request (kiln stop, MaxRuntimeInSeconds, a spot stop) sends
  * SIGTERM to the script and its child processes and SIGKILL after the grace period
  * ({@value ScriptAlgorithm#STOP_GRACE_KEY}, 120 s as SageMaker); the job then ends Stopped with what
- * rank 0 left in {@code model/}.
+ * rank 0 left in {@code model/}. A task Spark cancels (a peer's script failed) does the same with a
+ * {@value #CANCEL_GRACE_SECONDS} s grace. With a checkpoint location, {@link CheckpointSync} restores
+ * {@code checkpoints/} before the script starts, uploads new and changed files while it runs and
+ * syncs once more when it exits.
  */
 final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long serialVersionUID = 1L;

@@ -6,7 +6,8 @@ host) also writes it to SM_MODEL_DIR/probe.json and a file to SM_OUTPUT_DATA_DIR
 "wait-for-stop" waits for SIGTERM, then writes SM_MODEL_DIR/stopped.txt and exits 0; "last-rank-fails":
 the last host raises after a second, the others print their pid and sleep two minutes; "orphan"
 starts a child process that sleeps five minutes and exits without waiting for it. In "last-rank-fails"
-the sleepers write "sigterm-<host>" into KILN_TEST_MARKERS (when set) on SIGTERM and exit 0.
+the sleepers write "sigterm-<host>" into KILN_TEST_MARKERS (when set) on SIGTERM and exit 0, and each
+starts a child that ignores SIGTERM (it prints "stubborn pid=<pid>").
 "checkpoint": prints "KILN-CHECKPOINT <json>" with the files it found in checkpoints/, writes
 checkpoints/<host>/step-1.txt (rank 0 also appends "resumed" to checkpoints/state.txt), waits (at
 most a minute) for the file KILN_TEST_GO, then writes checkpoints/<host>/final.txt.
@@ -95,6 +96,9 @@ def main():
             print("SIGTERM seen, exiting cleanly", flush=True)
             sys.exit(0)
         signal.signal(signal.SIGTERM, on_sigterm)
+        stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time\n"
+                                     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(300)\n"])
+        print("stubborn pid=%d" % stubborn.pid, flush=True)
         print("sleeping pid=%d" % os.getpid(), flush=True)
         time.sleep(120)
         sys.exit(5)

@@ -229,28 +229,41 @@ class ScriptJobsTest {
     env.put("KILN_TEST_MARKERS", markers.toString());
     long started = System.nanoTime();
     JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("peer-dies"), 2, env), name + ".json");
+    java.time.Instant failedAt = java.time.Instant.now();
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("script-peer-dies: Failed after %.1f s%n", seconds);
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(r.failureReason()).contains("ExecuteUserScriptError: ExitCode 1", "RuntimeError: rank 1 died");
-    assertThat(seconds).as("the job ended long before rank 0's two-minute sleep").isLessThan(30);
+    // the death: when the dying script's last line reached the job log (each line carries its time)
+    java.time.Instant death = java.time.Instant.parse(ScriptJobs.log(name).lines()
+        .filter(l -> l.contains("RuntimeError: rank 1 died")).findFirst().orElseThrow().split(" ", 2)[0]);
+    System.out.printf("script-peer-dies: Failed %.1f s after the death (%.1f s after the start)%n",
+        java.time.Duration.between(death, failedAt).toMillis() / 1e3, seconds);
+    assertThat(java.time.Duration.between(death, failedAt)).as("Failed within 30 s of the death")
+        .isLessThan(java.time.Duration.ofSeconds(30));
+    long deadline = System.nanoTime() + java.time.Duration.between(java.time.Instant.now(), death.plusSeconds(30))
+        .toNanos(); // everyone gone within 30 s of the death
     java.util.regex.Matcher pid = java.util.regex.Pattern.compile("sleeping pid=(\\d+)").matcher(ScriptJobs.log(name));
     assertThat(pid.find()).isTrue();
     java.util.Optional<ProcessHandle> sleeper = ProcessHandle.of(Long.parseLong(pid.group(1)));
     if (sleeper.isPresent()) {
-      assertThat(sleeper.get().onExit().get(30 - (long) seconds, java.util.concurrent.TimeUnit.SECONDS).isAlive())
-          .isFalse();
+      assertThat(sleeper.get().onExit().get(Math.max(1, deadline - System.nanoTime()),
+          java.util.concurrent.TimeUnit.NANOSECONDS).isAlive()).isFalse();
     }
     // the cancelled peer got SIGTERM first and exited by itself (its handler wrote the marker)
     Path marker = markers.resolve("sigterm-127.0.0.1");
-    long deadline = started + 30_000_000_000L;
-    while (!Files.exists(marker) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    System.out.printf("script-peer-dies: the peer's script gone %.1f s after the job started%n",
-        (System.nanoTime() - started) / 1e9);
-    assertThat(marker).as("rank 0's script saw SIGTERM").exists();
+    assertThat(marker).as("rank 0's script saw SIGTERM before it exited").exists();
     assertThat(Files.readString(marker)).startsWith("SIGTERM at ");
+    // its child ignores SIGTERM: alive through the grace period, SIGKILLed after it, gone within 30 s
+    java.util.regex.Matcher child = java.util.regex.Pattern.compile("stubborn pid=(\\d+)")
+        .matcher(ScriptJobs.log(name));
+    assertThat(child.find()).isTrue();
+    ProcessHandle stubborn = ProcessHandle.of(Long.parseLong(child.group(1))).orElseThrow();
+    double term = Double.parseDouble(Files.readString(marker).substring("SIGTERM at ".length()).strip());
+    stubborn.onExit().get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    double lived = System.currentTimeMillis() / 1e3 - term;
+    System.out.printf("script-peer-dies: the child that ignores SIGTERM was killed %.1f s after the SIGTERM, %.1f s "
+        + "after the death%n", lived, java.time.Duration.between(death, java.time.Instant.now()).toMillis() / 1e3);
+    assertThat(lived).as("SIGKILL only after the grace period").isGreaterThan(ScriptWorker.CANCEL_GRACE_SECONDS - 3);
   }
 
   /** A request with CheckpointConfig (S3Uri, and LocalPath unless null). */

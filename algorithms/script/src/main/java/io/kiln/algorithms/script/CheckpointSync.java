@@ -298,7 +298,12 @@ final class CheckpointSync {
         if (p.equals(dir)) {
           continue;
         }
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException gone) {
+          continue; // deleted since the walk listed it
+        }
         if (a.isDirectory()) {
           continue;
         }
@@ -327,7 +332,12 @@ final class CheckpointSync {
         }
       }
     } catch (java.nio.file.NoSuchFileException e) {
-      return 0; // the directory (or a file in it) went away while walking; the next round sees the rest
+      return 0; // the directory went away; the next round sees what is there then
+    } catch (java.io.UncheckedIOException e) {
+      if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+        return 0; // a directory went away while the walk read it; the next round sees the rest
+      }
+      throw KilnException.internal("Cannot read the checkpoint directory " + dir + ": " + e.getCause(), e);
     } catch (IOException e) {
       throw KilnException.internal("Cannot read the checkpoint directory " + dir + ": " + e, e);
     }

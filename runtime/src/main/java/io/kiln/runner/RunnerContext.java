@@ -130,6 +130,11 @@ final class RunnerContext implements TrainingContext {
     return Optional.ofNullable(checkpoints);
   }
 
+  @Override
+  public Optional<io.kiln.spi.CheckpointLocation> checkpointLocation() {
+    return job.spec().checkpointSpec().map(c -> new io.kiln.spi.CheckpointLocation(c.uri(), c.localPath()));
+  }
+
   /** Rounds between checkpoints the user asked for, 0 for the adaptive schedule. */
   private int checkpointInterval() {
     return job.spec().checkpointSpec().map(c -> c.intervalRounds()).orElse(0);

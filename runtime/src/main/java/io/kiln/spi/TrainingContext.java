@@ -75,6 +75,14 @@ public interface TrainingContext {
   Optional<CheckpointStore> checkpoints();
 
   /**
+   * The job's CheckpointConfig (URI and LocalPath) as written, for an algorithm that syncs a local
+   * directory with the location itself (script jobs); empty when the job has no checkpoint location.
+   */
+  default Optional<CheckpointLocation> checkpointLocation() {
+    return Optional.empty();
+  }
+
+  /**
    * The checkpoint service for a training loop that runs on the driver (an estimator that runs a
    * Spark job per iteration): the driver is its rank 0. Worker loops use {@link
    * WorkerContext#checkpointing()} instead.

@@ -34,6 +34,12 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
   /** Seconds a stopped script has between SIGTERM and SIGKILL (SageMaker gives 120). */
   public static final String STOP_GRACE_KEY = "spark.kiln.script.stop-grace-seconds";
   static final int DEFAULT_STOP_GRACE_SECONDS = 120;
+  /**
+   * Seconds between two looks for new and changed files under a script's checkpoint directory
+   * ({@link CheckpointSync}); default {@value #DEFAULT_CHECKPOINT_SYNC_SECONDS}.
+   */
+  public static final String CHECKPOINT_SYNC_KEY = "spark.kiln.script.checkpoint-sync-seconds";
+  static final int DEFAULT_CHECKPOINT_SYNC_SECONDS = 5;
   static final String IMAGES_DOC = "pytorch-training, tensorflow-training, sagemaker-scikit-learn, "
       + "huggingface-pytorch-training";
 
@@ -116,6 +122,10 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
         + "' runs a script but names none: set algorithm.entryPoint and algorithm.source (hyperparameters "
         + ScriptSpec.PROGRAM + " and " + ScriptSpec.SUBMIT_DIRECTORY + ")"));
     Configuration hadoop = context.spark().sparkContext().hadoopConfiguration();
+    // LocalPath checked before anything is read; every worker syncs checkpoints/ with the URI
+    CheckpointSync.Plan checkpoints = context.checkpointLocation().map(l -> CheckpointSync.plan(l, hadoop,
+        1000L * seconds(context.spark().conf().get(CHECKPOINT_SYNC_KEY, null), CHECKPOINT_SYNC_KEY,
+            DEFAULT_CHECKPOINT_SYNC_SECONDS, 1))).orElse(null);
     SourceCode source = SourceCode.fetch(script.source(), hadoop);
     if (!source.files().containsKey(script.entryPoint())) {
       throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
@@ -143,25 +153,34 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
-        credentials(hadoop), grace));
+        credentials(hadoop), grace).checkpoints(checkpoints));
     return new TrainingOutcome(0, Map.of(), false);
   }
 
   /** The stop grace period from its setting (null: the default). */
   static int stopGraceSeconds(String value) {
+    return seconds(value, STOP_GRACE_KEY, DEFAULT_STOP_GRACE_SECONDS, 0);
+  }
+
+  /**
+   * Whole seconds from {@code min} to 3600 from a setting (null or blank: {@code fallback}).
+   *
+   * @throws KilnException USER naming the setting and its value
+   */
+  static int seconds(String value, String key, int fallback, int min) {
     if (value == null || value.isBlank()) {
-      return DEFAULT_STOP_GRACE_SECONDS;
+      return fallback;
     }
     try {
       int s = Integer.parseInt(value.trim());
-      if (s >= 0 && s <= 3600) {
+      if (s >= min && s <= 3600) {
         return s;
       }
     } catch (NumberFormatException e) {
       // refused below
     }
-    throw KilnException.user(STOP_GRACE_KEY + " is '" + Messages.echo(value) + "'; give whole seconds from 0 to 3600 "
-        + "(default " + DEFAULT_STOP_GRACE_SECONDS + ", as SageMaker)");
+    throw KilnException.user(key + " is '" + Messages.echo(value) + "'; give whole seconds from " + min + " to 3600 "
+        + "(default " + fallback + (key.equals(STOP_GRACE_KEY) ? ", as SageMaker)" : ")"));
   }
 
   /**

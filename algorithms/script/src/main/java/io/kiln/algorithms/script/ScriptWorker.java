@@ -45,7 +45,10 @@ import java.util.regex.Pattern;
  * ({@link WorkerContext#poll()}); a stop request (kiln stop, MaxRuntimeInSeconds, a spot stop) sends
  * SIGTERM to the script and its child processes and SIGKILL after the grace period
  * ({@value ScriptAlgorithm#STOP_GRACE_KEY}, 120 s as SageMaker); the job then ends Stopped with what
- * rank 0 left in {@code model/}.
+ * rank 0 left in {@code model/}. A task Spark cancels (a peer's script failed) does the same with a
+ * {@value #CANCEL_GRACE_SECONDS} s grace. With a checkpoint location, {@link CheckpointSync} restores
+ * {@code checkpoints/} before the script starts, uploads new and changed files while it runs and
+ * syncs once more when it exits.
  */
 final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long serialVersionUID = 1L;
@@ -64,6 +67,12 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   static final String VENV = "kiln-venv";
   /** Python's message for an import that finds no module (the script's last stderr line). */
   private static final Pattern MISSING_MODULE = Pattern.compile("^ModuleNotFoundError: No module named '([^']+)'");
+  /**
+   * After Spark cancels the task (a peer's script failed, the job ended): how long the script has
+   * between SIGTERM and SIGKILL. Well inside the 30 s after which Spark's task reaper ends an
+   * executor whose cancelled task still runs ({@code spark.task.reaper.killTimeout}).
+   */
+  static final int CANCEL_GRACE_SECONDS = 10;
 
   private final String jobName;
   private final Map<String, String> hyperparameters;
@@ -73,6 +82,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   private final Map<String, Boolean> gzip;
   private final Map<String, String> credentials;
   private final int stopGraceSeconds;
+  /** The job's checkpoint location, or null when it has none ({@link #checkpoints(CheckpointSync.Plan)}). */
+  private CheckpointSync.Plan checkpoints;
 
   /**
    * @param hyperparameters every hyperparameter, the SDK's {@code sagemaker_*} ones included
@@ -92,6 +103,12 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     this.gzip = new LinkedHashMap<>(gzip);
     this.credentials = new LinkedHashMap<>(credentials);
     this.stopGraceSeconds = stopGraceSeconds;
+  }
+
+  /** Syncs the worker's checkpoint directory with the job's location ({@link CheckpointSync}); null: none. */
+  ScriptWorker checkpoints(CheckpointSync.Plan plan) {
+    this.checkpoints = plan;
+    return this;
   }
 
   @Override
@@ -137,7 +154,30 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     command.add(script.entryPoint());
     command.addAll(script.arguments());
     command.addAll(contract.userArgs());
-    Exit exit = runProcess(ctx, command, contract.codeDir(), env, host);
+    CheckpointSync sync = checkpoints == null ? null
+        : new CheckpointSync(checkpoints, root, line -> ctx.log("[" + host + "] " + line));
+    if (sync != null) {
+      sync.restore(); // before the script starts, on every attempt: a retry sees what was synced
+      sync.start();
+    }
+    Exit exit;
+    try {
+      exit = runProcess(ctx, command, contract.codeDir(), env, host);
+    } finally {
+      if (sync != null) {
+        sync.stopBackground();
+      }
+    }
+    if (sync != null) {
+      try {
+        sync.finish(); // the last sync, whatever the exit code: a retry resumes from it
+      } catch (KilnException e) {
+        if (exit.code() == 0) {
+          throw e;
+        }
+        ctx.log("[" + host + "] " + e.getMessage()); // the script's own failure is the reason
+      }
+    }
     if (exit.code() != 0) {
       Matcher missing = MISSING_MODULE.matcher(exit.lastError());
       if (missing.find()) { // the worker's environment, not the algorithm: the user installs it
@@ -182,6 +222,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Thread out = pump(p.getInputStream(), ctx, host, null, "stdout");
     Thread err = pump(p.getErrorStream(), ctx, host, tail, "stderr");
     java.util.Set<ProcessHandle> children = new java.util.HashSet<>();
+    boolean cancelled = false;
     try {
       boolean stopped = false;
       while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -202,7 +243,13 @@ final class ScriptWorker implements WorkerFunction<Integer> {
         // a stopped script ends the job Stopped whatever its exit code, with the model it wrote (SageMaker's rule)
         return new Exit(stopped ? 0 : code, tail.isEmpty() ? "" : tail.peekLast());
       }
+    } catch (InterruptedException e) {
+      cancelled = true;
+      throw e;
     } finally {
+      if (cancelled || Thread.currentThread().isInterrupted()) {
+        onCancel(ctx, p, children, host);
+      }
       // the task was interrupted (stage cancelled), or the script left processes behind: as a
       // container's end does on SageMaker, none outlives the worker (a handle knows its process's
       // start time, so a reused pid is not killed)
@@ -211,6 +258,32 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       if (p.isAlive()) {
         p.destroyForcibly();
       }
+    }
+  }
+
+  /**
+   * Spark cancelled the task (interrupted its thread): a peer's script failed or the job ended. As
+   * a stop does, SIGTERM to the script and every process it started, so it can exit cleanly (save,
+   * close its connections), then SIGKILL after {@value #CANCEL_GRACE_SECONDS} s; the thread's
+   * interrupt is kept for Spark.
+   */
+  private static void onCancel(WorkerContext ctx, Process p, java.util.Set<ProcessHandle> children, String host) {
+    Thread.interrupted(); // clear it to wait for the grace period; set again below
+    try {
+      if (p.isAlive()) {
+        try {
+          ctx.log("[" + host + "] Task cancelled (another worker failed or the job ended): SIGTERM to the script "
+              + "and its child processes, SIGKILL after " + CANCEL_GRACE_SECONDS + " s");
+        } catch (RuntimeException e) {
+          // the driver may have ended the job already
+        }
+        children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroy); // reparented ones too
+        terminate(p, CANCEL_GRACE_SECONDS);
+      }
+    } catch (InterruptedException again) {
+      // interrupted once more: no more grace, SIGKILL below
+    } finally {
+      Thread.currentThread().interrupt();
     }
   }
 

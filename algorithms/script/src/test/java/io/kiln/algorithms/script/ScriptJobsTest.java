@@ -224,19 +224,152 @@ class ScriptJobsTest {
     String source = ScriptJobs.probeSource("src/peer-dies/sourcedir.tar.gz", Map.of());
     Map<String, String> hp = sdkHyperparameters(name, source);
     hp.put("mode", "\"last-rank-fails\"");
+    Path markers = Files.createTempDirectory("kiln-script-markers-");
+    Map<String, String> env = new LinkedHashMap<>(ENVIRONMENT);
+    env.put("KILN_TEST_MARKERS", markers.toString());
     long started = System.nanoTime();
-    JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("peer-dies"), 2, ENVIRONMENT), name + ".json");
+    JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, oneChannel("peer-dies"), 2, env), name + ".json");
+    java.time.Instant failedAt = java.time.Instant.now();
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("script-peer-dies: Failed after %.1f s%n", seconds);
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(r.failureReason()).contains("ExecuteUserScriptError: ExitCode 1", "RuntimeError: rank 1 died");
-    assertThat(seconds).as("the job ended long before rank 0's two-minute sleep").isLessThan(60);
+    // the death: when the dying script's last line reached the job log (each line carries its time)
+    java.time.Instant death = java.time.Instant.parse(ScriptJobs.log(name).lines()
+        .filter(l -> l.contains("RuntimeError: rank 1 died")).findFirst().orElseThrow().split(" ", 2)[0]);
+    System.out.printf("script-peer-dies: Failed %.1f s after the death (%.1f s after the start)%n",
+        java.time.Duration.between(death, failedAt).toMillis() / 1e3, seconds);
+    assertThat(java.time.Duration.between(death, failedAt)).as("Failed within 30 s of the death")
+        .isLessThan(java.time.Duration.ofSeconds(30));
+    long deadline = System.nanoTime() + java.time.Duration.between(java.time.Instant.now(), death.plusSeconds(30))
+        .toNanos(); // everyone gone within 30 s of the death
     java.util.regex.Matcher pid = java.util.regex.Pattern.compile("sleeping pid=(\\d+)").matcher(ScriptJobs.log(name));
     assertThat(pid.find()).isTrue();
     java.util.Optional<ProcessHandle> sleeper = ProcessHandle.of(Long.parseLong(pid.group(1)));
     if (sleeper.isPresent()) {
-      assertThat(sleeper.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+      assertThat(sleeper.get().onExit().get(Math.max(1, deadline - System.nanoTime()),
+          java.util.concurrent.TimeUnit.NANOSECONDS).isAlive()).isFalse();
     }
+    // the cancelled peer got SIGTERM first and exited by itself (its handler wrote the marker)
+    Path marker = markers.resolve("sigterm-127.0.0.1");
+    assertThat(marker).as("rank 0's script saw SIGTERM before it exited").exists();
+    assertThat(Files.readString(marker)).startsWith("SIGTERM at ");
+    // its child ignores SIGTERM: alive through the grace period, SIGKILLed after it, gone within 30 s
+    java.util.regex.Matcher child = java.util.regex.Pattern.compile("stubborn pid=(\\d+)")
+        .matcher(ScriptJobs.log(name));
+    assertThat(child.find()).isTrue();
+    ProcessHandle stubborn = ProcessHandle.of(Long.parseLong(child.group(1))).orElseThrow();
+    double term = Double.parseDouble(Files.readString(marker).substring("SIGTERM at ".length()).strip());
+    stubborn.onExit().get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    double lived = System.currentTimeMillis() / 1e3 - term;
+    System.out.printf("script-peer-dies: the child that ignores SIGTERM was killed %.1f s after the SIGTERM, %.1f s "
+        + "after the death%n", lived, java.time.Duration.between(death, java.time.Instant.now()).toMillis() / 1e3);
+    assertThat(lived).as("SIGKILL only after the grace period").isGreaterThan(ScriptWorker.CANCEL_GRACE_SECONDS - 3);
+  }
+
+  /** A request with CheckpointConfig (S3Uri, and LocalPath unless null). */
+  private static String withCheckpoint(String request, String uri, String localPath) {
+    com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode)
+        ScriptJobs.json(request);
+    com.fasterxml.jackson.databind.node.ObjectNode c = r.putObject("CheckpointConfig").put("S3Uri", uri);
+    if (localPath != null) {
+      c.put("LocalPath", localPath);
+    }
+    return r.toString();
+  }
+
+  @Test
+  void checkpointsAreRestoredBeforeTheScriptAndSyncedWhileItRunsByEveryWorker() throws Exception {
+    String name = "script-checkpoint";
+    String source = ScriptJobs.probeSource("src/checkpoint/sourcedir.tar.gz", Map.of());
+    String uri = "s3://" + ScriptJobs.BUCKET + "/checkpoints/" + name + "/";
+    String s3a = uri.replaceFirst("^s3://", "s3a://");
+    ScriptJobs.put("checkpoints/" + name + "/state.txt", "round 3\n"); // a previous attempt's files
+    ScriptJobs.put("checkpoints/" + name + "/sub/dir/a.bin", "A");
+    Path go = Files.createTempDirectory("kiln-script-go-").resolve("go");
+    Map<String, String> env = new LinkedHashMap<>(ENVIRONMENT);
+    env.put("KILN_TEST_GO", go.toString());
+    Map<String, String> hp = sdkHyperparameters(name, source);
+    hp.put("mode", "\"checkpoint\"");
+    ScriptJobs.spark().conf().set(ScriptAlgorithm.CHECKPOINT_SYNC_KEY, "1");
+    org.apache.hadoop.conf.Configuration hadoop = ScriptJobs.spark().sparkContext().hadoopConfiguration();
+    long started = System.nanoTime();
+    java.util.concurrent.CompletableFuture<JobResult> running = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> ScriptJobs.run(withCheckpoint(ScriptJobs.request(name, hp, oneChannel("checkpoint"), 2, env), uri,
+            null), name + ".json"));
+    try {
+      // while the scripts wait, what they wrote reaches the location: uploaded in the background
+      long deadline = System.nanoTime() + 90_000_000_000L;
+      List<String> expected = List.of(s3a + "127.0.0.1/step-1.txt", s3a + "127.0.0.2/step-1.txt");
+      while (!(expected.stream().allMatch(u -> S3Files.exists(hadoop, u))
+          && new String(S3Files.read(hadoop, s3a + "state.txt"), StandardCharsets.UTF_8).contains("resumed"))) {
+        assertThat(running).as("the job still runs").isNotDone();
+        assertThat(System.nanoTime()).as("synced within 90 s").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      assertThat(running).as("synced while the scripts still run").isNotDone();
+    } finally {
+      Files.writeString(go, "go");
+    }
+    JobResult r = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    System.out.printf("script-checkpoint: 2 workers, %.1f s%n", (System.nanoTime() - started) / 1e9);
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    // each worker found the location's files before its script started
+    List<JsonNode> seen = new ArrayList<>();
+    for (String line : ScriptJobs.log(name).split("\n")) {
+      int at = line.indexOf("KILN-CHECKPOINT ");
+      if (at >= 0) {
+        seen.add(ScriptJobs.json(line.substring(at + "KILN-CHECKPOINT ".length())));
+      }
+    }
+    assertThat(seen).hasSize(2);
+    for (JsonNode s : seen) {
+      assertThat(s.get("restored").size()).as(s.toString()).isEqualTo(2);
+      assertThat(s.at("/restored/state.txt").asText()).isEqualTo("round 3\n");
+      assertThat(s.at("/restored/sub~1dir~1a.bin").asText()).isEqualTo("A");
+    }
+    // the last sync, after the scripts' exit: every worker's files, under their names, nothing else
+    for (String host : List.of("127.0.0.1", "127.0.0.2")) {
+      assertThat(new String(S3Files.read(hadoop, s3a + host + "/final.txt"), StandardCharsets.UTF_8))
+          .isEqualTo("final on " + host + "\n");
+    }
+    assertThat(new String(S3Files.read(hadoop, s3a + "state.txt"), StandardCharsets.UTF_8))
+        .isEqualTo("round 3\nresumed\n");
+    assertThat(S3Files.list(hadoop, s3a)).allSatisfy(u -> assertThat(u).doesNotContain(".tmp", "kiln-partial"));
+    assertThat(ScriptJobs.log(name)).contains("Restored 2 checkpoint file(s), 9 bytes, from " + uri
+        + " into /opt/ml/checkpoints");
+  }
+
+  @Test
+  void aLinkInCheckpointsOrALocalPathOutsideOptMlIsRefused() throws Exception {
+    String name = "script-checkpoint-link";
+    String source = ScriptJobs.probeSource("src/checkpoint-link/sourcedir.tar.gz", Map.of());
+    String uri = "s3://" + ScriptJobs.BUCKET + "/checkpoints/" + name + "/";
+    Path outside = Files.createTempFile("kiln-script-secret-", ".txt");
+    Files.writeString(outside, "not for the bucket\n");
+    Map<String, String> env = new LinkedHashMap<>(ENVIRONMENT);
+    env.put("KILN_TEST_OUTSIDE", outside.toString());
+    Map<String, String> hp = sdkHyperparameters(name, source);
+    hp.put("mode", "\"checkpoint-link\"");
+    JobResult r = ScriptJobs.run(withCheckpoint(ScriptJobs.request(name, hp, oneChannel("checkpoint-link"), 1, env),
+        uri, null), name + ".json");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).isEqualTo("ClientError: /opt/ml/checkpoints/link.txt (CheckpointConfig.LocalPath) "
+        + "is a symbolic link, which Kiln does not sync to " + uri + " (a link could name a file outside the "
+        + "checkpoint directory); write the file itself there");
+    org.apache.hadoop.conf.Configuration hadoop = ScriptJobs.spark().sparkContext().hadoopConfiguration();
+    String s3a = uri.replaceFirst("^s3://", "s3a://");
+    assertThat(S3Files.exists(hadoop, s3a + "ok.txt")).isTrue();
+    assertThat(S3Files.exists(hadoop, s3a + "link.txt")).isFalse();
+
+    String elsewhere = "script-checkpoint-localpath";
+    JobResult refused = ScriptJobs.run(withCheckpoint(ScriptJobs.request(elsewhere, sdkHyperparameters(elsewhere,
+        source), oneChannel("checkpoint-link"), 1, ENVIRONMENT), uri, "/opt/ml/../../etc"), elsewhere + ".json");
+    assertThat(refused.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(refused.failureReason()).isEqualTo("ClientError: CheckpointConfig.LocalPath (checkpoint.localPath) "
+        + "'/opt/ml/../../etc' is not a directory under /opt/ml, which Kiln maps to each worker's own directory "
+        + "(SAGEMAKER_BASE_DIR); give a path below it without '.' or '..' segments, or leave it out for "
+        + "/opt/ml/checkpoints");
   }
 
   @Test

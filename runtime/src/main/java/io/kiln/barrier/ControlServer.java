@@ -46,9 +46,20 @@ public final class ControlServer implements AutoCloseable {
     /** A log line from a worker. */
     void onLog(int rank, String line);
 
+    /**
+     * Lines a worker's process printed ({@code WorkerContext.logLines}), in order, from one message;
+     * by default each is logged as {@code [<source>] <line>}.
+     */
+    default void onLines(int rank, String source, java.util.List<String> lines) {
+      lines.forEach(l -> onLog(rank, "[" + source + "] " + l));
+    }
+
     /** What worker {@code rank} should do now, asked outside any round ({@code WorkerContext.poll}). */
     Directive poll(int attempt, int rank);
   }
+
+  /** Requests served by every control server of this JVM, by type ("report", "poll", "log", "lines"). */
+  private static final Map<String, java.util.concurrent.atomic.LongAdder> SERVED = new ConcurrentHashMap<>();
 
   private final ServerSocket socket;
   private final String token;
@@ -84,6 +95,16 @@ public final class ControlServer implements AutoCloseable {
     return decided.computeIfAbsent(key, k -> handler.decide(attempt, round));
   }
 
+  /**
+   * How many requests of {@code type} ({@code report}, {@code poll}, {@code log} or {@code lines})
+   * the control servers of this JVM have served since it started: each is one round trip from a
+   * worker to the driver. A diagnostic counter (tests compare it before and after a job).
+   */
+  public static long requestsServed(String type) {
+    java.util.concurrent.atomic.LongAdder n = SERVED.get(type);
+    return n == null ? 0 : n.sum();
+  }
+
   /** What a task needs to reach this server. */
   public ControlClient client() {
     return new ControlClient(socket.getInetAddress().getHostAddress(), socket.getLocalPort(), token);
@@ -115,6 +136,7 @@ public final class ControlServer implements AutoCloseable {
           return;
         }
         ObjectNode resp = MAPPER.createObjectNode();
+        SERVED.computeIfAbsent(req.path("type").asText(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
         switch (req.path("type").asText()) {
           case "report" -> {
             int attempt = req.path("attempt").asInt();
@@ -131,6 +153,12 @@ public final class ControlServer implements AutoCloseable {
               handler.poll(req.path("attempt").asInt(), req.path("rank").asInt()).name());
           case "log" -> {
             handler.onLog(req.path("rank").asInt(), req.path("line").asText());
+            resp.put("ok", true);
+          }
+          case "lines" -> {
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            req.path("lines").forEach(l -> lines.add(l.asText()));
+            handler.onLines(req.path("rank").asInt(), req.path("source").asText(), lines);
             resp.put("ok", true);
           }
           default -> resp.put("error", "unknown request type");

@@ -115,7 +115,17 @@ public final class ControlServer implements AutoCloseable {
       try {
         Socket s = socket.accept();
         open.add(s);
-        connections.execute(() -> serve(s));
+        if (closed) {
+          // accepted while close() ran: it may have closed the open sockets already, and a worker
+          // left waiting on this one would hang until its read timeout, holding a barrier slot
+          closeQuietly(s);
+          continue;
+        }
+        try {
+          connections.execute(() -> serve(s));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          closeQuietly(s); // closed meanwhile
+        }
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("Control server accept failed: {}", e.toString());
@@ -174,6 +184,15 @@ public final class ControlServer implements AutoCloseable {
       LOG.warn("Control server: handler failed", e);
     } finally {
       open.remove(s);
+    }
+  }
+
+  private void closeQuietly(Socket s) {
+    open.remove(s);
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
     }
   }
 

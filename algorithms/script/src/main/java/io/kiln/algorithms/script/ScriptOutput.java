@@ -192,6 +192,17 @@ final class ScriptOutput implements AutoCloseable {
       }
       b.append((char) c);
       if (b.length() >= MAX_LINE) {
+        // a line of exactly MAX_LINE characters is one piece, not that piece and an empty line
+        r.mark(2);
+        int next = r.read();
+        if (next == '\r') {
+          r.mark(1);
+          if (r.read() != '\n') {
+            r.reset();
+          }
+        } else if (next != '\n') {
+          r.reset();
+        }
         return b.toString();
       }
     }

@@ -226,6 +226,9 @@ public interface WorkerContext {
    * by line, batch it (a few hundred milliseconds' worth) rather than call {@link #log} per line:
    * each call is one round trip to the driver.
    *
+   * <p>The default sends each line through {@link #log} as {@code [<source>] <line>} (a round trip
+   * each, matched with that prefix); the runtime's barrier workers send the batch as one message.
+   *
    * @param source what printed the lines, e.g. the worker's host name
    * @param lines the lines without line breaks, in the order printed
    */

@@ -235,6 +235,35 @@ class ScriptMetricsTest {
   }
 
   @Test
+  void aSageMakerTuningRequestOverAFrameworkImageTunesItsMetricDefinition() throws Exception {
+    // the training job definition as the SDK's HyperparameterTuner sends it for a PyTorch estimator
+    ObjectNode job = (ObjectNode) JSON.readTree(withMetrics(ScriptJobs.request("unused", Map.of(),
+        oneChannel("tune-sm"), 1, Map.of()), "validation:loss", LOSS_REGEX));
+    job.remove("TrainingJobName");
+    job.remove("HyperParameters");
+    job.putObject("StaticHyperParameters").put("sagemaker_program", "\"curve.py\"")
+        .put("sagemaker_submit_directory", "\"s3://" + ScriptJobs.BUCKET + "/src/tune/sourcedir.tar.gz\"");
+    ObjectNode request = JSON.createObjectNode().put("HyperParameterTuningJobName", "tune-script-sm");
+    ObjectNode config = request.putObject("HyperParameterTuningJobConfig").put("Strategy", "Random")
+        .put("TrainingJobEarlyStoppingType", "Auto");
+    config.putObject("HyperParameterTuningJobObjective").put("Type", "Minimize").put("MetricName", "validation:loss");
+    config.putObject("ResourceLimits").put("MaxNumberOfTrainingJobs", 4).put("MaxParallelTrainingJobs", 1);
+    config.putObject("ParameterRanges").putArray("ContinuousParameterRanges").addObject().put("Name", "quality")
+        .put("MinValue", "0").put("MaxValue", "1");
+    request.set("TrainingJobDefinition", job);
+    io.kiln.tuning.spec.TuningJobSpec spec = TuningSpecReader.readTuningJob(request.toString(), "tune.json");
+    assertThat(spec.trainingJob().metricDefinitions()).extracting(io.kiln.spec.MetricDefinition::name)
+        .containsExactly("validation:loss");
+    Algorithms algorithms = Algorithms.load();
+    assertThat(algorithms.resolve(spec.trainingJob().algorithm()).metricsFromDefinitions()).isTrue();
+    algorithms.checkObjective(spec.trainingJob(), "validation:loss", "HyperParameterTuningJobObjective.MetricName");
+    assertThatThrownBy(() -> algorithms.checkObjective(spec.trainingJob(), "validation:accuracy",
+        "HyperParameterTuningJobObjective.MetricName"))
+        .hasMessageStartingWith("HyperParameterTuningJobObjective.MetricName 'validation:accuracy' is not one of the "
+            + "training job's MetricDefinitions (validation:loss)");
+  }
+
+  @Test
   void aScriptsTuningObjectiveMustBeOneOfItsMetricDefinitions() {
     TuningJobRunner tuner = new TuningJobRunner(ScriptJobs.runner(), Algorithms.load());
     assertThatThrownBy(() -> tuner.run(TuningSpecReader.readTuningJob(tuningSpec("tune-script-undefined",

@@ -348,6 +348,13 @@ final class BarrierWorkerContext implements WorkerContext {
     plan.control().log(plan.rank(), line);
   }
 
+  @Override
+  public void logLines(String source, List<String> lines) {
+    if (!lines.isEmpty()) {
+      plan.control().logLines(plan.rank(), source, lines);
+    }
+  }
+
   /** Waits for a checkpoint upload under way and ends the collectives' connections. */
   void close() {
     try {

@@ -54,6 +54,15 @@ public final class ControlClient implements Serializable, AutoCloseable {
     call(MAPPER.createObjectNode().put("type", "log").put("token", token).put("rank", rank).put("line", line));
   }
 
+  /** Sends lines a worker's process printed, in order, as one message (one round trip). */
+  public synchronized void logLines(int rank, String source, java.util.List<String> lines) {
+    ObjectNode req = MAPPER.createObjectNode().put("type", "lines").put("token", token).put("rank", rank)
+        .put("source", source);
+    com.fasterxml.jackson.databind.node.ArrayNode a = req.putArray("lines");
+    lines.forEach(a::add);
+    call(req);
+  }
+
   private JsonNode call(ObjectNode req) {
     try {
       if (socket == null) {

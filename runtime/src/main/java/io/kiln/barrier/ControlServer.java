@@ -46,9 +46,20 @@ public final class ControlServer implements AutoCloseable {
     /** A log line from a worker. */
     void onLog(int rank, String line);
 
+    /**
+     * Lines a worker's process printed ({@code WorkerContext.logLines}), in order, from one message;
+     * by default each is logged as {@code [<source>] <line>}.
+     */
+    default void onLines(int rank, String source, java.util.List<String> lines) {
+      lines.forEach(l -> onLog(rank, "[" + source + "] " + l));
+    }
+
     /** What worker {@code rank} should do now, asked outside any round ({@code WorkerContext.poll}). */
     Directive poll(int attempt, int rank);
   }
+
+  /** Requests served by every control server of this JVM, by type ("report", "poll", "log", "lines"). */
+  private static final Map<String, java.util.concurrent.atomic.LongAdder> SERVED = new ConcurrentHashMap<>();
 
   private final ServerSocket socket;
   private final String token;
@@ -84,6 +95,16 @@ public final class ControlServer implements AutoCloseable {
     return decided.computeIfAbsent(key, k -> handler.decide(attempt, round));
   }
 
+  /**
+   * How many requests of {@code type} ({@code report}, {@code poll}, {@code log} or {@code lines})
+   * the control servers of this JVM have served since it started: each is one round trip from a
+   * worker to the driver. A diagnostic counter (tests compare it before and after a job).
+   */
+  public static long requestsServed(String type) {
+    java.util.concurrent.atomic.LongAdder n = SERVED.get(type);
+    return n == null ? 0 : n.sum();
+  }
+
   /** What a task needs to reach this server. */
   public ControlClient client() {
     return new ControlClient(socket.getInetAddress().getHostAddress(), socket.getLocalPort(), token);
@@ -94,7 +115,17 @@ public final class ControlServer implements AutoCloseable {
       try {
         Socket s = socket.accept();
         open.add(s);
-        connections.execute(() -> serve(s));
+        if (closed) {
+          // accepted while close() ran: it may have closed the open sockets already, and a worker
+          // left waiting on this one would hang until its read timeout, holding a barrier slot
+          closeQuietly(s);
+          continue;
+        }
+        try {
+          connections.execute(() -> serve(s));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          closeQuietly(s); // closed meanwhile
+        }
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("Control server accept failed: {}", e.toString());
@@ -115,6 +146,7 @@ public final class ControlServer implements AutoCloseable {
           return;
         }
         ObjectNode resp = MAPPER.createObjectNode();
+        SERVED.computeIfAbsent(req.path("type").asText(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
         switch (req.path("type").asText()) {
           case "report" -> {
             int attempt = req.path("attempt").asInt();
@@ -133,6 +165,12 @@ public final class ControlServer implements AutoCloseable {
             handler.onLog(req.path("rank").asInt(), req.path("line").asText());
             resp.put("ok", true);
           }
+          case "lines" -> {
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            req.path("lines").forEach(l -> lines.add(l.asText()));
+            handler.onLines(req.path("rank").asInt(), req.path("source").asText(), lines);
+            resp.put("ok", true);
+          }
           default -> resp.put("error", "unknown request type");
         }
         out.write((resp.toString() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -146,6 +184,15 @@ public final class ControlServer implements AutoCloseable {
       LOG.warn("Control server: handler failed", e);
     } finally {
       open.remove(s);
+    }
+  }
+
+  private void closeQuietly(Socket s) {
+    open.remove(s);
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
     }
   }
 

@@ -65,7 +65,8 @@ final class Admission {
   }
 
   /**
-   * A built-in reports its own metrics, so each MetricDefinitions entry must name one of them; the
+   * An algorithm whose metrics come from the definitions (a script) may define any metric. Otherwise,
+   * a built-in reports its own metrics, so each MetricDefinitions entry must name one of them; the
    * regex then reads its values from the log. A name the algorithm cannot emit on any channel it
    * reads is refused; one it emits only on a channel this job lacks (SageMaker's own request
    * skeletons define {@code validation:auc} for jobs without validation data) is accepted with a
@@ -76,8 +77,8 @@ final class Admission {
    */
   private static java.util.List<String> checkMetricDefinitions(TrainingJobSpec spec, Algorithm<?> algorithm) {
     java.util.List<String> notices = new java.util.ArrayList<>();
-    if (spec.metricDefinitions().isEmpty()) {
-      return notices;
+    if (spec.metricDefinitions().isEmpty() || algorithm.metricsFromDefinitions()) {
+      return notices; // a script's metrics are whatever its definitions read from its output
     }
     java.util.Set<String> jobChannels = new java.util.LinkedHashSet<>();
     spec.channels().forEach(c -> jobChannels.add(c.name()));

@@ -43,13 +43,25 @@ public final class Algorithms {
 
   /**
    * Refuses an objective metric that {@code job}'s algorithm cannot emit with the job's
-   * hyperparameters and channels (a tuning job's objective, checked when its request is read).
+   * hyperparameters and channels (a tuning job's objective, checked when its request is read); for
+   * an algorithm whose metrics come from the job's MetricDefinitions (a script), one the job does not
+   * define.
    *
    * @param field how the user wrote the field, for the message
    * @throws KilnException USER naming the metric and the ones the algorithm can emit
    */
   public void checkObjective(io.kiln.spec.TrainingJobSpec job, String metric, String field) {
     Algorithm<?> algorithm = resolve(job.algorithm());
+    if (algorithm.metricsFromDefinitions()) {
+      List<String> defined = job.metricDefinitions().stream().map(io.kiln.spec.MetricDefinition::name).toList();
+      if (!defined.contains(metric)) {
+        throw KilnException.user(field + " '" + metric + "' is not one of the training job's MetricDefinitions ("
+            + (defined.isEmpty() ? "it has none" : String.join(", ", defined)) + ")" + Names.suggestion(metric, defined)
+            + " A " + algorithm.name() + " job's metrics are read from its output by its MetricDefinitions: add {Name: "
+            + metric + ", Regex: ...} to AlgorithmSpecification.MetricDefinitions (trainingJob.metricDefinitions)");
+      }
+      return;
+    }
     java.util.Set<String> channels = new java.util.LinkedHashSet<>();
     job.channels().forEach(c -> channels.add(c.name()));
     List<String> emitted = algorithm.metrics(job.hyperparameters(), channels).stream()

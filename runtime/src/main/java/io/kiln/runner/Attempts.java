@@ -224,6 +224,11 @@ final class Attempts {
       }
 
       @Override
+      public void onLines(int rank, String source, List<String> lines) {
+        job.workerLines(rank, source, lines);
+      }
+
+      @Override
       public Directive poll(int attempt, int rank) {
         if (job.stopReason() != null) {
           return Directive.STOP;

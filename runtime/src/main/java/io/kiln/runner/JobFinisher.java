@@ -66,6 +66,7 @@ final class JobFinisher {
     }
     Map<String, Double> finals = new LinkedHashMap<>(outcome.finalMetrics());
     finals.putAll(job.definedMetrics());
+    Map<String, Instant> times = job.definedMetricTimes(); // SageMaker's Timestamp: when the metric was emitted
     // FinalMetricDataList holds numbers (SageMaker's metrics go through CloudWatch, which stores no NaN)
     finals.entrySet().removeIf(e -> {
       if (e.getValue() == null || !Double.isFinite(e.getValue())) {
@@ -77,7 +78,7 @@ final class JobFinisher {
     });
     Instant end = Instant.now();
     List<JobRecord.MetricData> metricData = finals.entrySet().stream()
-        .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), end)).toList();
+        .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), times.getOrDefault(e.getKey(), end))).toList();
     int rounds = outcome.roundsCompleted();
     job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact)).finalMetrics(metricData)
         .kiln(r.kilnBuilder().roundsCompleted(rounds).build()).build());

@@ -68,6 +68,22 @@ final class MetricDefinitionMatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * Queues lines that arrived together (a worker's batch) as one task, in order; returns at once.
+   * Every value found is a live metric step.
+   */
+  void offerAll(List<String> lines) {
+    if (thread == null || lines.isEmpty()) {
+      return;
+    }
+    List<String> copy = List.copyOf(lines);
+    try {
+      last = thread.submit(() -> copy.forEach(l -> match(l, true)));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the job has finished: its metrics are final
+    }
+  }
+
   /** Waits up to {@code timeoutMillis} for every line queued so far to be matched. */
   void drain(long timeoutMillis) {
     Future<?> f = last;

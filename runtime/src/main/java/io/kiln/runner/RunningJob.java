@@ -34,6 +34,7 @@ final class RunningJob {
   private final StringBuilder log = new StringBuilder();
   private final Map<String, Double> definedMetrics = new LinkedHashMap<>();
   private final Map<String, Integer> definedSteps = new java.util.HashMap<>();
+  private final Map<String, Instant> definedTimes = new java.util.HashMap<>();
   private final MetricDefinitionMatcher metricDefinitions;
   private JobRecord record;
   private boolean dirty;
@@ -177,6 +178,28 @@ final class RunningJob {
     metricDefinitions.offer(line, stream);
   }
 
+  /**
+   * Lines a worker's process printed, from one message, in order: each becomes the log entry
+   * {@code [worker <rank>] [<source>] <line>}, and the MetricDefinitions see each line as printed
+   * (without those prefixes, as SageMaker's regexes see a container's output); every value they
+   * find is a live metric step. One lock and one matcher task for the whole batch.
+   */
+  void workerLines(int rank, String source, List<String> lines) {
+    String prefix = "[worker " + rank + "] [" + show(source) + "] ";
+    Instant now = Instant.now();
+    StringBuilder entries = new StringBuilder();
+    for (String line : lines) {
+      String shown = CONTINUATION.matcher(prefix + show(line)).replaceAll("\n    ");
+      entries.append(now).append(' ').append(shown).append('\n');
+      LOG.info("{}: {}", spec.name(), shown);
+    }
+    synchronized (this) {
+      log.append(entries);
+      dirty = true;
+    }
+    metricDefinitions.offerAll(lines);
+  }
+
   /** Something the user should know that did not stop the job: in the log and the record's Notices. */
   void notice(String message) {
     message = show(message);
@@ -218,6 +241,7 @@ final class RunningJob {
     int step = -1;
     synchronized (this) {
       definedMetrics.put(name, v);
+      definedTimes.put(name, Instant.now());
       if (stream) {
         step = definedSteps.merge(name, 1, Integer::sum) - 1;
         Map<String, Double> one = new LinkedHashMap<>();
@@ -238,6 +262,14 @@ final class RunningJob {
     synchronized (this) {
       return new LinkedHashMap<>(definedMetrics);
     }
+  }
+
+  /**
+   * When each MetricDefinitions metric's last value was found (its line reached the driver), for
+   * FinalMetricDataList's Timestamp; call after {@link #definedMetrics()}.
+   */
+  synchronized Map<String, Instant> definedMetricTimes() {
+    return new LinkedHashMap<>(definedTimes);
   }
 
   /** Ends the job's helper thread (the MetricDefinitions matcher) after matching what is queued. */

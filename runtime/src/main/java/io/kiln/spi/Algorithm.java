@@ -37,6 +37,17 @@ public interface Algorithm<H> {
   List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels);
 
   /**
+   * True when this algorithm's metrics are whatever the job's MetricDefinitions read from its
+   * output (a script job: the user's code prints them), rather than ones it reports itself: the job
+   * may then define any metric (a built-in's definitions must name its own metrics, see
+   * {@link #metrics}), and a tuning objective must name one of the job's MetricDefinitions.
+   * False by default.
+   */
+  default boolean metricsFromDefinitions() {
+    return false;
+  }
+
+  /**
    * Whether training with these validated hyperparameters runs as one barrier stage of {@code
    * workers} tasks (every worker loop does), so the cluster must offer that many task slots at
    * once; false for training that runs ordinary Spark jobs (or nothing) from the driver.

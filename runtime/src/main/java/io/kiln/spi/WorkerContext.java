@@ -217,4 +217,24 @@ public interface WorkerContext {
 
   /** Writes a line to the job's log on the driver. */
   void log(String line);
+
+  /**
+   * Writes lines an external process printed (a script's stdout and stderr) to the job's log on the
+   * driver in one message, in order: each becomes the entry {@code [worker <rank>] [<source>] <line>},
+   * and the job's MetricDefinitions are matched against the line as printed (without those
+   * prefixes), as SageMaker matches them against a container's output. For output that arrives line
+   * by line, batch it (a few hundred milliseconds' worth) rather than call {@link #log} per line:
+   * each call is one round trip to the driver.
+   *
+   * <p>The default sends each line through {@link #log} as {@code [<source>] <line>} (a round trip
+   * each, matched with that prefix); the runtime's barrier workers send the batch as one message.
+   *
+   * @param source what printed the lines, e.g. the worker's host name
+   * @param lines the lines without line breaks, in the order printed
+   */
+  default void logLines(String source, List<String> lines) {
+    for (String line : lines) {
+      log("[" + source + "] " + line);
+    }
+  }
 }

@@ -85,6 +85,8 @@ class ExampleSpecsTest {
     assertThat(spec.algorithm().script()).isEqualTo(new io.kiln.spi.ScriptSpec("train.py",
         "s3://my-bucket/code/sourcedir.tar.gz", "python3", List.of()));
     assertThat(spec.channels()).extracting(ChannelSpec::name).containsExactly("train", "validation");
+    assertThat(spec.metricDefinitions()).containsExactly(
+        new MetricDefinition("validation:loss", "validation:loss=([-0-9.eE]+)"));
   }
 
   @Test

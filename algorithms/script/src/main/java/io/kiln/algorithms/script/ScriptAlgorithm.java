@@ -69,10 +69,22 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     return List.of(ChannelRequirement.anyChannel());
   }
 
-  /** None in this slice: a script's metrics come from MetricDefinitions regexes, not built yet. */
+  /**
+   * None of its own: a script's metrics are what the job's MetricDefinitions read from the lines it
+   * prints ({@link #metricsFromDefinitions()}).
+   */
   @Override
   public List<MetricDescriptor> metrics(Map<String, String> hyperparameters, Set<String> channels) {
     return List.of();
+  }
+
+  /**
+   * True: the job may define any metric; its regexes run on the driver over every line each worker's
+   * script prints (as SageMaker runs them over the job's log), each value a live metric step.
+   */
+  @Override
+  public boolean metricsFromDefinitions() {
+    return true;
   }
 
   /**

@@ -9,13 +9,9 @@ import io.kiln.spi.Rendezvous;
 import io.kiln.spi.ScriptSpec;
 import io.kiln.spi.WorkerContext;
 import io.kiln.spi.WorkerFunction;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -33,7 +29,8 @@ import java.util.regex.Pattern;
  * runtime's per-task directory that already holds {@code model/}, {@code output/data/} and
  * {@code output/failure}), fills {@code input/data/<channel>/} with the worker's share (File mode),
  * writes {@code input/config/*.json}, then runs the user's entry point with the toolkit's variables
- * and arguments, streaming each line it prints to the job log prefixed by its host.
+ * and arguments, streaming the lines it prints to the job log prefixed by its host, in batches
+ * ({@link ScriptOutput}).
  *
  * <p>Exit code 0 returns 0 and rank 0's {@code model/} and {@code output/data/} become the job's
  * archives. Any other exit code fails the job as an AlgorithmError: with the script's
@@ -52,10 +49,6 @@ import java.util.regex.Pattern;
  */
 final class ScriptWorker implements WorkerFunction<Integer> {
   private static final long serialVersionUID = 1L;
-  /** Lines of stderr kept for the error message. */
-  private static final int STDERR_TAIL = 20;
-  /** The longest line sent to the job log in one piece (characters). */
-  static final int MAX_LINE = 16 * 1024;
   /**
    * How long the worker waits, after the script exits, for the rest of its output: a process it
    * started and the worker never saw (born in the last poll interval) may hold the pipes open.
@@ -219,8 +212,9 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     ctx.log("[" + host + "] Running " + String.join(" ", command) + " in " + cwd);
     Process p = pb.start();
     Deque<String> tail = new ArrayDeque<>();
-    Thread out = pump(p.getInputStream(), ctx, host, null, "stdout");
-    Thread err = pump(p.getErrorStream(), ctx, host, tail, "stderr");
+    ScriptOutput output = new ScriptOutput(ctx, host); // batched to the driver
+    Thread out = output.pump(p.getInputStream(), null, "stdout");
+    Thread err = output.pump(p.getErrorStream(), tail, "stderr");
     java.util.Set<ProcessHandle> children = new java.util.HashSet<>();
     boolean cancelled = false;
     try {
@@ -228,6 +222,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(children::add); // seen while it runs: killed if they outlive it
         if (ctx.poll() == Directive.STOP) {
+          output.flush(); // the script's lines so far come before Kiln's
           ctx.log("[" + host + "] Stop requested: SIGTERM to the script and its child processes, SIGKILL after "
               + stopGraceSeconds + " s");
           terminate(p, stopGraceSeconds);
@@ -239,6 +234,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       killLeftovers(children); // they may hold the output pipes open
       out.join(PIPE_DRAIN_MILLIS);
       err.join(PIPE_DRAIN_MILLIS);
+      output.close();
       synchronized (tail) {
         // a stopped script ends the job Stopped whatever its exit code, with the model it wrote (SageMaker's rule)
         return new Exit(stopped ? 0 : code, tail.isEmpty() ? "" : tail.peekLast());
@@ -258,6 +254,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       if (p.isAlive()) {
         p.destroyForcibly();
       }
+      output.close(); // idempotent: sends what is left
     }
   }
 
@@ -312,58 +309,6 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       }
     }
     all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-  }
-
-  /** Streams a process's output lines to the job log as they come, prefixed by the host. */
-  private static Thread pump(InputStream stream, WorkerContext ctx, String host, Deque<String> tail, String name) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = readLine(r)) != null) {
-          ctx.log("[" + host + "] " + line);
-          if (tail != null && !line.isBlank()) {
-            synchronized (tail) {
-              tail.addLast(line.strip());
-              if (tail.size() > STDERR_TAIL) {
-                tail.removeFirst();
-              }
-            }
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // the process ended or the log is gone; the exit code still decides
-      }
-    }, "kiln-script-" + name);
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  /**
-   * The next line (without its line break), or null at the end; a line longer than
-   * {@value #MAX_LINE} characters comes in pieces of that length, so a script that prints without
-   * line breaks cannot fill the worker's memory or the driver's log with one entry.
-   */
-  static String readLine(BufferedReader r) throws IOException {
-    StringBuilder b = new StringBuilder();
-    int c;
-    while ((c = r.read()) >= 0) {
-      if (c == '\n') {
-        return b.toString();
-      }
-      if (c == '\r') {
-        r.mark(1);
-        if (r.read() != '\n') {
-          r.reset();
-        }
-        return b.toString();
-      }
-      b.append((char) c);
-      if (b.length() >= MAX_LINE) {
-        return b.toString();
-      }
-    }
-    return b.length() == 0 ? null : b.toString();
   }
 
   /**

@@ -80,13 +80,15 @@ class ContainerContractTest {
 
   @Test
   void outputLinesEndAtAnyLineBreakAndALongLineComesInPieces() throws Exception {
-    String text = "a\r\nb\rc\n\n" + "x".repeat(ScriptWorker.MAX_LINE + 5) + "\nlast";
+    String text = "a\r\nb\rc\n\n" + "x".repeat(ScriptOutput.MAX_LINE + 5) + "\n" + "z".repeat(ScriptOutput.MAX_LINE)
+        + "\r\n" + "w".repeat(ScriptOutput.MAX_LINE) + "\nlast";
     java.io.BufferedReader r = new java.io.BufferedReader(new java.io.StringReader(text));
     List<String> lines = new java.util.ArrayList<>();
-    for (String line; (line = ScriptWorker.readLine(r)) != null; ) {
+    for (String line; (line = ScriptOutput.readLine(r)) != null; ) {
       lines.add(line);
     }
-    assertThat(lines).containsExactly("a", "b", "c", "", "x".repeat(ScriptWorker.MAX_LINE), "xxxxx", "last");
+    assertThat(lines).containsExactly("a", "b", "c", "", "x".repeat(ScriptOutput.MAX_LINE), "xxxxx",
+        "z".repeat(ScriptOutput.MAX_LINE), "w".repeat(ScriptOutput.MAX_LINE), "last");
   }
 
   @Test

@@ -153,7 +153,7 @@ class DistributedLaunchTest {
   /**
    * A standard-library probe: TF_CONFIG for multi_worker_mirrored_strategy; Horovod's Gloo variables
    * for mpi, and the Gloo store's round trip against the driver's store (each worker PUTs its key
-   * and reads the other's).
+   * and reads the other's); parameter_server over two workers refused.
    */
   @Test
   void tfConfigAndHorovodVariablesAndTheDriversRendezvousStore() {
@@ -206,6 +206,15 @@ class DistributedLaunchTest {
     }
     assertThat(ScriptJobs.log(hvd)).contains("Distributed launch (mpi): Horovod over Gloo, one process per worker, "
         + "rendezvous store on the driver at 127.0.0.1:");
+
+    // a parameter server over two workers cannot run: the job fails as the user's error before any worker starts
+    String ps = "script-parameter-server";
+    hp = hyperparameters(ps, source, "launch_probe.py");
+    hp.put("sagemaker_parameter_server_enabled", "true");
+    r = ScriptJobs.run(ScriptJobs.request(ps, hp, digits("FullyReplicated"), 2, ENVIRONMENT), ps + ".json");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("ClientError: Hyperparameter sagemaker_parameter_server_enabled is true");
+    assertThat(ScriptJobs.log(ps)).doesNotContain("KILN-LAUNCH");
   }
 
   /** Two processes per worker, torchrun-style: four ranks, each with its RANK and LOCAL_RANK. */

@@ -75,7 +75,9 @@ public final class ScriptModeBenchmark {
     for (int i = 0; i < reps; i++) {
       torchrun.add(torchrun(work, code, epochs, 29600 + i));
       kiln.add(kiln("bench-ddp-" + i, source, epochs));
-      System.out.printf("run %d: torchrun %s, Kiln %s%n", i + 1, torchrun.get(i), kiln.get(i));
+      System.out.printf("run %d: torchrun wall %.2f s (start %.2f, end %.2f); Kiln wall %.2f s (start %.2f, end %.2f)%n",
+          i + 1, torchrun.get(i).wall(), torchrun.get(i).startOverhead(), torchrun.get(i).endOverhead(),
+          kiln.get(i).wall(), kiln.get(i).startOverhead(), kiln.get(i).endOverhead());
     }
     Run k = median(kiln);
     Run t = median(torchrun);
@@ -86,9 +88,12 @@ public final class ScriptModeBenchmark {
         t.startOverhead(), k.startOverhead() / t.startOverhead());
     System.out.printf("| script's last line to the end, s | %.2f | %.2f | %.2f |%n", k.endOverhead(),
         t.endOverhead(), k.endOverhead() / t.endOverhead());
-    System.out.printf("| per-job overhead (both), s | %.2f | %.2f | %.2f |%n", k.startOverhead() + k.endOverhead(),
-        t.startOverhead() + t.endOverhead(), (k.startOverhead() + k.endOverhead())
-            / (t.startOverhead() + t.endOverhead()));
+    double kOver = k.startOverhead() + k.endOverhead();
+    double tOver = t.startOverhead() + t.endOverhead();
+    System.out.printf("| per-job overhead (both), s | %.2f | %.2f | %.2f |%n", kOver, tOver, kOver / tOver);
+    System.out.printf("%nKiln's own per-job overhead over torchrun's (both start Python and import torch): %.2f s "
+        + "(start %.2f s, end %.2f s)%n", kOver - tOver, k.startOverhead() - t.startOverhead(),
+        k.endOverhead() - t.endOverhead());
     ScriptJobs.spark().stop();
     System.exit(0);
   }
@@ -139,18 +144,23 @@ public final class ScriptModeBenchmark {
     return new Run(end - start, lines[0] - start, end - lines[1]);
   }
 
-  /** The earliest KILN-FIRST-LINE and the latest KILN-LAST-LINE epoch seconds in a log. */
+  private static final java.util.regex.Pattern MARK =
+      java.util.regex.Pattern.compile("KILN-(FIRST|LAST)-LINE (\\d+\\.\\d{6})");
+
+  /**
+   * The earliest KILN-FIRST-LINE and the latest KILN-LAST-LINE epoch seconds in a log (found anywhere
+   * in it: torchrun's processes share one stdout, so their lines may interleave).
+   */
   private static double[] firstAndLast(String log) {
     double first = Double.MAX_VALUE;
     double last = 0;
-    for (String line : log.split("\n")) {
-      int a = line.indexOf("KILN-FIRST-LINE ");
-      if (a >= 0) {
-        first = Math.min(first, Double.parseDouble(line.substring(a + 16).trim()));
-      }
-      int b = line.indexOf("KILN-LAST-LINE ");
-      if (b >= 0) {
-        last = Math.max(last, Double.parseDouble(line.substring(b + 15).trim()));
+    java.util.regex.Matcher m = MARK.matcher(log);
+    while (m.find()) {
+      double t = Double.parseDouble(m.group(2));
+      if (m.group(1).equals("FIRST")) {
+        first = Math.min(first, t);
+      } else {
+        last = Math.max(last, t);
       }
     }
     if (first == Double.MAX_VALUE || last == 0) {

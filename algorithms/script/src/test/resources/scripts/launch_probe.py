@@ -3,7 +3,8 @@
 Prints one line: KILN-LAUNCH {"env": {...}, "horovod_store": ...}. With Horovod's Gloo variables it
 also does the Gloo store's round trip against the driver's rendezvous store, as Horovod's HTTPStore
 does: PUT /global/rank_<r>, then GET every rank's key until all are there (404 while missing), then
-DELETE /global/<r> (finished), and reports the values it read.
+DELETE /global/<r> (finished), and reports the values it read. With PROBE_FAIL_LOCAL_RANK set, that local rank exits 1 after a
+second and every other process sleeps 120 s.
 """
 import http.client
 import json
@@ -43,3 +44,9 @@ if "HOROVOD_GLOO_RENDEZVOUS_ADDR" in env:
                                "bad": request("GET", "/nokey")[0]}
     request("DELETE", "/global/%d" % rank)
 print("KILN-LAUNCH " + json.dumps(report, sort_keys=True), flush=True)
+# for the test of a failing local process: one local rank fails, the others would sleep
+if os.environ.get("PROBE_FAIL_LOCAL_RANK") is not None:
+    if os.environ["PROBE_FAIL_LOCAL_RANK"] == env.get("LOCAL_RANK"):
+        time.sleep(1)
+        raise SystemExit("local rank %s fails" % env["LOCAL_RANK"])
+    time.sleep(120)

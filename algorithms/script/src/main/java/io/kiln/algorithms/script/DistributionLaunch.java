@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *   <li>{@code sagemaker_torch_distributed_enabled}, {@code sagemaker_pytorch_ddp_enabled}: torch DDP.
  *       With {@code sagemaker_mpi_num_of_processes_per_host} = P &gt; 1 (the toolkit's
  *       processes-per-host setting, read by every runner; default: the task's GPUs, else 1) each
- *       worker starts the script P times, torchrun-style: each process gets its RANK and LOCAL_RANK
+ *       worker starts the script P times, torchrun-style (without a flag, and for TensorFlow's
+ *       strategies, one process per worker whatever the setting, as the toolkit's ProcessRunner): each process gets its RANK and LOCAL_RANK
  *       ({@link #forWorker}). Kiln starts them itself rather than through torchrun as the toolkit's
  *       TorchDistributedRunner does: Debian's torch 1.13 torchrun fails under Python 3.11 (its
  *       {@code Std.from_str} finds no member for 0), and the worker then watches every process.
@@ -71,6 +72,10 @@ final class DistributionLaunch implements Serializable {
       XLA, "pytorchxla",
       MWMS, "multi_worker_mirrored_strategy",
       TORCH_DISTRIBUTED, "torch_distributed");
+
+  /** The flags whose runners start several processes per host. */
+  private static final java.util.Set<String> MULTI_PROCESS = java.util.Set.of(TORCH_DISTRIBUTED, PYTORCH_DDP, SMDDP,
+      MPI);
 
   /** The flag set to true, or null: plain processes (still with torch's variables). */
   private final String flag;
@@ -158,7 +163,8 @@ final class DistributionLaunch implements Serializable {
   /** One line for the job log saying how the workers' processes rendezvous. */
   String notice(int workers) {
     String torch = "torch variables MASTER_ADDR/MASTER_PORT (rank 0's host and a free port), WORLD_SIZE "
-        + workers + ", RANK";
+        + (workers * processesPerHost(0)) + (processesPerHost > 0 || !MULTI_PROCESS.contains(String.valueOf(flag))
+            ? "" : " (times the task's GPUs, if any)") + ", RANK";
     if (flag == null) {
       return "Distributed launch: " + perWorker() + "; " + torch;
     }
@@ -178,7 +184,8 @@ final class DistributionLaunch implements Serializable {
   }
 
   private String perWorker() {
-    return processesPerHost > 1 ? processesPerHost + " processes per worker" : "one process per worker";
+    int n = processesPerHost(0);
+    return n > 1 ? n + " processes per worker" : "one process per worker";
   }
 
   /**
@@ -222,7 +229,7 @@ final class DistributionLaunch implements Serializable {
       env.put("ROLE_NAME", "default");
       env.put("NODE_RANK", String.valueOf(node));
       if (MWMS.equals(flag)) {
-        env.put("TF_CONFIG", tfConfig(hosts, rendezvous, perHost, rank));
+        env.put("TF_CONFIG", tfConfig(hosts, rendezvous, node)); // one process per worker
       }
       if (horovod()) {
         env.putAll(horovod(slots(hosts, perHost), rank, networkInterface));
@@ -232,8 +239,15 @@ final class DistributionLaunch implements Serializable {
     return out;
   }
 
-  /** Processes per worker: the setting, else the task's GPUs, else 1. */
+  /**
+   * Processes per worker: for the runners that start several (torch_distributed, pytorchddp,
+   * smdistributed, mpi) the setting, else the task's GPUs, else 1; for the others one, as the
+   * toolkit's ProcessRunner starts one whatever the setting.
+   */
   int processesPerHost(int gpus) {
+    if (!MULTI_PROCESS.contains(flag == null ? "" : flag)) {
+      return 1;
+    }
     return processesPerHost > 0 ? processesPerHost : Math.max(1, gpus);
   }
 
@@ -250,16 +264,13 @@ final class DistributionLaunch implements Serializable {
 
   /**
    * TF_CONFIG as the TensorFlow toolkit's {@code json.dumps} writes it (its separators, its key
-   * order): one worker entry per process, a worker's {@code P} processes on its rendezvous port and
-   * the next {@code P - 1}.
+   * order): every worker's host and rendezvous port, this worker's index.
    */
-  static String tfConfig(List<String> hosts, Rendezvous rendezvous, int perHost, int rank) {
+  static String tfConfig(List<String> hosts, Rendezvous rendezvous, int rank) {
     StringBuilder b = new StringBuilder("{\"cluster\": {\"worker\": [");
     for (int r = 0; r < hosts.size(); r++) {
-      for (int l = 0; l < perHost; l++) {
-        b.append(r == 0 && l == 0 ? "" : ", ").append(PythonValues.dumps(com.fasterxml.jackson.databind.node.TextNode
-            .valueOf(hosts.get(r) + ":" + (rendezvous.peers().get(r).port() + l))));
-      }
+      b.append(r == 0 ? "" : ", ").append(PythonValues.dumps(com.fasterxml.jackson.databind.node.TextNode
+          .valueOf(hosts.get(r) + ":" + rendezvous.peers().get(r).port())));
     }
     return b.append("]}, \"environment\": \"cloud\", \"task\": {\"index\": ").append(rank)
         .append(", \"type\": \"worker\"}}").toString();

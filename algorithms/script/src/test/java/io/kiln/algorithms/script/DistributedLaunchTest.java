@@ -220,15 +220,15 @@ class DistributedLaunchTest {
   /** Two processes per worker, torchrun-style: four ranks, each with its RANK and LOCAL_RANK. */
   @Test
   void processesPerHostEachGetTheirRank() {
-    String name = "script-torchrun";
-    String source = source("src/torchrun/sourcedir.tar.gz", "launch_probe.py");
+    String name = "script-per-host";
+    String source = source("src/per-host/sourcedir.tar.gz", "launch_probe.py");
     Map<String, String> hp = hyperparameters(name, source, "launch_probe.py");
     hp.put("sagemaker_torch_distributed_enabled", "true");
     hp.put("sagemaker_mpi_num_of_processes_per_host", "2");
     long started = System.nanoTime();
     JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, digits("FullyReplicated"), 2, ENVIRONMENT),
         name + ".json");
-    System.out.printf("script-torchrun: %.1f s%n", (System.nanoTime() - started) / 1e9);
+    System.out.printf("script-per-host: %.1f s%n", (System.nanoTime() - started) / 1e9);
     assertThat(r.failureReason()).isNull();
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
     List<JsonNode> probes = byRank(lines(name, "KILN-LAUNCH "));
@@ -245,6 +245,30 @@ class DistributedLaunchTest {
     }
     assertThat(probes.stream().map(p -> p.get("pid").asLong()).distinct().count()).isEqualTo(4);
     assertThat(ScriptJobs.log(name)).contains("[127.0.0.2/1] KILN-LAUNCH ", "torch DDP, 2 processes per worker");
+  }
+
+  /** One of a worker's two processes fails: the job fails with its error at once, the sleeping ones are ended. */
+  @Test
+  void aFailingLocalProcessEndsTheOthers() {
+    String name = "script-local-fails";
+    String source = source("src/local-fails/sourcedir.tar.gz", "launch_probe.py");
+    Map<String, String> hp = hyperparameters(name, source, "launch_probe.py");
+    hp.put("sagemaker_pytorch_ddp_enabled", "true");
+    hp.put("sagemaker_mpi_num_of_processes_per_host", "2");
+    long started = System.nanoTime();
+    JobResult r = ScriptJobs.run(ScriptJobs.request(name, hp, digits("FullyReplicated"), 1,
+        Map.of("PATH", "/usr/bin:/bin", "PROBE_FAIL_LOCAL_RANK", "1")), name + ".json");
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.printf("script-local-fails: %.1f s%n", seconds);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("AlgorithmError: ExecuteUserScriptError: ExitCode 1, ErrorMessage "
+        + "\"local rank 1 fails\"");
+    assertThat(seconds).isLessThan(60); // the other process sleeps 120 s
+    List<JsonNode> probes = lines(name, "KILN-LAUNCH ");
+    assertThat(probes).hasSize(2);
+    for (JsonNode p : probes) {
+      assertThat(ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
   }
 
   /** Every report with a marker in a job's log, parsed. */

@@ -44,6 +44,11 @@ class DistributionLaunchTest {
     assertThat(p.get(1).environment()).containsEntry("RANK", "3").containsEntry("WORLD_SIZE", "4")
         .containsEntry("LOCAL_RANK", "1").containsEntry("LOCAL_WORLD_SIZE", "2").containsEntry("GROUP_RANK", "1")
         .containsEntry("GROUP_WORLD_SIZE", "2").containsEntry("MASTER_PORT", "4100");
+    // without a distribution, and for TensorFlow's, one process whatever the setting (the toolkit's ProcessRunner)
+    assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.PROCESSES_PER_HOST, "2")).forWorker(HOSTS, TWO, 4,
+        "eth0")).hasSize(1);
+    assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.MWMS, "true", DistributionLaunch.PROCESSES_PER_HOST,
+        "2")).forWorker(HOSTS, TWO, 0, "eth0")).hasSize(1);
     // the default is the task's GPUs
     assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.PYTORCH_DDP, "true")).forWorker(HOSTS, TWO, 4, "eth0"))
         .hasSize(4);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Distributed launch end to end on the module's shared local Spark session ({@link ScriptJobs}), with
  * real processes: torch 1.13 (Debian's {@code /usr/bin/python3}) over gloo for data-parallel (DDP)
  * and pipeline-parallel training on the digits set of ../shared/data, and a standard-library probe
- * for TF_CONFIG, Horovod's variables and the driver's Horovod rendezvous store, and torchrun's
+ * for TF_CONFIG, Horovod's variables and the driver's Horovod rendezvous store, and torchrun-style
  * processes per worker.
  */
 @Tag("spark")

@@ -88,35 +88,14 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
   }
 
   /**
-   * The SDK's hyperparameters for an estimator's {@code distribution} (names from the SageMaker
-   * training toolkit's {@code environment.py}), each with the distribution it stands for. Kiln does
-   * not launch distributed training yet, so a job that turns one on is refused rather than run as
-   * one plain process per worker.
-   */
-  static final Map<String, String> DISTRIBUTIONS = Map.of(
-      "sagemaker_mpi_enabled", "mpi",
-      "sagemaker_parameter_server_enabled", "parameter_server",
-      "sagemaker_distributed_dataparallel_enabled", "smdistributed dataparallel",
-      "sagemaker_pytorch_ddp_enabled", "pytorchddp",
-      "sagemaker_pytorch_xla_multi_worker_enabled", "pytorchxla",
-      "sagemaker_multi_worker_mirrored_strategy_enabled", "multi_worker_mirrored_strategy",
-      "sagemaker_torch_distributed_enabled", "torch_distributed");
-
-  /**
    * Takes every hyperparameter (they are the script's); checks the SDK's
-   * {@code sagemaker_container_log_level}, which becomes SM_LOG_LEVEL, is an integer, and refuses a
-   * distribution flag ({@link #DISTRIBUTIONS}) set to true.
+   * {@code sagemaker_container_log_level}, which becomes SM_LOG_LEVEL, is an integer, and the
+   * distribution flags ({@link DistributionLaunch#of}: pytorchxla, two flags at once, a bad
+   * processes-per-host value are refused).
    */
   @Override
   public Settings hyperparameters(Map<String, String> raw) {
-    for (String key : new java.util.TreeSet<>(raw.keySet())) {
-      if (DISTRIBUTIONS.containsKey(key) && PythonValues.decode(raw.get(key)).asBoolean(false)) {
-        throw KilnException.user("Hyperparameter " + key + " is true (the estimator's distribution "
-            + DISTRIBUTIONS.get(key) + "), which Kiln's script jobs do not launch yet; remove the distribution "
-            + "setting: every worker still runs the script, and it can find its peers in SM_HOSTS and "
-            + "SM_CURRENT_HOST (docs/script-mode.md)");
-      }
-    }
+    DistributionLaunch.of(raw);
     String level = raw.get("sagemaker_container_log_level");
     if (level != null) {
       JsonNode v = PythonValues.decode(level);
@@ -164,9 +143,23 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
-    context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
-        credentials(hadoop), grace).checkpoints(checkpoints));
+    DistributionLaunch launch = DistributionLaunch.of(hyperparameters);
+    launch.check(context.workers());
+    try (HorovodRendezvousServer horovod = launch.horovod() ? HorovodRendezvousServer.start(driverHost(context),
+        context.workers() * launch.processesPerHost(0)) : null) {
+      if (horovod != null) {
+        launch.withHorovodStore(horovod.host(), horovod.port());
+      }
+      context.log(launch.notice(context.workers()));
+      context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
+          credentials(hadoop), grace).checkpoints(checkpoints).withLaunch(launch));
+    }
     return new TrainingOutcome(0, Map.of(), false);
+  }
+
+  /** The driver's address as the executors reach it ({@code spark.driver.host}). */
+  private static String driverHost(TrainingContext context) {
+    return context.spark().conf().get("spark.driver.host", "127.0.0.1");
   }
 
   /** The stop grace period from its setting (null: the default). */

@@ -77,6 +77,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   private final int stopGraceSeconds;
   /** The job's checkpoint location, or null when it has none ({@link #checkpoints(CheckpointSync.Plan)}). */
   private CheckpointSync.Plan checkpoints;
+  /** How the workers' processes rendezvous (torch's variables by default). */
+  private DistributionLaunch launch = DistributionLaunch.of(Map.of());
 
   /**
    * @param hyperparameters every hyperparameter, the SDK's {@code sagemaker_*} ones included
@@ -104,10 +106,17 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     return this;
   }
 
+  /** Sets how the workers' processes rendezvous (the job's distribution); returns this worker. */
+  ScriptWorker withLaunch(DistributionLaunch launch) {
+    this.launch = launch;
+    return this;
+  }
+
   @Override
   public Integer run(WorkerContext ctx) throws Exception {
     Path root = ctx.modelDirectory().getParent();
-    List<String> hosts = hostNames(ctx.rendezvous());
+    Rendezvous rendezvous = ctx.rendezvous();
+    List<String> hosts = hostNames(rendezvous);
     String host = hosts.get(ctx.rank());
     // before any download: a missing interpreter fails at once
     String path = ctx.environment().containsKey("PATH") ? ctx.environment().get("PATH") : System.getenv("PATH");
@@ -147,6 +156,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     command.add(script.entryPoint());
     command.addAll(script.arguments());
     command.addAll(contract.userArgs());
+    List<DistributionLaunch.Process> processes = launch.forWorker(hosts, rendezvous, ctx.gpus().size(),
+        interfaceName(host));
     CheckpointSync sync = checkpoints == null ? null
         : new CheckpointSync(checkpoints, root, line -> ctx.log("[" + host + "] " + line));
     if (sync != null) {
@@ -155,7 +166,9 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     }
     Exit exit;
     try {
-      exit = runProcess(ctx, command, contract.codeDir(), env, host);
+      exit = processes.size() == 1
+          ? runProcess(ctx, command, contract.codeDir(), with(env, processes.get(0).environment()), host)
+          : runLocalProcesses(ctx, command, contract.codeDir(), env, processes);
     } finally {
       if (sync != null) {
         sync.stopBackground();
@@ -184,6 +197,43 @@ final class ScriptWorker implements WorkerFunction<Integer> {
           + "\"");
     }
     return exit.code();
+  }
+
+  private static Map<String, String> with(Map<String, String> env, Map<String, String> more) {
+    Map<String, String> out = new LinkedHashMap<>(env);
+    out.putAll(more);
+    return out;
+  }
+
+  /**
+   * Runs the script once per local process at once (torchrun-style processes per worker), each with
+   * its own variables and log label; the first that exits non-zero ends the others (their threads are
+   * interrupted, which kills their processes) and is the worker's exit.
+   */
+  private Exit runLocalProcesses(WorkerContext ctx, List<String> command, Path cwd, Map<String, String> env,
+      List<DistributionLaunch.Process> processes) throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(processes.size());
+    try {
+      java.util.concurrent.ExecutorCompletionService<Exit> done = new java.util.concurrent.ExecutorCompletionService<>(
+          pool);
+      for (DistributionLaunch.Process p : processes) {
+        done.submit(() -> runProcess(ctx, command, cwd, with(env, p.environment()), p.label()));
+      }
+      Exit result = null;
+      for (int i = 0; i < processes.size(); i++) {
+        Exit e = done.take().get();
+        if (result == null || (result.code() == 0 && e.code() != 0)) {
+          result = e;
+        }
+        if (e.code() != 0) {
+          break; // the others are interrupted below
+        }
+      }
+      return result;
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(30, TimeUnit.SECONDS);
+    }
   }
 
   /** How the script ended: its exit code and the last non-blank line it wrote to stderr (or ""). */

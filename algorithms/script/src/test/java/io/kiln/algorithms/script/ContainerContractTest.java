@@ -92,12 +92,13 @@ class ContainerContractTest {
   }
 
   @Test
-  void aDistributionTurnedOnOrABadLogLevelIsRefusedWhenTheJobIsAdmitted() {
+  void anImpossibleDistributionOrABadLogLevelIsRefusedWhenTheJobIsAdmitted() {
     ScriptAlgorithm a = new ScriptAlgorithm();
     assertThat(a.hyperparameters(Map.of("sagemaker_mpi_enabled", "false", "epochs", "3")).raw()).hasSize(2);
-    assertThat(catchThrowableOfType(() -> a.hyperparameters(Map.of("sagemaker_torch_distributed_enabled", "true")),
-        KilnException.class)).hasMessageStartingWith("Hyperparameter sagemaker_torch_distributed_enabled is true (the "
-            + "estimator's distribution torch_distributed), which Kiln's script jobs do not launch yet");
+    assertThat(a.hyperparameters(Map.of("sagemaker_torch_distributed_enabled", "true")).raw()).hasSize(1);
+    assertThat(catchThrowableOfType(() -> a.hyperparameters(Map.of("sagemaker_pytorch_xla_multi_worker_enabled",
+        "true")), KilnException.class)).hasMessageStartingWith("Hyperparameter sagemaker_pytorch_xla_multi_worker_"
+            + "enabled is true (the estimator's distribution pytorchxla), which needs XLA devices");
     assertThat(catchThrowableOfType(() -> a.hyperparameters(Map.of("sagemaker_container_log_level", "\"INFO\"")),
         KilnException.class)).hasMessageContaining("sagemaker_container_log_level is '\"INFO\"'");
   }

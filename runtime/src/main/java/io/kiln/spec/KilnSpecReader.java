@@ -91,9 +91,26 @@ public final class KilnSpecReader {
       io.kiln.spi.ScriptSpec script = script(a, root);
       String name = script != null && !a.has("name") ? "script" : a.requireText("name");
       return new AlgorithmSpec(name, a.text("trainingImage").orElse(null),
-          a.enumValue("inputMode", InputMode.class).orElse(InputMode.File).name(), script);
+          a.enumValue("inputMode", InputMode.class).orElse(InputMode.File).name(),
+          script != null ? script : sdkScript(root));
     }
-    return AlgorithmSpec.named(root.requireText("algorithm"));
+    String name = root.requireText("algorithm");
+    io.kiln.spi.ScriptSpec script = sdkScript(root);
+    return script == null ? AlgorithmSpec.named(name)
+        : new AlgorithmSpec(name, null, InputMode.File.name(), script);
+  }
+
+  /**
+   * The script the hyperparameters name as the SageMaker SDK writes them ({@code sagemaker_program},
+   * {@code sagemaker_submit_directory}), for a spec whose algorithm object has no script fields (a
+   * SageMaker request's hyperparameters copied into a Kiln spec); null when they name none.
+   */
+  private static io.kiln.spi.ScriptSpec sdkScript(Fields root) {
+    if (!root.has("hyperparameters")) {
+      return null;
+    }
+    java.util.Map<String, String> hp = root.stringMap("hyperparameters");
+    return wrap(root, () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hp)).orElse(null);
   }
 
   /**

@@ -86,6 +86,18 @@ class ScriptSpecReadingTest {
   }
 
   @Test
+  void aKilnSpecWhoseHyperparametersNameTheScriptAsTheSdkDoesRunsIt() {
+    String hp = "hyperparameters: {sagemaker_program: '\"train.py\"', sagemaker_submit_directory: '\"" + SOURCE
+        + "\"', epochs: '3'}\n";
+    for (String algorithm : new String[] {"script", "{name: script}"}) {
+      TrainingJobSpec job = SpecReader.readTrainingJob("name: s1\nalgorithm: " + algorithm + "\n" + hp
+          + "channels: [{name: train, uri: 's3://bucket/train/'}]\noutputPath: 's3://bucket/out/'\n", "s1.yaml");
+      assertThat(job.algorithm().script()).as(algorithm).isEqualTo(new ScriptSpec("train.py", SOURCE, null, List.of()));
+      assertSameJob(SpecJson.fromKilnSpec(SpecJson.toKilnSpec(job), "stored.json"), job);
+    }
+  }
+
+  @Test
   void anEntryPointOutsideTheSourceIsRefusedNamingBothSpellings() {
     assertThat(error(() -> kiln("{entryPoint: ../train.py, source: '" + SOURCE + "'}")))
         .hasMessage("Invalid spec s1.yaml: algorithm.entryPoint (hyperparameter sagemaker_program) "

@@ -130,6 +130,35 @@ public abstract class AlgorithmContractTest {
     return Map.of();
   }
 
+  /**
+   * The jobs' MetricDefinitions (name to regex), for an algorithm whose metrics are read from its
+   * output ({@link Algorithm#metricsFromDefinitions()}: a script); none by default.
+   */
+  protected Map<String, String> metricDefinitions() {
+    return Map.of();
+  }
+
+  /** The tuning objective of the smoke job and the objective check: the first metric the algorithm emits. */
+  protected String objectiveMetric() {
+    if (!metricDefinitions().isEmpty()) {
+      return metricDefinitions().keySet().iterator().next();
+    }
+    return algorithm().metrics(smokeHyperparameters(), smokeChannels().keySet()).get(0).name();
+  }
+
+  /**
+   * The job-log line saying where the resumed attempt started, its group 1 a positive number: the
+   * runtime's checkpoint service's by default.
+   */
+  protected Pattern resumedFrom() {
+    return Pattern.compile("Resumed from the checkpoint after round (\\d+)");
+  }
+
+  /** Spark settings of the executor-loss check's session (e.g. a faster sync for a script); none by default. */
+  protected Map<String, String> clusterConf() {
+    return Map.of();
+  }
+
   /** A metric name the algorithm cannot emit, for the tuning-objective check. */
   protected String metricItCannotEmit() {
     return "validation:no-such-metric";
@@ -171,7 +200,12 @@ public abstract class AlgorithmContractTest {
       String root, boolean checkpoint) {
     var conf = spark.sparkContext().hadoopConfiguration();
     ObjectNode r = JSON.createObjectNode().put("TrainingJobName", name);
-    r.putObject("AlgorithmSpecification").put("TrainingImage", trainingImage()).put("TrainingInputMode", "File");
+    ObjectNode spec = r.putObject("AlgorithmSpecification").put("TrainingImage", trainingImage())
+        .put("TrainingInputMode", "File");
+    if (!metricDefinitions().isEmpty()) {
+      ArrayNode definitions = spec.putArray("MetricDefinitions");
+      metricDefinitions().forEach((metric, regex) -> definitions.addObject().put("Name", metric).put("Regex", regex));
+    }
     r.put("RoleArn", "arn:aws:iam::111122223333:role/KilnContractTest");
     ObjectNode hp = r.putObject("HyperParameters");
     hyperparameters.forEach(hp::put);
@@ -201,6 +235,10 @@ public abstract class AlgorithmContractTest {
       String root, int checkpointIntervalRounds) {
     var conf = spark.sparkContext().hadoopConfiguration();
     ObjectNode r = JSON.createObjectNode().put("name", name).put("algorithm", algorithm().name());
+    if (!metricDefinitions().isEmpty()) {
+      ArrayNode definitions = r.putArray("metricDefinitions");
+      metricDefinitions().forEach((metric, regex) -> definitions.addObject().put("name", metric).put("regex", regex));
+    }
     ObjectNode hp = r.putObject("hyperparameters");
     hyperparameters.forEach(hp::put);
     ArrayNode inputs = r.putArray("channels");
@@ -248,8 +286,7 @@ public abstract class AlgorithmContractTest {
     local();
     // with the keys SageMaker adds beside the user's: the tuner's (every trial has it) and an SDK's
     Map<String, String> hyperparameters = new java.util.LinkedHashMap<>(smokeHyperparameters());
-    hyperparameters.put("_tuning_objective_metric",
-        algorithm().metrics(smokeHyperparameters(), smokeChannels().keySet()).get(0).name());
+    hyperparameters.put("_tuning_objective_metric", objectiveMetric());
     hyperparameters.put("sagemaker_container_log_level", "20");
     JobResult r = runner.run(spec("smoke", hyperparameters, smokeChannels(), s3Root(), false));
     assertThat(r.failureReason()).isNull();
@@ -258,8 +295,9 @@ public abstract class AlgorithmContractTest {
     assertThat(record.modelArtifacts().s3ModelArtifacts()).endsWith("/smoke/output/model.tar.gz");
     assertThat(record.finalMetricDataList()).isNotEmpty();
     Set<String> channels = smokeChannels().keySet();
-    List<String> emitted = algorithm().metrics(smokeHyperparameters(), channels).stream()
-        .map(MetricDescriptor::name).toList();
+    List<String> emitted = new java.util.ArrayList<>(algorithm().metrics(smokeHyperparameters(), channels).stream()
+        .map(MetricDescriptor::name).toList());
+    emitted.addAll(metricDefinitions().keySet());
     assertThat(record.finalMetricDataList()).allSatisfy(m -> assertThat(emitted).contains(m.metricName()));
     checkArtifact(model(runner, r));
   }
@@ -318,7 +356,7 @@ public abstract class AlgorithmContractTest {
     local();
     Algorithms algorithms = new Algorithms(List.of(algorithm()));
     TrainingJobSpec spec = spec("objective", smokeHyperparameters(), smokeChannels(), s3Root(), false);
-    String emitted = algorithm().metrics(smokeHyperparameters(), smokeChannels().keySet()).get(0).name();
+    String emitted = objectiveMetric();
     algorithms.checkObjective(spec, emitted, "objective");
     assertThatThrownBy(() -> algorithms.checkObjective(spec, metricItCannotEmit(), "objective"))
         .isInstanceOfSatisfying(KilnException.class, e -> {
@@ -338,6 +376,7 @@ public abstract class AlgorithmContractTest {
     {
       Map<String, String> conf = new LinkedHashMap<>(cluster.driverConf());
       conf.put("spark.kiln.capacity.fallback-after-seconds", "3");
+      conf.putAll(clusterConf());
       SparkSession clusterSpark = TestSpark.start(null, conf);
       try {
         TrainingJobRunner onCluster = new TrainingJobRunner(clusterSpark, new JobStore(
@@ -374,7 +413,7 @@ public abstract class AlgorithmContractTest {
         assertThat(r.failureReason()).isNull();
         assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
         String log = onCluster.store().readLog("kill").orElseThrow();
-        Matcher m = Pattern.compile("Resumed from the checkpoint after round (\\d+)").matcher(log);
+        Matcher m = resumedFrom().matcher(log);
         assertThat(m.find()).as("the job log says where it resumed:\n%s", log).isTrue();
         assertThat(Integer.parseInt(m.group(1))).isPositive();
         assertThat(onCluster.store().load("kill").orElseThrow().kiln().attempts()).isGreaterThanOrEqualTo(2);

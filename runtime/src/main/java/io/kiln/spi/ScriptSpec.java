@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param entryPoint the file to run, relative to the source's root ({@code train.py},
  *     {@code src/train.py}): Kiln's {@code algorithm.entryPoint}, the SDK's
  *     {@code sagemaker_program}. No leading {@code /}, no {@code .} or {@code ..} segment, no
- *     backslash or control character, at most 256 characters
+ *     backslash or control character, at most 256 characters. Or {@code java:<class>}, a Java
+ *     trainer class in the source's jars ({@link #javaClass()})
  * @param source where the code is: an {@code s3://…/sourcedir.tar.gz} (gzip-compressed tar, as the
  *     SDK uploads it) or a directory URI (every object under it), any URI Hadoop reads; Kiln's
  *     {@code algorithm.source}, the SDK's {@code sagemaker_submit_directory}. Required
@@ -35,6 +36,13 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
   public static final String PROGRAM = "sagemaker_program";
   /** The SDK's hyperparameter naming the source archive. */
   public static final String SUBMIT_DIRECTORY = "sagemaker_submit_directory";
+  /**
+   * An entry point starting with this names a Java trainer class in the source's jars
+   * ({@code java:com.example.Train}) instead of a file.
+   */
+  public static final String JAVA_PREFIX = "java:";
+  private static final java.util.regex.Pattern JAVA_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,7 +51,15 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
       throw KilnException.user("The script has no entry point: set algorithm.entryPoint (hyperparameter "
           + PROGRAM + "), e.g. train.py");
     }
-    checkRelative(entryPoint, "algorithm.entryPoint (hyperparameter " + PROGRAM + ")");
+    if (entryPoint.startsWith(JAVA_PREFIX)) {
+      String name = entryPoint.substring(JAVA_PREFIX.length());
+      if (name.length() > 256 || !JAVA_NAME.matcher(name).matches()) {
+        throw KilnException.user("algorithm.entryPoint (hyperparameter " + PROGRAM + ") '" + Messages.echo(entryPoint)
+            + "' names no Java class; write java: and the class's binary name (java:com.example.Train)");
+      }
+    } else {
+      checkRelative(entryPoint, "algorithm.entryPoint (hyperparameter " + PROGRAM + ")");
+    }
     if (source == null || source.isBlank()) {
       throw KilnException.user("The script '" + Messages.echo(entryPoint) + "' has no source: set algorithm.source "
           + "(hyperparameter " + SUBMIT_DIRECTORY + ") to an s3://…/sourcedir.tar.gz or a directory URI holding it");
@@ -69,6 +85,12 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
         throw KilnException.user("algorithm.arguments holds an empty (null) or NUL-containing argument; give strings");
       }
     }
+  }
+
+  /** The Java trainer class this entry point names ({@code java:<class>}), or empty for a file. */
+  public Optional<String> javaClass() {
+    return entryPoint.startsWith(JAVA_PREFIX) ? Optional.of(entryPoint.substring(JAVA_PREFIX.length()))
+        : Optional.empty();
   }
 
   /** A script with the default interpreter and no extra arguments. */

@@ -117,11 +117,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
         + ScriptSpec.PROGRAM + " and " + ScriptSpec.SUBMIT_DIRECTORY + ")"));
     Configuration hadoop = context.spark().sparkContext().hadoopConfiguration();
     SourceCode source = SourceCode.fetch(script.source(), hadoop);
-    if (!source.files().containsKey(script.entryPoint())) {
-      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
-          + ScriptSpec.PROGRAM + ") is not in the source " + script.source() + ", which holds: "
-          + Messages.echo(String.join(", ", source.names())));
-    }
+    EntryPoint.check(script, source); // a file of the source, or a Java trainer class in its jars
     Map<String, String> hyperparameters = new LinkedHashMap<>(settings.raw());
     script.sdkHyperparameters().forEach(hyperparameters::putIfAbsent); // as the SDK would have sent them
     Map<String, ContainerContract.ChannelConfig> channels = new LinkedHashMap<>();

@@ -93,9 +93,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     Path root = ctx.modelDirectory().getParent();
     List<String> hosts = hostNames(ctx.rendezvous());
     String host = hosts.get(ctx.rank());
-    // before any download: a missing interpreter fails at once
     String path = ctx.environment().containsKey("PATH") ? ctx.environment().get("PATH") : System.getenv("PATH");
-    String interpreter = resolveInterpreter(script.interpreter(), path, host);
     ContainerContract contract = new ContainerContract(jobName, hyperparameters, hosts, ctx.rank(),
         interfaceName(host), channels, root, ctx.threads(), ctx.gpus().size(), script.entryPoint(), source.uri());
     for (Path dir : List.of(contract.configDir(), contract.modelDir(), contract.outputDataDir(),
@@ -103,11 +101,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       Files.createDirectories(dir);
     }
     source.writeTo(contract.codeDir());
-    Path entry = contract.codeDir().resolve(script.entryPoint()).normalize();
-    if (!entry.startsWith(contract.codeDir()) || !Files.isRegularFile(entry)) {
-      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
-          + "sagemaker_program) is not a file in the source " + source.uri());
-    }
+    // before any download: a missing interpreter or entry point fails at once
+    List<String> command = new ArrayList<>(EntryPoint.command(script, path, host, contract.codeDir(), source.uri()));
     for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
       download(ctx, c.getKey(), c.getValue(), contract);
     }
@@ -120,10 +115,6 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     env.putAll(credentials);
     env.putAll(ctx.environment());
     env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
-    List<String> command = new ArrayList<>();
-    command.add(interpreter);
-    command.add(script.entryPoint());
-    command.addAll(script.arguments());
     command.addAll(contract.userArgs());
     Exit exit = runProcess(ctx, command, contract.codeDir(), env, host);
     if (exit.code() != 0) {

@@ -1,0 +1,142 @@
+package io.kiln.algorithms.script;
+
+import io.kiln.spi.KilnException;
+import io.kiln.spi.Messages;
+import io.kiln.spi.ScriptSpec;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.jar.JarInputStream;
+import java.util.zip.ZipEntry;
+
+/**
+ * The command a script job's worker starts, by kind of entry point:
+ *
+ * <ul>
+ *   <li>a file of the source ({@code train.py}, {@code train.sh}): {@code <interpreter> <entryPoint>
+ *       <arguments…>}, the interpreter {@code python3} by default ({@code /bin/sh} or {@code bash} run a
+ *       shell script, so no separate shell-command field is needed);
+ *   <li>a Java trainer, {@code java:<class>} ({@link ScriptSpec#JAVA_PREFIX}): {@code <java> -cp <the
+ *       source's root *.jar files>:<kiln-script and Jackson> io.kiln.algorithms.script.JavaTrainerMain
+ *       <class> <arguments…>} in its own JVM ({@link Trainer} says why); {@code java} is the worker JVM's
+ *       own unless {@code algorithm.interpreter} names another.
+ * </ul>
+ *
+ * The hyperparameters' {@code --key value} pairs follow in each case (added by the worker).
+ */
+final class EntryPoint {
+  private EntryPoint() {}
+
+  /**
+   * Checked on the driver before any worker starts: a file entry point is a file of the source; a Java
+   * trainer's class is in one of the jars at the source's root.
+   *
+   * @throws KilnException USER naming the entry point in both spellings and what the source holds
+   */
+  static void check(ScriptSpec script, SourceCode source) {
+    Optional<String> java = script.javaClass();
+    if (java.isEmpty()) {
+      if (!source.files().containsKey(script.entryPoint())) {
+        throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
+            + ScriptSpec.PROGRAM + ") is not in the source " + source.uri() + ", which holds: "
+            + Messages.echo(String.join(", ", source.names())));
+      }
+      return;
+    }
+    String entry = java.get().replace('.', '/') + ".class";
+    List<String> jars = jars(source.files().keySet());
+    for (String jar : jars) {
+      if (jarHolds(source.files().get(jar), entry)) {
+        return;
+      }
+    }
+    throw KilnException.user("The Java trainer class " + java.get() + " (algorithm.entryPoint " + script.entryPoint()
+        + ", hyperparameter " + ScriptSpec.PROGRAM + ") is in none of the jars at the root of the source "
+        + source.uri() + (jars.isEmpty() ? ", which holds no .jar file" : " (" + Messages.echo(String.join(", ", jars))
+        + ")") + "; add the jar holding " + entry + " to the source's root");
+  }
+
+  /** The source's jar files at its root, in name order. */
+  static List<String> jars(java.util.Collection<String> names) {
+    return names.stream().filter(n -> n.endsWith(".jar") && !n.contains("/")).sorted().toList();
+  }
+
+  private static boolean jarHolds(byte[] jar, String entry) {
+    try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        if (e.getName().equals(entry)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // not a readable jar: it holds nothing
+    }
+  }
+
+  /**
+   * The command's head (before the hyperparameters' {@code --key value} pairs), for a worker whose
+   * source is unpacked in {@code codeDir}.
+   *
+   * @param path the PATH the interpreter is searched on
+   * @param host the worker's host, for messages
+   * @throws KilnException USER when the interpreter is missing or the entry point is not a file
+   */
+  static List<String> command(ScriptSpec script, String path, String host, Path codeDir, String sourceUri) {
+    List<String> command = new ArrayList<>();
+    Optional<String> java = script.javaClass();
+    if (java.isPresent()) {
+      command.add(script.interpreter().equals(ScriptSpec.DEFAULT_INTERPRETER)
+          ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
+          : ScriptWorker.resolveInterpreter(script.interpreter(), path, host));
+      command.add("-cp");
+      command.add(javaClasspath(codeDir));
+      command.add(JavaTrainerMain.class.getName());
+      command.add(java.get());
+    } else {
+      command.add(ScriptWorker.resolveInterpreter(script.interpreter(), path, host));
+      Path entry = codeDir.resolve(script.entryPoint()).normalize();
+      if (!entry.startsWith(codeDir) || !Files.isRegularFile(entry)) {
+        throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
+            + "sagemaker_program) is not a file in the source " + sourceUri);
+      }
+      command.add(script.entryPoint());
+    }
+    command.addAll(script.arguments());
+    return command;
+  }
+
+  /**
+   * A Java trainer's class path: the source's root jars (name order, so the user's classes come
+   * first), then where this worker loaded {@link Trainer} from (the kiln-script jar, or its classes
+   * directory in a build) and Jackson, which {@link TrainerContext} reads the contract with.
+   */
+  static String javaClasspath(Path codeDir) {
+    LinkedHashSet<String> entries = new LinkedHashSet<>();
+    try (var files = Files.list(codeDir)) {
+      jars(files.map(p -> p.getFileName().toString()).toList()).forEach(j -> entries.add(codeDir.resolve(j).toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (Class<?> c : List.of(Trainer.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+        com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonProperty.class)) {
+      entries.add(location(c));
+    }
+    return String.join(java.io.File.pathSeparator, entries);
+  }
+
+  private static String location(Class<?> c) {
+    try {
+      return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (URISyntaxException | NullPointerException e) {
+      throw new IllegalStateException("cannot find where " + c.getName() + " was loaded from", e);
+    }
+  }
+}

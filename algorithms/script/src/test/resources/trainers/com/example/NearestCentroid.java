@@ -54,3 +54,7 @@ public class NearestCentroid implements Trainer {
     }
   }
 }
+
+/** Not a trainer: naming it as the entry point is a ClientError. */
+class NotATrainer {
+}

@@ -29,7 +29,10 @@ import java.util.zip.ZipEntry;
  *       own unless {@code algorithm.interpreter} names another.
  * </ul>
  *
- * The hyperparameters' {@code --key value} pairs follow in each case (added by the worker).
+ * The hyperparameters' {@code --key value} pairs follow in each case. A SageMaker request's
+ * {@code ContainerEntrypoint} (and {@code ContainerArguments}) replace all of it, as they replace a
+ * container's ENTRYPOINT and CMD: {@code <ContainerEntrypoint…> <ContainerArguments…>}, no
+ * hyperparameter arguments (SageMaker's toolkit, which adds them, is what an ENTRYPOINT replaces).
  */
 final class EntryPoint {
   private EntryPoint() {}
@@ -41,6 +44,9 @@ final class EntryPoint {
    * @throws KilnException USER naming the entry point in both spellings and what the source holds
    */
   static void check(ScriptSpec script, SourceCode source) {
+    if (!script.containerEntrypoint().isEmpty()) {
+      return; // the container's command runs instead; sagemaker_program is only a hyperparameter then
+    }
     Optional<String> java = script.javaClass();
     if (java.isEmpty()) {
       if (!source.files().containsKey(script.entryPoint())) {
@@ -82,16 +88,23 @@ final class EntryPoint {
   }
 
   /**
-   * The command's head (before the hyperparameters' {@code --key value} pairs), for a worker whose
-   * source is unpacked in {@code codeDir}.
+   * The command a worker runs, its source unpacked in {@code codeDir}.
    *
    * @param path the PATH the interpreter is searched on
    * @param host the worker's host, for messages
+   * @param userArgs the hyperparameters' {@code --key value} pairs
    * @throws KilnException USER when the interpreter is missing or the entry point is not a file
    */
-  static List<String> command(ScriptSpec script, String path, String host, Path codeDir, String sourceUri) {
+  static List<String> command(ScriptSpec script, String path, String host, Path codeDir, String sourceUri,
+      List<String> userArgs) {
     List<String> command = new ArrayList<>();
     Optional<String> java = script.javaClass();
+    if (!script.containerEntrypoint().isEmpty()) {
+      command.add(containerProgram(script.containerEntrypoint().get(0), path, host, codeDir));
+      command.addAll(script.containerEntrypoint().subList(1, script.containerEntrypoint().size()));
+      command.addAll(script.containerArguments());
+      return command; // replaces the toolkit's command: no hyperparameter arguments
+    }
     if (java.isPresent()) {
       command.add(script.interpreter().equals(ScriptSpec.DEFAULT_INTERPRETER)
           ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
@@ -110,7 +123,35 @@ final class EntryPoint {
       command.add(script.entryPoint());
     }
     command.addAll(script.arguments());
+    command.addAll(userArgs);
     return command;
+  }
+
+  /**
+   * ContainerEntrypoint's program: an absolute path or a name on the PATH (as an interpreter is found),
+   * or a path with a {@code /} inside the source's code directory (the working directory).
+   *
+   * @throws KilnException USER naming the field, the program and the worker when it is not an
+   *     executable file
+   */
+  static String containerProgram(String program, String path, String host, Path codeDir) {
+    if (program.startsWith("/") || !program.contains("/")) {
+      try {
+        return ScriptWorker.resolveInterpreter(program, path, host);
+      } catch (KilnException e) {
+        throw KilnException.user("AlgorithmSpecification.ContainerEntrypoint[0] (algorithm.containerEntrypoint[0]) "
+            + "'" + Messages.echo(program) + "' is not an executable file " + (program.startsWith("/") ? "" : "on the "
+            + "PATH (" + Messages.echo(path) + ") ") + "of worker " + host + "; install it on every worker or name "
+            + "another");
+      }
+    }
+    Path p = codeDir.resolve(program).normalize();
+    if (!p.startsWith(codeDir) || !Files.isRegularFile(p) || !Files.isExecutable(p)) {
+      throw KilnException.user("AlgorithmSpecification.ContainerEntrypoint[0] (algorithm.containerEntrypoint[0]) '"
+          + Messages.echo(program) + "' is not an executable file of the source on worker " + host + "; mark it "
+          + "executable in the source archive or run it through an interpreter ([/bin/sh, " + program + "])");
+    }
+    return p.toString();
   }
 
   /**

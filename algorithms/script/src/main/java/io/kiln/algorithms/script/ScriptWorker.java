@@ -102,7 +102,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     }
     source.writeTo(contract.codeDir());
     // before any download: a missing interpreter or entry point fails at once
-    List<String> command = new ArrayList<>(EntryPoint.command(script, path, host, contract.codeDir(), source.uri()));
+    List<String> command = EntryPoint.command(script, path, host, contract.codeDir(), source.uri(),
+        contract.userArgs());
     for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
       download(ctx, c.getKey(), c.getValue(), contract);
     }
@@ -115,7 +116,6 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     env.putAll(credentials);
     env.putAll(ctx.environment());
     env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
-    command.addAll(contract.userArgs());
     Exit exit = runProcess(ctx, command, contract.codeDir(), env, host);
     if (exit.code() != 0) {
       throw new KilnException(ErrorType.ALGORITHM, "ExecuteUserScriptError: ExitCode " + exit.code()

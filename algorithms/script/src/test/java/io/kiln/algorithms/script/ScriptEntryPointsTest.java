@@ -231,6 +231,95 @@ class ScriptEntryPointsTest {
         + ".NearestCentroid --x --note centroids");
   }
 
+  @Test
+  void aJavaTrainersMistakesAndFailuresEndTheJobWithOneLine() throws Exception {
+    List<String> rows = SharedData.iris();
+    upload("java-bad", rows);
+    String source = ScriptJobs.put("src/java-bad/sourcedir.tar.gz", tarGz(Map.of("trainers.jar", trainerJar())));
+    // a class in none of the jars: refused on the driver
+    JobResult missing = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(javaSpec("script-java-missing",
+        "com.example.Missing", source, "{}"), "missing.yaml"));
+    assertThat(missing.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(missing.failureReason()).isEqualTo("ClientError: The Java trainer class com.example.Missing "
+        + "(algorithm.entryPoint java:com.example.Missing, hyperparameter sagemaker_program) is in none of the jars at "
+        + "the root of the source " + source + " (trainers.jar); add the jar holding com/example/Missing.class to the "
+        + "source's root");
+    // a class that is not a Trainer: the trainer's JVM writes the ClientError to output/failure
+    JobResult notTrainer = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(javaSpec(
+        "script-java-not-trainer", "com.example.NotATrainer", source, "{}"), "not-trainer.yaml"));
+    assertThat(notTrainer.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(notTrainer.failureReason()).isEqualTo("ClientError: The class com.example.NotATrainer of "
+        + "algorithm.entryPoint java:com.example.NotATrainer (hyperparameter sagemaker_program) does not implement "
+        + "io.kiln.algorithms.script.Trainer; implement its train(TrainerContext) method");
+    // train() throws: an AlgorithmError with the exception, as a Python traceback's last line
+    JobResult fails = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(javaSpec("script-java-fails",
+        "com.example.NearestCentroid", source, "{fail: '1'}"), "fails.yaml"));
+    assertThat(fails.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(fails.failureReason()).startsWith("AlgorithmError: ExecuteUserScriptError: ExitCode 1, ErrorMessage "
+        + "\"java.lang.IllegalStateException: asked to fail after training\", Command \"");
+  }
+
+  private static String javaSpec(String name, String className, String source, String hyperparameters) {
+    return "name: " + name + "\n"
+        + "algorithm: {entryPoint: 'java:" + className + "', source: '" + source + "'}\n"
+        + "hyperparameters: " + hyperparameters + "\n"
+        + "channels: [{name: train, uri: 's3://" + ScriptJobs.BUCKET + "/data/java-bad/train/'}]\n"
+        + "outputPath: 's3://" + ScriptJobs.BUCKET + "/output/'\n";
+  }
+
+  @Test
+  void containerEntrypointAndArgumentsReplaceTheScriptsCommand() {
+    String name = "script-container-entrypoint";
+    String source = ScriptJobs.put("src/entrypoint/sourcedir.tar.gz", uncheckedTarGz(Map.of(
+        "train.py", "raise SystemExit('not run: the ContainerEntrypoint replaces it')\n".getBytes(StandardCharsets.UTF_8),
+        "bin/train.sh", ("#!/bin/sh\necho \"entry on $SM_CURRENT_HOST in $(pwd) args:$*\" > \"$SM_MODEL_DIR/entry.txt\"\n"
+            + "echo \"hps $SM_HPS\"\n").getBytes(StandardCharsets.UTF_8))));
+    Map<String, String> hp = sdk(name, "train.py", source, Map.of("epochs", "3"));
+    String request;
+    try {
+      ObjectNode r = (ObjectNode) JSON.readTree(ScriptJobs.request(name, hp, channels("entrypoint-data", false), 1,
+          ENVIRONMENT));
+      ObjectNode a = (ObjectNode) r.get("AlgorithmSpecification");
+      a.putArray("ContainerEntrypoint").add("bin/train.sh").add("first");
+      a.putArray("ContainerArguments").add("second").add("two words");
+      request = r.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ScriptJobs.put("data/entrypoint-data/train/x.csv", "1\n");
+    JobResult r = ScriptJobs.run(request, name + ".json");
+    assertThat(r.failureReason()).isNull();
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Completed);
+    String entry = new String(ScriptJobs.untar(r.modelArtifacts()).get("entry.txt"), StandardCharsets.UTF_8);
+    assertThat(entry).startsWith("entry on 127.0.0.1 in /").endsWith("/code args:first second two words\n");
+    assertThat(ScriptJobs.log(name)).contains("[127.0.0.1] hps {\"epochs\":3}")
+        .doesNotContain("NOTICE Not applied on Spark (AWS-only fields of the SageMaker request): ContainerEntrypoint");
+  }
+
+  @Test
+  void aShellScriptRunsUnderItsInterpreterWithTheHyperparametersAsArguments() {
+    String name = "script-shell";
+    String source = ScriptJobs.put("src/shell/sourcedir.tar.gz", uncheckedTarGz(Map.of("train.sh",
+        "printf '%s|' \"$@\" > \"$SM_MODEL_DIR/args.txt\"\n".getBytes(StandardCharsets.UTF_8))));
+    ScriptJobs.put("data/shell/train/x.csv", "1\n");
+    JobResult r = ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob("name: " + name + "\n"
+        + "algorithm: {entryPoint: train.sh, source: '" + source + "', interpreter: /bin/sh, arguments: [-v]}\n"
+        + "hyperparameters: {epochs: '3', lr: '0.5'}\n"
+        + "channels: [{name: train, uri: 's3://" + ScriptJobs.BUCKET + "/data/shell/train/'}]\n"
+        + "outputPath: 's3://" + ScriptJobs.BUCKET + "/output/'\n", name + ".yaml"));
+    assertThat(r.failureReason()).isNull();
+    assertThat(new String(ScriptJobs.untar(r.modelArtifacts()).get("args.txt"), StandardCharsets.UTF_8))
+        .isEqualTo("-v|--epochs|3|--lr|0.5|");
+  }
+
+  private static byte[] uncheckedTarGz(Map<String, byte[]> entries) {
+    try {
+      return tarGz(entries);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The test trainer (resources/trainers/…/NearestCentroid.java) compiled against kiln-script, as a jar. */
   static byte[] trainerJar() throws IOException {
     Path src = Files.createTempDirectory(temp, "trainer-src");
@@ -253,13 +342,14 @@ class ScriptEntryPointsTest {
     return bytes.toByteArray();
   }
 
-  /** A gzip-compressed tar of binary entries. */
+  /** A gzip-compressed tar of binary entries ({@code *.sh} executable). */
   static byte[] tarGz(Map<String, byte[]> entries) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
       for (Map.Entry<String, byte[]> e : entries.entrySet()) {
         TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
         entry.setSize(e.getValue().length);
+        entry.setMode(e.getKey().endsWith(".sh") ? 0755 : 0644);
         tar.putArchiveEntry(entry);
         tar.write(e.getValue());
         tar.closeArchiveEntry();

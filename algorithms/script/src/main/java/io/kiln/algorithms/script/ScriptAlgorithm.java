@@ -120,6 +120,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     EntryPoint.check(script, source); // a file of the source, or a Java trainer class in its jars
     Map<String, String> hyperparameters = new LinkedHashMap<>(settings.raw());
     script.sdkHyperparameters().forEach(hyperparameters::putIfAbsent); // as the SDK would have sent them
+    String inputMode = InputModes.of(context.inputMode()); // File, FastFile (as File) or Pipe (FIFOs)
     Map<String, ContainerContract.ChannelConfig> channels = new LinkedHashMap<>();
     Map<String, Boolean> gzip = new LinkedHashMap<>();
     for (ChannelData c : context.channels().values()) {
@@ -132,7 +133,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
             + "read yet (SageMaker gives it to scripts in Pipe mode); use an S3Prefix or ManifestFile channel");
       }
       channels.put(c.name(), new ContainerContract.ChannelConfig(context.contentTypeAsWritten(c.name()).orElse(null),
-          "File", c.distribution().name(), c.dataType().name()));
+          inputMode, c.distribution().name(), c.dataType().name()));
       gzip.put(c.name(), c.gzip());
     }
     context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("

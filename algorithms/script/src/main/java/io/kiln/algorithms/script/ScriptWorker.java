@@ -104,9 +104,19 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     // before any download: a missing interpreter or entry point fails at once
     List<String> command = EntryPoint.command(script, path, host, contract.codeDir(), source.uri(),
         contract.userArgs());
-    for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
-      download(ctx, c.getKey(), c.getValue(), contract);
+    PipeChannels pipes = new PipeChannels(); // Pipe mode's FIFO writers, ended when the script has exited
+    try {
+      for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
+        download(ctx, c.getKey(), c.getValue(), contract, pipes);
+      }
+      return runScript(ctx, contract, command, host);
+    } finally {
+      pipes.close();
     }
+  }
+
+  private int runScript(WorkerContext ctx, ContainerContract contract, List<String> command, String host)
+      throws Exception {
     Files.writeString(contract.configDir().resolve("hyperparameters.json"), contract.hyperparametersJson());
     Files.writeString(contract.configDir().resolve("resourceconfig.json"), PythonValues.dumps(contract.resourceConfig()));
     Files.writeString(contract.configDir().resolve("inputdataconfig.json"),
@@ -129,17 +139,22 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   record Exit(int code, String lastError) {}
 
   private void download(WorkerContext ctx, String channel, ContainerContract.ChannelConfig config,
-      ContainerContract contract) {
+      ContainerContract contract, PipeChannels pipes) throws IOException {
     Path base = contract.inputDir().resolve("data").normalize();
     Path dir = contract.channelDir(channel).normalize();
     if (!dir.getParent().equals(base) || channel.equals(".") || channel.equals("..")) {
       throw KilnException.user("Channel name '" + Messages.echo(channel) + "' would be a directory outside "
           + base + "; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
     }
+    boolean pipe = InputModes.PIPE.equals(config.inputMode());
+    Path into = pipe ? InputModes.pipeStaging(contract.root(), channel) : dir; // Pipe: FIFOs, not files, in input/data
     if ("ShardedByS3Key".equals(config.distribution())) {
-      ctx.download(channel, dir); // the objects this worker's share holds, as the runtime deals them
+      ctx.download(channel, into); // the objects this worker's share holds, as the runtime deals them
     } else {
-      ChannelDownload.copy(channel, ctx.allObjects(channel), gzip.getOrDefault(channel, false), dir);
+      ChannelDownload.copy(channel, ctx.allObjects(channel), gzip.getOrDefault(channel, false), into);
+    }
+    if (pipe) {
+      pipes.start(ctx, channel, PipeChannels.files(into), base);
     }
   }
 

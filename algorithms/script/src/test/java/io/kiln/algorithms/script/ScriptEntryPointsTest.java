@@ -312,6 +312,53 @@ class ScriptEntryPointsTest {
         .isEqualTo("-v|--epochs|3|--lr|0.5|");
   }
 
+  /** A request for the PyTorch image with the given TrainingInputMode. */
+  private static String withInputMode(String request, String mode) {
+    try {
+      ObjectNode r = (ObjectNode) JSON.readTree(request);
+      ((ObjectNode) r.get("AlgorithmSpecification")).put("TrainingInputMode", mode);
+      return r.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void pipeModeGivesTheScriptOneFifoPerEpochNamedAsSageMakerNamesThem() {
+    String name = "script-pipe";
+    String source = ScriptJobs.put("src/pipe/sourcedir.tar.gz",
+        ScriptJobs.tarGz(Map.of("read.py", ScriptJobs.resource("scripts/pipe_reader.py"))));
+    List<String> rows = SharedData.iris();
+    ScriptJobs.put("data/pipe/train/a.csv", String.join("\n", rows.subList(0, 100)) + "\n");
+    ScriptJobs.put("data/pipe/train/b.csv", String.join("\n", rows.subList(100, 150)) + "\n");
+    long started = System.nanoTime();
+    JobResult r = ScriptJobs.run(withInputMode(ScriptJobs.request(name, sdk(name, "read.py", source, Map.of()),
+        channels("pipe", false), 1, ENVIRONMENT), "Pipe"), name + ".json");
+    System.out.printf("script-pipe: %.1f s%n", (System.nanoTime() - started) / 1e9);
+    assertThat(r.failureReason()).isNull();
+    assertThat(ScriptJobs.json(new String(ScriptJobs.untar(r.modelArtifacts()).get("pipe.json"),
+        StandardCharsets.UTF_8)).toString()).isEqualTo("{\"fifo_0\":true,\"fifo_1\":true,\"listing\":[\"train_0\","
+        + "\"train_1\",\"train_2\"],\"mode\":\"Pipe\",\"records_0\":150,\"records_1\":150}");
+  }
+
+  @Test
+  void fastFileModeGivesTheScriptFilesAtFileModesPaths() {
+    String name = "script-fastfile";
+    String source = ScriptJobs.put("src/fastfile/sourcedir.tar.gz", ScriptJobs.tarGz(Map.of("read.py",
+        "import json, os\n"
+            + "mode = json.load(open(os.environ['SM_INPUT_CONFIG_DIR'] + '/inputdataconfig.json'))['train']"
+            + "['TrainingInputMode']\n"
+            + "files = sorted(os.listdir(os.environ['SM_CHANNEL_TRAIN']))\n"
+            + "open(os.environ['SM_MODEL_DIR'] + '/seen.txt', 'w').write(mode + ' ' + ','.join(files) + ' ' + "
+            + "os.environ['SM_CHANNEL_TRAIN'][-17:] + '\\n')\n")));
+    ScriptJobs.put("data/fastfile/train/a.csv", "1\n");
+    JobResult r = ScriptJobs.run(withInputMode(ScriptJobs.request(name, sdk(name, "read.py", source, Map.of()),
+        channels("fastfile", false), 1, ENVIRONMENT), "FastFile"), name + ".json");
+    assertThat(r.failureReason()).isNull();
+    assertThat(new String(ScriptJobs.untar(r.modelArtifacts()).get("seen.txt"), StandardCharsets.UTF_8))
+        .isEqualTo("FastFile a.csv /input/data/train\n");
+  }
+
   private static byte[] uncheckedTarGz(Map<String, byte[]> entries) {
     try {
       return tarGz(entries);

@@ -140,7 +140,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
-        credentials(hadoop), grace));
+        credentials(hadoop), grace).optMl(context.spark().conf().get(OptMl.KEY, OptMl.DEFAULT)));
     return new TrainingOutcome(0, Map.of(), false);
   }
 

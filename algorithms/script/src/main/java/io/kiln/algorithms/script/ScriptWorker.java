@@ -88,9 +88,29 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     this.stopGraceSeconds = stopGraceSeconds;
   }
 
+  /** SageMaker's {@code /opt/ml} to use when this task may ({@link OptMl}); null: never. */
+  private String optMl = OptMl.DEFAULT;
+
+  /** This worker with another directory as SageMaker's {@code /opt/ml} (null: the per-task root always). */
+  ScriptWorker optMl(String directory) {
+    this.optMl = directory;
+    return this;
+  }
+
   @Override
   public Integer run(WorkerContext ctx) throws Exception {
-    Path root = ctx.modelDirectory().getParent();
+    Path taskRoot = ctx.modelDirectory().getParent();
+    String me = ctx.rendezvous().peers().get(ctx.rank()).host();
+    boolean alone = ctx.rendezvous().peers().stream().filter(p -> p.host().equals(me)).count() == 1;
+    java.util.Optional<OptMl> claim = OptMl.claim(optMl == null ? null : Path.of(optMl), taskRoot, alone);
+    try {
+      return run(ctx, claim.map(OptMl::root).orElse(taskRoot));
+    } finally {
+      claim.ifPresent(OptMl::close);
+    }
+  }
+
+  private Integer run(WorkerContext ctx, Path root) throws Exception {
     List<String> hosts = hostNames(ctx.rendezvous());
     String host = hosts.get(ctx.rank());
     String path = ctx.environment().containsKey("PATH") ? ctx.environment().get("PATH") : System.getenv("PATH");
@@ -147,7 +167,7 @@ final class ScriptWorker implements WorkerFunction<Integer> {
           + base + "; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
     }
     boolean pipe = InputModes.PIPE.equals(config.inputMode());
-    Path into = pipe ? InputModes.pipeStaging(contract.root(), channel) : dir; // Pipe: FIFOs, not files, in input/data
+    Path into = pipe ? InputModes.pipeStaging(ctx.modelDirectory().getParent(), channel) : dir; // Pipe: FIFOs, not files, in input/data
     if ("ShardedByS3Key".equals(config.distribution())) {
       ctx.download(channel, into); // the objects this worker's share holds, as the runtime deals them
     } else {

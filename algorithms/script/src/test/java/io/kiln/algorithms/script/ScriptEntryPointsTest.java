@@ -359,6 +359,44 @@ class ScriptEntryPointsTest {
         .isEqualTo("FastFile a.csv /input/data/train\n");
   }
 
+  @Test
+  void optMlIsTheRootOnlyWhenWritableFreeAndTheTaskIsAloneOnItsHost() throws Exception {
+    Path optMl = Files.createDirectories(temp.resolve("opt-ml"));
+    String source = ScriptJobs.put("src/opt-ml/sourcedir.tar.gz", ScriptJobs.tarGz(Map.of("where.py",
+        "import os\nopen(os.environ['SM_MODEL_DIR'] + '/where.txt', 'w').write(os.environ['SAGEMAKER_BASE_DIR'] + ' ' "
+            + "+ os.environ['SM_MODEL_DIR'] + ' ' + str(sorted(os.listdir(os.environ['SM_CHANNEL_TRAIN']))))\n")));
+    ScriptJobs.put("data/opt-ml/train/a.csv", "1\n");
+    ScriptJobs.spark().conf().set(OptMl.KEY, optMl.toString());
+    try {
+      // alone on its host: the script's root is the directory (its model still reaches model.tar.gz)
+      String name = "script-opt-ml";
+      JobResult r = ScriptJobs.run(ScriptJobs.request(name, sdk(name, "where.py", source, Map.of()),
+          channels("opt-ml", false), 1, ENVIRONMENT), name + ".json");
+      assertThat(r.failureReason()).isNull();
+      assertThat(new String(ScriptJobs.untar(r.modelArtifacts()).get("where.txt"), StandardCharsets.UTF_8))
+          .isEqualTo(optMl + " " + optMl + "/model ['a.csv']");
+      try (var left = Files.list(optMl)) {
+        assertThat(left.map(p -> p.getFileName().toString()).toList()).as("links removed").containsOnly(".kiln-lock");
+      }
+      // two workers on one host: each its own per-task root
+      String two = "script-opt-ml-two";
+      JobResult r2 = ScriptJobs.run(ScriptJobs.request(two, sdk(two, "where.py", source, Map.of()),
+          channels("opt-ml", false), 2, ENVIRONMENT), two + ".json");
+      assertThat(r2.failureReason()).isNull();
+      assertThat(new String(ScriptJobs.untar(r2.modelArtifacts()).get("where.txt"), StandardCharsets.UTF_8))
+          .doesNotStartWith(optMl.toString()).contains("/model ['a.csv']");
+      // someone else's file in it: not used
+      Files.writeString(optMl.resolve("theirs.txt"), "x");
+      String busy = "script-opt-ml-busy";
+      JobResult r3 = ScriptJobs.run(ScriptJobs.request(busy, sdk(busy, "where.py", source, Map.of()),
+          channels("opt-ml", false), 1, ENVIRONMENT), busy + ".json");
+      assertThat(new String(ScriptJobs.untar(r3.modelArtifacts()).get("where.txt"), StandardCharsets.UTF_8))
+          .doesNotStartWith(optMl.toString());
+    } finally {
+      ScriptJobs.spark().conf().unset(OptMl.KEY);
+    }
+  }
+
   private static byte[] uncheckedTarGz(Map<String, byte[]> entries) {
     try {
       return tarGz(entries);

@@ -20,7 +20,7 @@ public final class KilnSpecReader {
   static final List<String> ALGORITHM_FIELDS = List.of("name", "trainingImage", "inputMode", "entryPoint", "source",
       "interpreter", "arguments", "containerEntrypoint", "containerArguments");
 
-  /** SageMaker's TrainingInputMode, kept for the record; Kiln reads channels the same way in each. */
+  /** SageMaker's TrainingInputMode: built-ins read channels the same way in each; script jobs get FIFOs in Pipe. */
   enum InputMode {
     File,
     FastFile,

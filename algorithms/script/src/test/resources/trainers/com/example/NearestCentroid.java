@@ -12,11 +12,20 @@ import java.util.TreeMap;
  * A test trainer (compiled by the test, shipped in the source as a jar): nearest centroid. Reads every
  * CSV file of the "train" channel (label first), writes each class's mean feature vector to
  * model/centroids.csv ("label,f1,f2,…", one line per class) and the hyperparameter "note" to
- * model/note.txt.
+ * model/note.txt. With "wait-for-stop" 1 it waits for a stop instead, then writes model/stopped.txt.
  */
 public class NearestCentroid implements Trainer {
   @Override
   public void train(TrainerContext context) throws Exception {
+    if (context.intHyperparameter("wait-for-stop", 0) == 1) { // until a stop's SIGTERM, then save and return
+      System.out.println("waiting for a stop");
+      while (!context.stopRequested()) {
+        Thread.sleep(50);
+      }
+      Files.writeString(context.modelDir().resolve("stopped.txt"), "saved after the stop on " + context.currentHost()
+          + "\n");
+      return;
+    }
     TreeMap<Integer, double[]> sums = new TreeMap<>();
     TreeMap<Integer, Integer> counts = new TreeMap<>();
     List<Path> files = new ArrayList<>();

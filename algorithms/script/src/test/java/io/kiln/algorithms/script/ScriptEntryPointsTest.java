@@ -259,6 +259,28 @@ class ScriptEntryPointsTest {
         + "\"java.lang.IllegalStateException: asked to fail after training\", Command \"");
   }
 
+  @Test
+  void aStoppedJavaTrainerSeesTheStopAndItsModelIsKept() throws Exception {
+    upload("java-bad", SharedData.iris());
+    String source = ScriptJobs.put("src/java-stop/sourcedir.tar.gz", tarGz(Map.of("trainers.jar", trainerJar())));
+    String name = "script-java-stop";
+    java.util.concurrent.CompletableFuture<JobResult> running = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> ScriptJobs.runner().run(io.kiln.spec.SpecReader.readTrainingJob(javaSpec(name,
+            "com.example.NearestCentroid", source, "{wait-for-stop: '1'}"), name + ".yaml")));
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (ScriptJobs.runner().store().readLog(name).filter(l -> l.contains("waiting for a stop")).isEmpty()) {
+      assertThat(System.nanoTime()).as("the trainer started within 60 s").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    long stopAt = System.nanoTime();
+    ScriptJobs.runner().store().requestStop(name, "test");
+    JobResult r = running.get(60, TimeUnit.SECONDS);
+    System.out.printf("script-java-stop: stopped %.1f s after the request%n", (System.nanoTime() - stopAt) / 1e9);
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Stopped);
+    assertThat(new String(ScriptJobs.untar(r.modelArtifacts()).get("stopped.txt"), StandardCharsets.UTF_8))
+        .isEqualTo("saved after the stop on 127.0.0.1\n");
+  }
+
   private static String javaSpec(String name, String className, String source, String hyperparameters) {
     return "name: " + name + "\n"
         + "algorithm: {entryPoint: 'java:" + className + "', source: '" + source + "'}\n"
@@ -405,8 +427,17 @@ class ScriptEntryPointsTest {
     }
   }
 
-  /** The test trainer (resources/trainers/…/NearestCentroid.java) compiled against kiln-script, as a jar. */
-  static byte[] trainerJar() throws IOException {
+  private static byte[] trainerJar;
+
+  /** The test trainer (resources/trainers/…/NearestCentroid.java) compiled against kiln-script, as a jar (once). */
+  static synchronized byte[] trainerJar() throws IOException {
+    if (trainerJar == null) {
+      trainerJar = compileTrainerJar();
+    }
+    return trainerJar;
+  }
+
+  private static byte[] compileTrainerJar() throws IOException {
     Path src = Files.createTempDirectory(temp, "trainer-src");
     Path out = Files.createTempDirectory(temp, "trainer-classes");
     Path file = src.resolve("NearestCentroid.java");

@@ -69,6 +69,16 @@ final class EntryPoint {
         + ")") + "; add the jar holding " + entry + " to the source's root");
   }
 
+  /** What runs, for the job log: {@code python3 train.py}, {@code Java trainer com.example.Train}, or the container command. */
+  static String describe(ScriptSpec script) {
+    if (!script.containerEntrypoint().isEmpty()) {
+      List<String> words = new ArrayList<>(script.containerEntrypoint());
+      words.addAll(script.containerArguments());
+      return "ContainerEntrypoint/ContainerArguments " + String.join(" ", words);
+    }
+    return script.javaClass().map(c -> "Java trainer " + c).orElse(script.interpreter() + " " + script.entryPoint());
+  }
+
   /** The source's jar files at its root, in name order. */
   static List<String> jars(java.util.Collection<String> names) {
     return names.stream().filter(n -> n.endsWith(".jar") && !n.contains("/")).sorted().toList();

@@ -136,7 +136,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
           inputMode, c.distribution().name(), c.dataType().name()));
       gzip.put(c.name(), c.gzip());
     }
-    context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("
+    context.log("Script job: " + EntryPoint.describe(script) + " from " + script.source() + " ("
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,

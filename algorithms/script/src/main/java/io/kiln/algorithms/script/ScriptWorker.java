@@ -167,7 +167,8 @@ final class ScriptWorker implements WorkerFunction<Integer> {
           + base + "; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
     }
     boolean pipe = InputModes.PIPE.equals(config.inputMode());
-    Path into = pipe ? InputModes.pipeStaging(ctx.modelDirectory().getParent(), channel) : dir; // Pipe: FIFOs, not files, in input/data
+    // Pipe: FIFOs, not files, in input/data; the objects wait in the per-task directory
+    Path into = pipe ? InputModes.pipeStaging(ctx.modelDirectory().getParent(), channel) : dir;
     if ("ShardedByS3Key".equals(config.distribution())) {
       ctx.download(channel, into); // the objects this worker's share holds, as the runtime deals them
     } else {

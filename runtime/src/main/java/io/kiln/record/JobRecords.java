@@ -58,6 +58,13 @@ public final class JobRecords {
       algorithm.put("AlgorithmName", spec.algorithm().name());
     }
     algorithm.put("TrainingInputMode", spec.algorithm().inputMode());
+    io.kiln.spi.ScriptSpec script = spec.algorithm().script();
+    if (script != null && !script.containerEntrypoint().isEmpty()) { // as the request gave them
+      script.containerEntrypoint().forEach(algorithm.putArray("ContainerEntrypoint")::add);
+      if (!script.containerArguments().isEmpty()) {
+        script.containerArguments().forEach(algorithm.putArray("ContainerArguments")::add);
+      }
+    }
     if (!spec.metricDefinitions().isEmpty()) {
       ArrayNode defs = algorithm.putArray("MetricDefinitions");
       for (MetricDefinition m : spec.metricDefinitions()) {

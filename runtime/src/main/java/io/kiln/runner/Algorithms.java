@@ -87,8 +87,39 @@ public final class Algorithms {
     List<String> candidates = new ArrayList<>(names());
     all.forEach(a -> candidates.addAll(a.imageRepositories()));
     String suggestion = Names.suggestion(spec.name(), candidates);
+    if (spec.trainingImage() != null && suggestion.isEmpty()) {
+      throw customContainer(spec.trainingImage(), System.getenv("PATH"));
+    }
     throw KilnException.user("Unknown algorithm " + shown + (suggestion.isEmpty() ? "." : suggestion)
         + " Available built-in algorithms: " + (names().isEmpty() ? "(none on the classpath)"
         : String.join(", ", names())));
+  }
+
+  /** Container engines that could run a custom training image, in the order they are looked for. */
+  static final List<String> CONTAINER_ENGINES = List.of("docker", "podman");
+
+  /**
+   * The refusal of a TrainingImage that is neither a SageMaker built-in Kiln reimplements nor a
+   * framework image its script jobs run (a custom container, SageMaker's "bring your own container"):
+   * Kiln runs training in Spark tasks, not in containers; it names whether a container engine is on
+   * {@code path} (the driver's PATH, searched for {@link #CONTAINER_ENGINES}) and what to do instead.
+   */
+  static KilnException customContainer(String image, String path) {
+    String engine = null;
+    for (String dir : (path == null ? "" : path).split(":")) {
+      for (String name : CONTAINER_ENGINES) {
+        java.nio.file.Path p = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, name);
+        if (engine == null && !dir.isEmpty() && java.nio.file.Files.isExecutable(p)) {
+          engine = p.toString();
+        }
+      }
+    }
+    String found = engine == null ? "no container engine (" + String.join(", ", CONTAINER_ENGINES)
+        + ") was found on the driver's PATH, and Kiln's executors run no containers"
+        : "a container engine is on the driver's PATH (" + engine + "), but Kiln's executors do not start containers";
+    return KilnException.user("TrainingImage '" + image + "' is a custom container, not a SageMaker built-in or "
+        + "framework image Kiln runs (" + found + "); run its training code as a script job instead: a framework "
+        + "image (e.g. pytorch-training) with sagemaker_program and sagemaker_submit_directory, or a Kiln spec's "
+        + "algorithm.entryPoint, optionally with ContainerEntrypoint as the image's ENTRYPOINT (docs/script-mode.md)");
   }
 }

@@ -116,6 +116,11 @@ final class RunnerContext implements TrainingContext {
   }
 
   @Override
+  public String inputMode() {
+    return job.spec().algorithm().inputMode();
+  }
+
+  @Override
   public Optional<io.kiln.spi.ScriptSpec> script() {
     return Optional.ofNullable(job.spec().algorithm().script());
   }

@@ -7,8 +7,8 @@ import io.kiln.spi.ScriptSpec;
  *
  * @param name the built-in's name in Kiln ({@code xgboost})
  * @param trainingImage the SageMaker TrainingImage it was mapped from, or null
- * @param inputMode SageMaker's TrainingInputMode as given (File, FastFile, Pipe); Kiln reads
- *     channels the same way whatever it is
+ * @param inputMode SageMaker's TrainingInputMode as given (File, FastFile, Pipe); built-ins read
+ *     channels the same way whatever it is, script jobs get files (File, FastFile) or FIFOs (Pipe)
  * @param script the user's script a script job runs (Kiln's {@code algorithm.entryPoint} ...,
  *     the SDK's {@code sagemaker_program} ...), or null
  */

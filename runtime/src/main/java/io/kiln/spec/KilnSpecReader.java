@@ -14,12 +14,13 @@ public final class KilnSpecReader {
   public static final List<String> UNNAMED = TOP_LEVEL.subList(1, TOP_LEVEL.size());
 
   /** A script job's fields in the algorithm object. */
-  static final List<String> SCRIPT_FIELDS = List.of("entryPoint", "source", "interpreter", "arguments");
+  static final List<String> SCRIPT_FIELDS = List.of("entryPoint", "source", "interpreter", "arguments",
+      "containerEntrypoint", "containerArguments");
   /** The algorithm object's fields. */
   static final List<String> ALGORITHM_FIELDS = List.of("name", "trainingImage", "inputMode", "entryPoint", "source",
-      "interpreter", "arguments");
+      "interpreter", "arguments", "containerEntrypoint", "containerArguments");
 
-  /** SageMaker's TrainingInputMode, kept for the record; Kiln reads channels the same way in each. */
+  /** SageMaker's TrainingInputMode: built-ins read channels the same way in each; script jobs get FIFOs in Pipe. */
   enum InputMode {
     File,
     FastFile,
@@ -123,7 +124,8 @@ public final class KilnSpecReader {
       return null;
     }
     io.kiln.spi.ScriptSpec script = wrap(a, () -> new io.kiln.spi.ScriptSpec(a.text("entryPoint").orElse(null),
-        a.text("source").orElse(null), a.text("interpreter").orElse(null), a.texts("arguments")));
+        a.text("source").orElse(null), a.text("interpreter").orElse(null), a.texts("arguments"),
+        a.texts("containerEntrypoint"), a.texts("containerArguments")));
     java.util.Map<String, String> hp = root.stringMap("hyperparameters");
     wrap(root, () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hp)).ifPresent(h -> {
       if (!h.entryPoint().equals(script.entryPoint()) || !h.source().equals(script.source())) {

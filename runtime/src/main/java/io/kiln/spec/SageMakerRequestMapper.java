@@ -178,15 +178,20 @@ public final class SageMakerRequestMapper {
     if (image == null && algorithmName == null) {
       throw root.error("AlgorithmSpecification needs TrainingImage or AlgorithmName");
     }
-    for (String f : List.of("ContainerEntrypoint", "ContainerArguments", "TrainingImageConfig")) {
-      if (a.has(f)) {
-        ignored.add("AlgorithmSpecification." + f);
-      }
-    }
     String mode = a.text("TrainingInputMode").orElse("File");
     String name = image != null ? imageRepository(image) : algorithmName;
     io.kiln.spi.ScriptSpec script = KilnSpecReader.wrap(root,
         () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hyperparameters)).orElse(null);
+    if (script != null) { // a script job runs them instead of the toolkit's command, as a container would
+      io.kiln.spi.ScriptSpec s = script;
+      script = KilnSpecReader.wrap(a, () -> s.withContainerCommand(a.texts("ContainerEntrypoint"),
+          a.texts("ContainerArguments")));
+    }
+    for (String f : List.of("ContainerEntrypoint", "ContainerArguments", "TrainingImageConfig")) {
+      if (a.has(f) && (script == null || f.equals("TrainingImageConfig"))) {
+        ignored.add("AlgorithmSpecification." + f);
+      }
+    }
     if (script != null && name.equals(XGBOOST_REPOSITORY)) {
       name = "script";
     }

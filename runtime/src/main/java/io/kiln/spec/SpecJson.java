@@ -34,6 +34,12 @@ public final class SpecJson {
       if (script != null) {
         a.put("entryPoint", script.entryPoint()).put("source", script.source()).put("interpreter", script.interpreter());
         script.arguments().forEach(a.putArray("arguments")::add);
+        if (!script.containerEntrypoint().isEmpty()) {
+          script.containerEntrypoint().forEach(a.putArray("containerEntrypoint")::add);
+        }
+        if (!script.containerArguments().isEmpty()) {
+          script.containerArguments().forEach(a.putArray("containerArguments")::add);
+        }
       }
     }
     ObjectNode hp = o.putObject("hyperparameters");

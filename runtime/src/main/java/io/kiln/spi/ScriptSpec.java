@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param entryPoint the file to run, relative to the source's root ({@code train.py},
  *     {@code src/train.py}): Kiln's {@code algorithm.entryPoint}, the SDK's
  *     {@code sagemaker_program}. No leading {@code /}, no {@code .} or {@code ..} segment, no
- *     backslash or control character, at most 256 characters
+ *     backslash or control character, at most 256 characters. Or {@code java:<class>}, a Java
+ *     trainer class in the source's jars ({@link #javaClass()})
  * @param source where the code is: an {@code s3://…/sourcedir.tar.gz} (gzip-compressed tar, as the
  *     SDK uploads it) or a directory URI (every object under it), any URI Hadoop reads; Kiln's
  *     {@code algorithm.source}, the SDK's {@code sagemaker_submit_directory}. Required
@@ -24,9 +25,18 @@ import java.util.Optional;
  *     absolute path ({@code python3} by default); Kiln's {@code algorithm.interpreter}
  * @param arguments arguments given to the entry point before the hyperparameters' {@code --key value}
  *     pairs; Kiln's {@code algorithm.arguments}
+ * @param containerEntrypoint SageMaker's {@code ContainerEntrypoint} (Kiln's
+ *     {@code algorithm.containerEntrypoint}): when not empty, the command each worker runs instead of
+ *     {@code <interpreter> <entryPoint> …}, as it replaces a container's ENTRYPOINT; its first word a
+ *     program on the PATH, an absolute path or a path inside the source; no hyperparameter arguments
+ *     are added (the program reads {@code hyperparameters.json} or {@code SM_HPS}). At most 100 items of
+ *     at most 256 characters, SageMaker's limits
+ * @param containerArguments SageMaker's {@code ContainerArguments} (Kiln's
+ *     {@code algorithm.containerArguments}): appended to {@code containerEntrypoint}, as they replace a
+ *     container's CMD; only with a {@code containerEntrypoint}. Same limits
  */
-public record ScriptSpec(String entryPoint, String source, String interpreter, List<String> arguments)
-    implements Serializable {
+public record ScriptSpec(String entryPoint, String source, String interpreter, List<String> arguments,
+    List<String> containerEntrypoint, List<String> containerArguments) implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The interpreter when none is given, as SageMaker's framework containers run scripts. */
@@ -35,6 +45,13 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
   public static final String PROGRAM = "sagemaker_program";
   /** The SDK's hyperparameter naming the source archive. */
   public static final String SUBMIT_DIRECTORY = "sagemaker_submit_directory";
+  /**
+   * An entry point starting with this names a Java trainer class in the source's jars
+   * ({@code java:com.example.Train}) instead of a file.
+   */
+  public static final String JAVA_PREFIX = "java:";
+  private static final java.util.regex.Pattern JAVA_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,7 +60,15 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
       throw KilnException.user("The script has no entry point: set algorithm.entryPoint (hyperparameter "
           + PROGRAM + "), e.g. train.py");
     }
-    checkRelative(entryPoint, "algorithm.entryPoint (hyperparameter " + PROGRAM + ")");
+    if (entryPoint.startsWith(JAVA_PREFIX)) {
+      String name = entryPoint.substring(JAVA_PREFIX.length());
+      if (name.length() > 256 || !JAVA_NAME.matcher(name).matches()) {
+        throw KilnException.user("algorithm.entryPoint (hyperparameter " + PROGRAM + ") '" + Messages.echo(entryPoint)
+            + "' names no Java class; write java: and the class's binary name (java:com.example.Train)");
+      }
+    } else {
+      checkRelative(entryPoint, "algorithm.entryPoint (hyperparameter " + PROGRAM + ")");
+    }
     if (source == null || source.isBlank()) {
       throw KilnException.user("The script '" + Messages.echo(entryPoint) + "' has no source: set algorithm.source "
           + "(hyperparameter " + SUBMIT_DIRECTORY + ") to an s3://…/sourcedir.tar.gz or a directory URI holding it");
@@ -69,6 +94,62 @@ public record ScriptSpec(String entryPoint, String source, String interpreter, L
         throw KilnException.user("algorithm.arguments holds an empty (null) or NUL-containing argument; give strings");
       }
     }
+    containerEntrypoint = containerWords(containerEntrypoint, "ContainerEntrypoint", "containerEntrypoint");
+    containerArguments = containerWords(containerArguments, "ContainerArguments", "containerArguments");
+    if (!containerArguments.isEmpty() && containerEntrypoint.isEmpty()) {
+      throw KilnException.user("AlgorithmSpecification.ContainerArguments (algorithm.containerArguments) is given "
+          + "without ContainerEntrypoint (algorithm.containerEntrypoint); Kiln's framework images have no default "
+          + "ENTRYPOINT to pass them to: give the program as ContainerEntrypoint, or the arguments as "
+          + "algorithm.arguments of the script");
+    }
+    if (!containerEntrypoint.isEmpty()) {
+      String program = containerEntrypoint.get(0);
+      if (program.isBlank() || program.contains(" ")) {
+        throw KilnException.user("AlgorithmSpecification.ContainerEntrypoint[0] (algorithm.containerEntrypoint[0]) '"
+            + Messages.echo(program) + "' is not a program; give one word found on the workers' PATH (sh), an "
+            + "absolute path (/bin/sh) or a path inside the source (bin/train)");
+      }
+      if (!program.startsWith("/") && program.contains("/")) {
+        checkRelative(program, "AlgorithmSpecification.ContainerEntrypoint[0] (algorithm.containerEntrypoint[0])");
+      }
+    }
+  }
+
+  /**
+   * A script with the entry point's usual command (no ContainerEntrypoint / ContainerArguments).
+   */
+  public ScriptSpec(String entryPoint, String source, String interpreter, List<String> arguments) {
+    this(entryPoint, source, interpreter, arguments, null, null);
+  }
+
+  /** This script with SageMaker's ContainerEntrypoint and ContainerArguments (either may be empty or null). */
+  public ScriptSpec withContainerCommand(List<String> entrypoint, List<String> containerArguments) {
+    return new ScriptSpec(entryPoint, source, interpreter, arguments, entrypoint, containerArguments);
+  }
+
+  private static List<String> containerWords(List<String> words, String field, String kilnField) {
+    if (words == null) {
+      return List.of();
+    }
+    if (words.size() > 100) {
+      throw KilnException.user("AlgorithmSpecification." + field + " (algorithm." + kilnField + ") has " + words.size()
+          + " items; SageMaker allows at most 100");
+    }
+    for (int i = 0; i < words.size(); i++) {
+      String w = words.get(i);
+      if (w == null || w.length() > 256 || w.indexOf('\0') >= 0) {
+        throw KilnException.user("AlgorithmSpecification." + field + "[" + i + "] (algorithm." + kilnField + "[" + i
+            + "]) is empty (null), longer than 256 characters or holds a NUL; give strings of at most 256 characters, "
+            + "as SageMaker");
+      }
+    }
+    return List.copyOf(words);
+  }
+
+  /** The Java trainer class this entry point names ({@code java:<class>}), or empty for a file. */
+  public Optional<String> javaClass() {
+    return entryPoint.startsWith(JAVA_PREFIX) ? Optional.of(entryPoint.substring(JAVA_PREFIX.length()))
+        : Optional.empty();
   }
 
   /** A script with the default interpreter and no extra arguments. */

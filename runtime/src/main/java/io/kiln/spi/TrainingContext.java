@@ -55,6 +55,15 @@ public interface TrainingContext {
   Map<String, String> environment();
 
   /**
+   * SageMaker's TrainingInputMode as the job gives it: {@code File}, {@code FastFile} or {@code Pipe}
+   * (Kiln's {@code algorithm.inputMode}). Built-ins read every mode the same way; a script job
+   * gives its script files (File, FastFile) or FIFOs (Pipe).
+   */
+  default String inputMode() {
+    return "File";
+  }
+
+  /**
    * The user's script for a script job (Kiln's {@code algorithm.entryPoint} ..., or the SDK's
    * {@code sagemaker_program} ... in a SageMaker request); empty when the job names none.
    */

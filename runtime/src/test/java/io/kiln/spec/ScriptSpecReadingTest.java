@@ -26,6 +26,7 @@ class ScriptSpecReadingTest {
       ObjectNode a = (ObjectNode) r.get("AlgorithmSpecification");
       a.put("TrainingImage", image);
       a.remove("MetricDefinitions");
+      a.remove(List.of("ContainerEntrypoint", "ContainerArguments")); // a script job would run them
       ObjectNode hp = r.putObject("HyperParameters");
       hyperparameters.forEach(hp::put);
     }));
@@ -125,5 +126,53 @@ class ScriptSpecReadingTest {
         .hasMessageContaining("'..'");
     assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "', interpreter: 'python 3'}")))
         .hasMessageContaining("algorithm.interpreter 'python 3' is not a program name");
+  }
+
+  @Test
+  void aJavaTrainerClassIsNamedWithTheJavaPrefixInBothSpellings() {
+    TrainingJobSpec job = kiln("{entryPoint: 'java:com.example.Train', source: '" + SOURCE + "'}");
+    assertThat(job.algorithm().script().javaClass()).contains("com.example.Train");
+    assertSameJob(SpecJson.fromKilnSpec(SpecJson.toKilnSpec(job), "stored.json"), job);
+    assertThat(request(PYTORCH, Map.of("sagemaker_program", "\"java:com.example.Train$Inner\"",
+        "sagemaker_submit_directory", "\"" + SOURCE + "\"")).algorithm().script().javaClass())
+        .contains("com.example.Train$Inner");
+    assertThat(kiln("{entryPoint: train.py, source: '" + SOURCE + "'}").algorithm().script().javaClass()).isEmpty();
+    assertThat(error(() -> kiln("{entryPoint: 'java:com.example.', source: '" + SOURCE + "'}"))).hasMessage(
+        "Invalid spec s1.yaml: algorithm.entryPoint (hyperparameter sagemaker_program) 'java:com.example.' names no "
+            + "Java class; write java: and the class's binary name (java:com.example.Train)");
+    assertThat(error(() -> request(PYTORCH, Map.of("sagemaker_program", "\"java:com/example/Train\"",
+        "sagemaker_submit_directory", "\"" + SOURCE + "\"")))).hasMessageEndingWith("'java:com/example/Train' names "
+        + "no Java class; write java: and the class's binary name (java:com.example.Train)");
+  }
+
+  @Test
+  void containerEntrypointAndArgumentsOfARequestAreTheScriptsCommand() {
+    TrainingJobSpec job = SageMakerRequestMapperTest.map(SageMakerRequestMapperTest.skeletonWith(r -> {
+      ObjectNode a = (ObjectNode) r.get("AlgorithmSpecification");
+      a.put("TrainingImage", PYTORCH);
+      a.remove("MetricDefinitions");
+      a.putArray("ContainerEntrypoint").add("/bin/sh").add("-c").add("echo $0");
+      a.putArray("ContainerArguments").add("hello");
+      ObjectNode hp = r.putObject("HyperParameters");
+      hp.put("sagemaker_program", "\"train.py\"").put("sagemaker_submit_directory", "\"" + SOURCE + "\"");
+    }));
+    assertThat(job.algorithm().script().containerEntrypoint()).containsExactly("/bin/sh", "-c", "echo $0");
+    assertThat(job.algorithm().script().containerArguments()).containsExactly("hello");
+    assertThat(job.notices()).noneMatch(n -> n.contains("ContainerEntrypoint") || n.contains("ContainerArguments"));
+    assertSameJob(SpecJson.fromKilnSpec(SpecJson.toKilnSpec(job), "stored.json"), job);
+    assertThat(io.kiln.record.JobRecords.created(job, java.time.Instant.EPOCH, "local[1]", "app", "host", 10, 60)
+        .algorithmSpecification().get("ContainerEntrypoint").toString()).isEqualTo("[\"/bin/sh\",\"-c\",\"echo $0\"]");
+    // the Kiln spec's spelling
+    assertThat(kiln("{entryPoint: train.py, source: '" + SOURCE + "', containerEntrypoint: [bin/run], "
+        + "containerArguments: [x]}").algorithm().script().containerEntrypoint()).containsExactly("bin/run");
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "', containerArguments: [x]}")))
+        .hasMessageEndingWith("AlgorithmSpecification.ContainerArguments (algorithm.containerArguments) is given "
+            + "without ContainerEntrypoint (algorithm.containerEntrypoint); Kiln's framework images have no default "
+            + "ENTRYPOINT to pass them to: give the program as ContainerEntrypoint, or the arguments as "
+            + "algorithm.arguments of the script");
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "', containerEntrypoint: ['../x']}")))
+        .hasMessageContaining("AlgorithmSpecification.ContainerEntrypoint[0] (algorithm.containerEntrypoint[0]) '../x'");
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "', containerEntrypoint: ['a b']}")))
+        .hasMessageContaining("'a b' is not a program; give one word");
   }
 }

@@ -118,13 +118,10 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
         1000L * seconds(context.spark().conf().get(CHECKPOINT_SYNC_KEY, null), CHECKPOINT_SYNC_KEY,
             DEFAULT_CHECKPOINT_SYNC_SECONDS, 1))).orElse(null);
     SourceCode source = SourceCode.fetch(script.source(), hadoop);
-    if (!source.files().containsKey(script.entryPoint())) {
-      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
-          + ScriptSpec.PROGRAM + ") is not in the source " + script.source() + ", which holds: "
-          + Messages.echo(String.join(", ", source.names())));
-    }
+    EntryPoint.check(script, source); // a file of the source, or a Java trainer class in its jars
     Map<String, String> hyperparameters = new LinkedHashMap<>(settings.raw());
     script.sdkHyperparameters().forEach(hyperparameters::putIfAbsent); // as the SDK would have sent them
+    String inputMode = InputModes.of(context.inputMode()); // File, FastFile (as File) or Pipe (FIFOs)
     Map<String, ContainerContract.ChannelConfig> channels = new LinkedHashMap<>();
     Map<String, Boolean> gzip = new LinkedHashMap<>();
     for (ChannelData c : context.channels().values()) {
@@ -137,10 +134,10 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
             + "read yet (SageMaker gives it to scripts in Pipe mode); use an S3Prefix or ManifestFile channel");
       }
       channels.put(c.name(), new ContainerContract.ChannelConfig(context.contentTypeAsWritten(c.name()).orElse(null),
-          "File", c.distribution().name(), c.dataType().name()));
+          inputMode, c.distribution().name(), c.dataType().name()));
       gzip.put(c.name(), c.gzip());
     }
-    context.log("Script job: " + script.interpreter() + " " + script.entryPoint() + " from " + script.source() + " ("
+    context.log("Script job: " + EntryPoint.describe(script) + " from " + script.source() + " ("
         + source.files().size() + " files) on " + context.workers() + " worker(s)");
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     DistributionLaunch launch = DistributionLaunch.of(hyperparameters);
@@ -152,7 +149,8 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
       }
       context.log(launch.notice(context.workers()));
       context.runOnWorkers(new ScriptWorker(context.jobName(), hyperparameters, script, source, channels, gzip,
-          credentials(hadoop), grace).checkpoints(checkpoints).withLaunch(launch));
+          credentials(hadoop), grace).checkpoints(checkpoints).withLaunch(launch)
+          .optMl(context.spark().conf().get(OptMl.KEY, OptMl.DEFAULT)));
     }
     return new TrainingOutcome(0, Map.of(), false);
   }

@@ -112,15 +112,33 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     return this;
   }
 
+  /** SageMaker's {@code /opt/ml} to use when this task may ({@link OptMl}); null: never. */
+  private String optMl = OptMl.DEFAULT;
+
+  /** This worker with another directory as SageMaker's {@code /opt/ml} (null: the per-task root always). */
+  ScriptWorker optMl(String directory) {
+    this.optMl = directory;
+    return this;
+  }
+
   @Override
   public Integer run(WorkerContext ctx) throws Exception {
-    Path root = ctx.modelDirectory().getParent();
-    Rendezvous rendezvous = ctx.rendezvous();
+    Path taskRoot = ctx.modelDirectory().getParent();
+    Rendezvous rendezvous = ctx.rendezvous(); // collective (about a second): once per task
+    String me = rendezvous.peers().get(ctx.rank()).host();
+    boolean alone = rendezvous.peers().stream().filter(p -> p.host().equals(me)).count() == 1;
+    java.util.Optional<OptMl> claim = OptMl.claim(optMl == null ? null : Path.of(optMl), taskRoot, alone);
+    try {
+      return run(ctx, claim.map(OptMl::root).orElse(taskRoot), rendezvous);
+    } finally {
+      claim.ifPresent(OptMl::close);
+    }
+  }
+
+  private Integer run(WorkerContext ctx, Path root, Rendezvous rendezvous) throws Exception {
     List<String> hosts = hostNames(rendezvous);
     String host = hosts.get(ctx.rank());
-    // before any download: a missing interpreter fails at once
     String path = ctx.environment().containsKey("PATH") ? ctx.environment().get("PATH") : System.getenv("PATH");
-    String interpreter = resolveInterpreter(script.interpreter(), path, host);
     ContainerContract contract = new ContainerContract(jobName, hyperparameters, hosts, ctx.rank(),
         interfaceName(host), channels, root, ctx.threads(), ctx.gpus().size(), script.entryPoint(), source.uri());
     for (Path dir : List.of(contract.configDir(), contract.modelDir(), contract.outputDataDir(),
@@ -128,14 +146,22 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       Files.createDirectories(dir);
     }
     source.writeTo(contract.codeDir());
-    Path entry = contract.codeDir().resolve(script.entryPoint()).normalize();
-    if (!entry.startsWith(contract.codeDir()) || !Files.isRegularFile(entry)) {
-      throw KilnException.user("The entry point '" + script.entryPoint() + "' (algorithm.entryPoint, hyperparameter "
-          + "sagemaker_program) is not a file in the source " + source.uri());
+    // before any download: a missing interpreter or entry point fails at once
+    List<String> command = EntryPoint.command(script, path, host, contract.codeDir(), source.uri(),
+        contract.userArgs());
+    PipeChannels pipes = new PipeChannels(); // Pipe mode's FIFO writers, ended when the script has exited
+    try {
+      for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
+        download(ctx, c.getKey(), c.getValue(), contract, pipes);
+      }
+      return runScript(ctx, contract, command, host, hosts, rendezvous);
+    } finally {
+      pipes.close();
     }
-    for (Map.Entry<String, ContainerContract.ChannelConfig> c : channels.entrySet()) {
-      download(ctx, c.getKey(), c.getValue(), contract);
-    }
+  }
+
+  private int runScript(WorkerContext ctx, ContainerContract contract, List<String> command, String host,
+      List<String> hosts, Rendezvous rendezvous) throws Exception {
     Files.writeString(contract.configDir().resolve("hyperparameters.json"), contract.hyperparametersJson());
     Files.writeString(contract.configDir().resolve("resourceconfig.json"), PythonValues.dumps(contract.resourceConfig()));
     Files.writeString(contract.configDir().resolve("inputdataconfig.json"),
@@ -145,17 +171,19 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     env.putAll(credentials);
     env.putAll(ctx.environment());
     env.putAll(contract.environment(firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"))));
-    String python = Requirements.install(interpreter, contract.codeDir(), root.resolve(VENV), env, host,
+    Path root = contract.codeDir().getParent();
+    // a Python entry point runs in the task's environment when the source has a requirements.txt
+    String python = Requirements.install(command.get(0), contract.codeDir(), root.resolve(VENV), env, host,
         line -> ctx.log("[" + host + "] " + line), () -> ctx.poll() == Directive.STOP);
     if (ctx.poll() == Directive.STOP) {
       ctx.log("[" + host + "] Stop requested before the script started");
       return 0;
     }
-    List<String> command = new ArrayList<>();
-    command.add(python);
-    command.add(script.entryPoint());
-    command.addAll(script.arguments());
-    command.addAll(contract.userArgs());
+    if (!python.equals(command.get(0))) {
+      List<String> inEnvironment = new ArrayList<>(command);
+      inEnvironment.set(0, python);
+      command = inEnvironment;
+    }
     List<DistributionLaunch.Process> processes = launch.forWorker(hosts, rendezvous, ctx.gpus().size(),
         interfaceName(host));
     CheckpointSync sync = checkpoints == null ? null
@@ -240,17 +268,23 @@ final class ScriptWorker implements WorkerFunction<Integer> {
   record Exit(int code, String lastError) {}
 
   private void download(WorkerContext ctx, String channel, ContainerContract.ChannelConfig config,
-      ContainerContract contract) {
+      ContainerContract contract, PipeChannels pipes) throws IOException {
     Path base = contract.inputDir().resolve("data").normalize();
     Path dir = contract.channelDir(channel).normalize();
     if (!dir.getParent().equals(base) || channel.equals(".") || channel.equals("..")) {
       throw KilnException.user("Channel name '" + Messages.echo(channel) + "' would be a directory outside "
           + base + "; rename the channel (ChannelName) to letters, digits, '-', '_' or '.' other than '.' and '..'");
     }
+    boolean pipe = InputModes.PIPE.equals(config.inputMode());
+    // Pipe: FIFOs, not files, in input/data; the objects wait in the per-task directory
+    Path into = pipe ? InputModes.pipeStaging(ctx.modelDirectory().getParent(), channel) : dir;
     if ("ShardedByS3Key".equals(config.distribution())) {
-      ctx.download(channel, dir); // the objects this worker's share holds, as the runtime deals them
+      ctx.download(channel, into); // the objects this worker's share holds, as the runtime deals them
     } else {
-      ChannelDownload.copy(channel, ctx.allObjects(channel), gzip.getOrDefault(channel, false), dir);
+      ChannelDownload.copy(channel, ctx.allObjects(channel), gzip.getOrDefault(channel, false), into);
+    }
+    if (pipe) {
+      pipes.start(ctx, channel, PipeChannels.files(into), base);
     }
   }
 

@@ -126,6 +126,11 @@ final class RunnerContext implements TrainingContext {
   }
 
   @Override
+  public Optional<String> trainingImage() {
+    return Optional.ofNullable(job.spec().algorithm().trainingImage()).filter(s -> !s.isBlank());
+  }
+
+  @Override
   public Optional<String> contentTypeAsWritten(String channel) {
     return job.spec().channel(channel).map(io.kiln.spec.ChannelSpec::contentType);
   }

@@ -72,6 +72,15 @@ public interface TrainingContext {
   }
 
   /**
+   * The job's TrainingImage as written (a SageMaker request's, or Kiln's {@code algorithm.trainingImage}),
+   * e.g. {@code 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1}; empty when the
+   * job names an algorithm instead. A script job reads it to know the framework the script expects.
+   */
+  default Optional<String> trainingImage() {
+    return Optional.empty();
+  }
+
+  /**
    * A channel's ContentType exactly as the job wrote it (base type and parameters), for algorithms
    * that pass it on (a script's {@code inputdataconfig.json}); empty when the channel gave none or
    * the job has no such channel.

@@ -81,6 +81,8 @@ final class DistributionLaunch implements Serializable {
   private final String flag;
   /** The processes-per-host setting, or 0 when not given (then the task's GPUs, else 1). */
   private final int processesPerHost;
+  /** Whether rank 0 runs a Rabit tracker and every process gets the DMLC variables ({@link DmlcTracker}). */
+  private boolean dmlcTracker;
   /** The driver's Horovod rendezvous store (MPI jobs), set on the driver before the workers start. */
   private String horovodHost;
   private int horovodPort;
@@ -153,6 +155,20 @@ final class DistributionLaunch implements Serializable {
     return MPI.equals(flag);
   }
 
+  /**
+   * Asks for a Rabit tracker on rank 0 and the DMLC variables in every process ({@link DmlcTracker}):
+   * set on the driver for a multi-worker job on the sagemaker-xgboost image.
+   */
+  DistributionLaunch withDmlcTracker() {
+    this.dmlcTracker = true;
+    return this;
+  }
+
+  /** True when rank 0 runs a Rabit tracker for the job ({@link #withDmlcTracker}). */
+  boolean dmlcTracker() {
+    return dmlcTracker;
+  }
+
   /** Records where the driver's Horovod rendezvous store listens (MPI jobs; before the workers start). */
   DistributionLaunch withHorovodStore(String host, int port) {
     this.horovodHost = host;
@@ -165,6 +181,10 @@ final class DistributionLaunch implements Serializable {
     String torch = "torch variables MASTER_ADDR/MASTER_PORT (rank 0's host and a free port), WORLD_SIZE "
         + (workers * processesPerHost(0)) + (processesPerHost > 0 || !MULTI_PROCESS.contains(String.valueOf(flag))
             ? "" : " (times the task's GPUs, if any)") + ", RANK";
+    if (dmlcTracker) {
+      torch += "; DMLC_TRACKER_URI/DMLC_TRACKER_PORT (a Rabit tracker on rank 0's host, run with the script's "
+          + "Python xgboost), DMLC_NUM_WORKER, DMLC_TASK_ID (= RANK), DMLC_ROLE=worker";
+    }
     if (flag == null) {
       return "Distributed launch: " + perWorker() + "; " + torch;
     }

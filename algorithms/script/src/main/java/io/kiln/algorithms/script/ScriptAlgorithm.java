@@ -1,6 +1,7 @@
 package io.kiln.algorithms.script;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kiln.spec.SageMakerRequestMapper;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.ChannelRequirement;
@@ -40,6 +41,8 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
    */
   public static final String CHECKPOINT_SYNC_KEY = "spark.kiln.script.checkpoint-sync-seconds";
   static final int DEFAULT_CHECKPOINT_SYNC_SECONDS = 5;
+  /** The XGBoost image's repository: its multi-worker script jobs get a Rabit tracker ({@link DmlcTracker}). */
+  static final String XGBOOST_IMAGE = "sagemaker-xgboost";
   static final String IMAGES_DOC = "pytorch-training, tensorflow-training, sagemaker-scikit-learn, "
       + "huggingface-pytorch-training";
 
@@ -142,6 +145,10 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
     int grace = stopGraceSeconds(context.spark().conf().get(STOP_GRACE_KEY, null));
     DistributionLaunch launch = DistributionLaunch.of(hyperparameters);
     launch.check(context.workers());
+    if (context.workers() > 1 && context.trainingImage().map(SageMakerRequestMapper::imageRepository)
+        .filter(XGBOOST_IMAGE::equals).isPresent()) {
+      launch.withDmlcTracker(); // as the XGBoost container's rabit_run: a Rabit tracker on hosts[0]
+    }
     try (HorovodRendezvousServer horovod = launch.horovod() ? HorovodRendezvousServer.start(driverHost(context),
         context.workers() * launch.processesPerHost(0)) : null) {
       if (horovod != null) {

@@ -175,6 +175,30 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     // a Python entry point runs in the task's environment when the source has a requirements.txt
     String python = Requirements.install(command.get(0), contract.codeDir(), root.resolve(VENV), env, host,
         line -> ctx.log("[" + host + "] " + line), () -> ctx.poll() == Directive.STOP);
+    // a distributed XGBoost job: rank 0 starts a Rabit tracker, every worker learns its address (collective)
+    DmlcTracker tracker = launch.dmlcTracker() ? DmlcTracker.join(ctx, trackerPython(python, env.get("PATH"), host),
+        hosts, hosts.size() * launch.processesPerHost(ctx.gpus().size()), line -> ctx.log("[" + host + "] " + line))
+        : null;
+    try {
+      return runProcesses(ctx, contract, command, host, hosts, rendezvous, env, python, tracker);
+    } finally {
+      if (tracker != null) {
+        tracker.close(); // the tracker ends with rank 0's task, however it ends
+      }
+    }
+  }
+
+  /** A Python for the Rabit tracker: the script's own, else (a Java or shell entry point) python3 on PATH. */
+  private String trackerPython(String python, String path, String host) {
+    String name = Path.of(python).getFileName().toString();
+    return script.javaClass().isEmpty() && name.startsWith("python") ? python
+        : resolveInterpreter("python3", path, host);
+  }
+
+  private int runProcesses(WorkerContext ctx, ContainerContract contract, List<String> command, String host,
+      List<String> hosts, Rendezvous rendezvous, Map<String, String> env, String python, DmlcTracker tracker)
+      throws Exception {
+    Path root = contract.codeDir().getParent();
     if (ctx.poll() == Directive.STOP) {
       ctx.log("[" + host + "] Stop requested before the script started");
       return 0;
@@ -186,6 +210,11 @@ final class ScriptWorker implements WorkerFunction<Integer> {
     }
     List<DistributionLaunch.Process> processes = launch.forWorker(hosts, rendezvous, ctx.gpus().size(),
         interfaceName(host));
+    if (tracker != null) { // DMLC_TASK_ID = RANK, DMLC_NUM_WORKER = WORLD_SIZE
+      processes = processes.stream().map(p -> new DistributionLaunch.Process(p.localRank(), p.label(), with(
+          p.environment(), tracker.environment(Integer.parseInt(p.environment().get("RANK")),
+              Integer.parseInt(p.environment().get("WORLD_SIZE")))))).toList();
+    }
     CheckpointSync sync = checkpoints == null ? null
         : new CheckpointSync(checkpoints, root, line -> ctx.log("[" + host + "] " + line));
     if (sync != null) {
@@ -197,6 +226,9 @@ final class ScriptWorker implements WorkerFunction<Integer> {
       exit = processes.size() == 1
           ? runProcess(ctx, command, contract.codeDir(), with(env, processes.get(0).environment()), host)
           : runLocalProcesses(ctx, command, contract.codeDir(), env, processes);
+      if (tracker != null && exit.code() == 0) {
+        tracker.awaitShutdown(ctx, line -> ctx.log("[" + host + "] " + line)); // the others may still finish
+      }
     } finally {
       if (sync != null) {
         sync.stopBackground();

@@ -97,8 +97,14 @@ class ScriptEntryPointsTest {
   /** {@link ScriptJobs#request} with another TrainingImage on {@code workers} instances. */
   private static String request(String image, String name, Map<String, String> hp, Map<String, ScriptJobs.Channel> ch,
       int workers) {
+    return request(image, name, hp, ch, workers, ENVIRONMENT);
+  }
+
+  /** {@link ScriptJobs#request} with another TrainingImage, {@code workers} instances and an Environment. */
+  private static String request(String image, String name, Map<String, String> hp, Map<String, ScriptJobs.Channel> ch,
+      int workers, Map<String, String> environment) {
     try {
-      ObjectNode r = (ObjectNode) JSON.readTree(ScriptJobs.request(name, hp, ch, workers, ENVIRONMENT));
+      ObjectNode r = (ObjectNode) JSON.readTree(ScriptJobs.request(name, hp, ch, workers, environment));
       ((ObjectNode) r.get("AlgorithmSpecification")).put("TrainingImage", image);
       return r.toString();
     } catch (IOException e) {
@@ -213,6 +219,34 @@ class ScriptEntryPointsTest {
     System.out.printf("script-xgboost-dist: held-out accuracy %.4f on 114 rows%n", accuracy);
     // measured 0.9474 (one worker on all training rows: 0.9386, above); the majority class ~0.6
     assertThat(accuracy).isGreaterThanOrEqualTo(0.93);
+  }
+
+  /**
+   * The Rabit tracker runs with the script's own Python: one without xgboost (a bare virtual
+   * environment first on PATH) fails the two-worker XGBoost job before its script starts, as a
+   * ClientError naming that Python and the fix.
+   */
+  @Test
+  void aDistributedXGBoostJobWhosePythonHasNoXGBoostFailsNamingTheInterpreter() throws Exception {
+    String name = "script-xgboost-no-tracker";
+    Path venv = temp.resolve("bare-venv");
+    Process p = new ProcessBuilder(ScriptJobs.PYTHON, "-m", "venv", "--without-pip", venv.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    String source = ScriptJobs.put("src/xgboost-no-tracker/sourcedir.tar.gz",
+        ScriptJobs.tarGz(Map.of("train.py", ScriptJobs.resource("scripts/xgboost_dist.py"))));
+    upload("xgboost-no-tracker", SharedData.breastCancer());
+    JobResult r = ScriptJobs.run(request(XGBOOST_IMAGE, name, sdk(name, "train.py", source, Map.of()),
+        channels("xgboost-no-tracker", false), 2, Map.of("PATH", venv.resolve("bin") + ":/usr/bin:/bin")),
+        name + ".json");
+    assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(r.failureReason()).startsWith("ClientError: This distributed XGBoost script job needs a Rabit "
+        + "tracker, which Kiln runs with the script's Python " + venv.resolve("bin/python3") + " on worker 127.0.0.1, "
+        + "but it cannot import xgboost (ModuleNotFoundError: No module named 'xgboost'); install xgboost for that "
+        + "Python on every worker");
+    assertThat(ScriptJobs.log(name)).doesNotContain("Running ");
   }
 
   @Test

@@ -223,8 +223,9 @@ class ScriptEntryPointsTest {
 
   /**
    * The Rabit tracker runs with the script's own Python: one without xgboost (a bare virtual
-   * environment first on PATH) fails the two-worker XGBoost job before its script starts, as a
-   * ClientError naming that Python and the fix.
+   * environment first on PATH) fails the two-worker XGBoost job (a Kiln spec with
+   * {@code algorithm.trainingImage}) before its script starts, as a ClientError naming that Python and
+   * the fix.
    */
   @Test
   void aDistributedXGBoostJobWhosePythonHasNoXGBoostFailsNamingTheInterpreter() throws Exception {
@@ -238,9 +239,15 @@ class ScriptEntryPointsTest {
     String source = ScriptJobs.put("src/xgboost-no-tracker/sourcedir.tar.gz",
         ScriptJobs.tarGz(Map.of("train.py", ScriptJobs.resource("scripts/xgboost_dist.py"))));
     upload("xgboost-no-tracker", SharedData.breastCancer());
-    JobResult r = ScriptJobs.run(request(XGBOOST_IMAGE, name, sdk(name, "train.py", source, Map.of()),
-        channels("xgboost-no-tracker", false), 2, Map.of("PATH", venv.resolve("bin") + ":/usr/bin:/bin")),
-        name + ".json");
+    // a Kiln spec: its algorithm.trainingImage asks for the tracker as a request's TrainingImage does
+    String spec = "name: " + name + "\n"
+        + "algorithm: {entryPoint: train.py, source: '" + source + "', trainingImage: '" + XGBOOST_IMAGE + "'}\n"
+        + "channels: [{name: train, uri: 's3://" + ScriptJobs.BUCKET + "/data/xgboost-no-tracker/train/', "
+        + "contentType: text/csv}]\n"
+        + "resources: {workers: 2}\n"
+        + "environment: {PATH: '" + venv.resolve("bin") + ":/usr/bin:/bin'}\n"
+        + "outputPath: 's3://" + ScriptJobs.BUCKET + "/output/'\n";
+    JobResult r = ScriptJobs.run(spec, name + ".yaml");
     assertThat(r.status()).isEqualTo(TrainingJobStatus.Failed);
     assertThat(r.failureReason()).startsWith("ClientError: This distributed XGBoost script job needs a Rabit "
         + "tracker, which Kiln runs with the script's Python " + venv.resolve("bin/python3") + " on worker 127.0.0.1, "

@@ -158,7 +158,11 @@ final class DmlcTracker implements AutoCloseable {
               before.add(line); // a warning before the port: kept for the failure message
             }
           } else {
-            log.accept("[rabit-tracker] " + line);
+            try {
+              log.accept("[rabit-tracker] " + line);
+            } catch (RuntimeException e) {
+              // the driver may have ended the job already: the line is dropped
+            }
           }
         }
       } catch (IOException e) {

@@ -99,7 +99,7 @@ public final class BarrierRunner {
    */
   private void awaitExecutorLossNews(FailureListener failures) throws java.util.concurrent.TimeoutException {
     if (failures.executorLost() != null || !failures.ranOnRemoteExecutors()
-        || (failures.firstError() != null && KilnException.find(failures.firstError()).isPresent())) {
+        || !mayBeExecutorLoss(failures.firstError())) {
       return;
     }
     long deadline = System.nanoTime() + EXECUTOR_LOSS_GRACE_NANOS;
@@ -112,6 +112,19 @@ public final class BarrierRunner {
       }
       sc.listenerBus().waitUntilEmpty(10_000);
     }
+  }
+
+  /**
+   * Whether a task's first error may be the first sign of a lost executor: anything that is not
+   * Kiln's own error, and Kiln's INTERNAL errors (a peer that closed its connection or stopped
+   * answering in a collective is what a SIGKILLed executor looks like to the survivors); a USER or
+   * ALGORITHM error is the worker's own verdict.
+   */
+  static boolean mayBeExecutorLoss(Throwable firstError) {
+    if (firstError == null) {
+      return true;
+    }
+    return KilnException.find(firstError).map(k -> k.type() == ErrorType.INTERNAL).orElse(true);
   }
 
   static KilnException classify(Exception e, FailureListener failures) {

@@ -246,14 +246,35 @@ final class RunningJob {
         step = definedSteps.merge(name, 1, Integer::sum) - 1;
         Map<String, Double> one = new LinkedHashMap<>();
         one.put(name, v);
-        record = record.toBuilder().kiln(record.kilnBuilder()
-            .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
-        dirty = true;
+        if (keptInHistory(step)) {
+          record = record.toBuilder().kiln(record.kilnBuilder()
+              .addRound(new JobRecord.RoundMetrics(step, Instant.now(), one)).build()).build();
+          dirty = true;
+        }
       }
     }
     if (stream) {
       listener.onRound(step, plannedRounds, Map.of(name, v));
     }
+  }
+
+  /** Steps of a MetricDefinitions metric the record's history keeps every one of. */
+  static final int HISTORY_FULL_STEPS = 1000;
+
+  /**
+   * Whether the record's metric history keeps step {@code step} of a MetricDefinitions metric: every
+   * step below {@value #HISTORY_FULL_STEPS}, then every 2nd up to twice that, every 4th up to four
+   * times it, and so on, so a script that prints a value per batch for hours keeps a history of
+   * about {@value #HISTORY_FULL_STEPS} entries per doubling of its steps (the record is rewritten
+   * as the job runs). The live stream (progress line, early stopping) and the final value see every
+   * step.
+   */
+  static boolean keptInHistory(int step) {
+    if (step < HISTORY_FULL_STEPS) {
+      return true;
+    }
+    int stride = Integer.highestOneBit(step / HISTORY_FULL_STEPS) * 2;
+    return step % stride == 0;
   }
 
   /** The last value of each MetricDefinitions metric, once every line logged so far is matched. */

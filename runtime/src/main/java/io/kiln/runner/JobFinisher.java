@@ -52,8 +52,8 @@ final class JobFinisher {
   /** Uploading, then Completed (or Stopped, keeping the model): the model and output archives, final metrics. */
   JobResult trained(TrainingOutcome outcome, JobOutputs.Staged staged, Path modelDirectory) {
     // roundsCompleted counts the model's rounds, fewer than ran when early stopping kept the best one's
-    job.log("Training ended" + (outcome.stoppedEarly() ? " (stopped early)" : "") + "; the model holds "
-        + outcome.roundsCompleted() + " round(s)");
+    job.log("Training ended" + (outcome.stoppedEarly() ? " (stopped early)" : "")
+        + (outcome.roundsCounted() ? "; the model holds " + outcome.roundsCompleted() + " round(s)" : ""));
     job.transition(SecondaryStatus.Uploading, "Uploading generated training model");
     StorageRetry.run(job.retryWindow(), "the model " + artifact, job::log,
         () -> JobOutputs.publishModel(store.store(), staged, modelDirectory, artifact, job::log));
@@ -79,7 +79,7 @@ final class JobFinisher {
     Instant end = Instant.now();
     List<JobRecord.MetricData> metricData = finals.entrySet().stream()
         .map(e -> new JobRecord.MetricData(e.getKey(), e.getValue(), times.getOrDefault(e.getKey(), end))).toList();
-    int rounds = outcome.roundsCompleted();
+    Integer rounds = outcome.roundsCounted() ? outcome.roundsCompleted() : null; // not shown when not counted
     job.update(r -> r.toBuilder().modelArtifacts(new JobRecord.ModelArtifacts(artifact)).finalMetrics(metricData)
         .kiln(r.kilnBuilder().roundsCompleted(rounds).build()).build());
     return finish(artifact, true);

@@ -159,7 +159,7 @@ public final class ScriptAlgorithm implements Algorithm<ScriptAlgorithm.Settings
           credentials(hadoop), grace).checkpoints(checkpoints).withLaunch(launch)
           .optMl(context.spark().conf().get(OptMl.KEY, OptMl.DEFAULT)));
     }
-    return new TrainingOutcome(0, Map.of(), false);
+    return new TrainingOutcome(TrainingOutcome.ROUNDS_NOT_COUNTED, Map.of(), false);
   }
 
   /** The driver's address as the executors reach it ({@code spark.driver.host}). */

@@ -126,15 +126,25 @@ public final class KilnSpecReader {
     io.kiln.spi.ScriptSpec script = wrap(a, () -> new io.kiln.spi.ScriptSpec(a.text("entryPoint").orElse(null),
         a.text("source").orElse(null), a.text("interpreter").orElse(null), a.texts("arguments"),
         a.texts("containerEntrypoint"), a.texts("containerArguments")));
-    java.util.Map<String, String> hp = root.stringMap("hyperparameters");
-    wrap(root, () -> io.kiln.spi.ScriptSpec.fromHyperparameters(hp)).ifPresent(h -> {
-      if (!h.entryPoint().equals(script.entryPoint()) || !h.source().equals(script.source())) {
-        throw root.error("algorithm.entryPoint / algorithm.source name '" + script.entryPoint() + "' in "
-            + script.source() + " but hyperparameters sagemaker_program / sagemaker_submit_directory name '"
-            + h.entryPoint() + "' in " + h.source() + "; give the script once");
-      }
-    });
+    java.util.Map<String, String> hp = root.has("hyperparameters") ? root.stringMap("hyperparameters")
+        : java.util.Map.of();
+    // each SDK hyperparameter given beside the fields must name the same as its field
+    sameAsField(root, hp, io.kiln.spi.ScriptSpec.PROGRAM, "algorithm.entryPoint", script.entryPoint());
+    sameAsField(root, hp, io.kiln.spi.ScriptSpec.SUBMIT_DIRECTORY, "algorithm.source", script.source());
     return script;
+  }
+
+  private static void sameAsField(Fields root, java.util.Map<String, String> hp, String key, String field,
+      String value) {
+    String given = hp.get(key);
+    if (given == null) {
+      return;
+    }
+    String decoded = wrap(root, () -> io.kiln.spi.ScriptSpec.sdkString(key, given));
+    if (!decoded.equals(value)) {
+      throw root.error(field + " is '" + value + "' but hyperparameter " + key + " names '" + decoded
+          + "'; give the script once: drop the hyperparameter (Kiln writes it from " + field + ") or make them equal");
+    }
   }
 
   private static ChannelSpec channel(Fields c) {

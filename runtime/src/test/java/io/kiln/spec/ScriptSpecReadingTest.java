@@ -119,8 +119,17 @@ class ScriptSpecReadingTest {
         + "SageMaker SDK writes it as a JSON string (\"\\\"train.py\\\"\")");
     assertThat(error(() -> kiln("{entryPoint: a.py, source: '" + SOURCE + "'}\nhyperparameters: "
         + "{sagemaker_program: '\"b.py\"', sagemaker_submit_directory: '\"" + SOURCE + "\"'}")))
-        .hasMessageContaining("hyperparameters sagemaker_program / sagemaker_submit_directory name 'b.py'")
-        .hasMessageEndingWith("give the script once");
+        .hasMessageContaining("algorithm.entryPoint is 'a.py' but hyperparameter sagemaker_program names 'b.py'; "
+            + "give the script once");
+    // only the program given beside the fields (the newcomer's case): the mismatch, not a missing source
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "'}\nhyperparameters: "
+        + "{sagemaker_program: '\"main.py\"'}")))
+        .hasMessageContaining("algorithm.entryPoint is 'train.py' but hyperparameter sagemaker_program names 'main.py'")
+        .hasMessageNotContaining("has no source");
+    assertThat(error(() -> kiln("{entryPoint: train.py, source: '" + SOURCE + "'}\nhyperparameters: "
+        + "{sagemaker_submit_directory: '\"s3://bucket/other.tar.gz\"'}")))
+        .hasMessageContaining("algorithm.source is '" + SOURCE + "' but hyperparameter sagemaker_submit_directory "
+            + "names 's3://bucket/other.tar.gz'");
     assertThat(error(() -> kiln("{entryPoint: train.py, source: 's3://bucket/code/../other/src.tar.gz'}")))
         .hasMessageContaining("algorithm.source (hyperparameter sagemaker_submit_directory)")
         .hasMessageContaining("'..'");

@@ -100,10 +100,30 @@ final class DistributionLaunch implements Serializable {
    *     processes-per-host value that is not an integer from 1 to {@value #MAX_PROCESSES_PER_HOST};
    *     each naming the hyperparameter and the fix
    */
+  /**
+   * A distribution flag's value: the SDK's JSON {@code true} / {@code false}, or the words in any case
+   * (Python's {@code True} in a request written by hand).
+   *
+   * @throws KilnException USER naming the hyperparameter for anything else ("yes", "1"), which would
+   *     otherwise silently run without the distribution
+   */
+  static boolean flag(String key, String value) {
+    com.fasterxml.jackson.databind.JsonNode v = PythonValues.decode(value);
+    if (v.isBoolean()) {
+      return v.asBoolean();
+    }
+    String word = v.isTextual() ? v.asText().trim() : "";
+    if (word.equalsIgnoreCase("true") || word.equalsIgnoreCase("false")) {
+      return word.equalsIgnoreCase("true");
+    }
+    throw KilnException.user("Hyperparameter " + key + " is '" + Messages.echo(value) + "'; give true or false (the "
+        + "SageMaker SDK writes the estimator's distribution " + DISTRIBUTIONS.get(key) + " as true)");
+  }
+
   static DistributionLaunch of(Map<String, String> hyperparameters) {
     List<String> on = new ArrayList<>();
     for (String key : new TreeMap<>(hyperparameters).keySet()) {
-      if (DISTRIBUTIONS.containsKey(key) && PythonValues.decode(hyperparameters.get(key)).asBoolean(false)) {
+      if (DISTRIBUTIONS.containsKey(key) && flag(key, hyperparameters.get(key))) {
         on.add(key);
       }
     }

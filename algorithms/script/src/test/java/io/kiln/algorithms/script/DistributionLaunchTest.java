@@ -105,6 +105,12 @@ class DistributionLaunchTest {
     assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.SMDDP, "true")).notice(2))
         .contains("running the script as torch DistributedDataParallel instead");
     assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.MPI, "false")).flag()).isNull();
+    // a value that is neither true nor false would silently run without the distribution
+    assertThat(refusal(Map.of(DistributionLaunch.TORCH_DISTRIBUTED, "yes"))).isEqualTo("Hyperparameter "
+        + "sagemaker_torch_distributed_enabled is 'yes'; give true or false (the SageMaker SDK writes the "
+        + "estimator's distribution torch_distributed as true)");
+    assertThat(DistributionLaunch.of(Map.of(DistributionLaunch.TORCH_DISTRIBUTED, "True")).flag())
+        .isEqualTo(DistributionLaunch.TORCH_DISTRIBUTED);
   }
 
   @Test

@@ -138,8 +138,16 @@ public final class ModelFiles {
     }
   }
 
-  /** Unpacks a tar.gz stream into {@code dir}. */
-  static void unpack(InputStream raw, Path dir, String uri) throws IOException {
+  /**
+   * Unpacks a {@code model.tar.gz} stream into {@code dir}: regular files and directories only, none
+   * outside {@code dir}. Also for an algorithm's {@code model} channel (SageMaker's incremental
+   * training). The stream must support {@link InputStream#mark} (wrap it in a BufferedInputStream).
+   *
+   * @param uri the archive's name for messages
+   * @throws KilnException USER naming {@code uri} for data that is not a tar.gz, a link or special
+   *     file, a path leaving {@code dir}, or an archive without files
+   */
+  public static void unpack(InputStream raw, Path dir, String uri) throws IOException {
     raw.mark(2);
     int b1 = raw.read();
     int b2 = raw.read();

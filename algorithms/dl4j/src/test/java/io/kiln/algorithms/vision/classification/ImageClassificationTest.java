@@ -1,0 +1,113 @@
+package io.kiln.algorithms.vision.classification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.algorithms.vision.VisionJobs;
+import io.kiln.algorithms.vision.VisionJobs.Channel;
+import io.kiln.algorithms.vision.VisionJobs.Digits;
+import io.kiln.record.TrainingJobStatus;
+import io.kiln.runner.JobResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Image Classification end to end on real digit images (scikit-learn's 8x8 digits as PNG files and
+ * a .lst, every fifth image a validation image): accuracy, the model files, incremental training
+ * from the model channel.
+ */
+class ImageClassificationTest {
+  private static Digits digits;
+  private static String prefix;
+
+  @BeforeAll
+  static void upload() {
+    digits = Digits.load();
+    prefix = "s3://" + VisionJobs.BUCKET + "/digits/";
+    Map<String, byte[]> objects = new LinkedHashMap<>();
+    StringBuilder train = new StringBuilder();
+    StringBuilder validation = new StringBuilder();
+    for (int i = 0; i < digits.size(); i++) {
+      boolean held = i % 5 == 4;
+      String name = String.format("img-%04d.png", i);
+      objects.put("digits/" + (held ? "validation/" : "train/") + name, digits.pngs.get(i));
+      (held ? validation : train).append(i).append('\t').append(digits.labels.get(i)).append(".0\t").append(name)
+          .append('\n');
+    }
+    objects.put("digits/train_lst/train.lst", train.toString().getBytes(StandardCharsets.UTF_8));
+    objects.put("digits/validation_lst/validation.lst", validation.toString().getBytes(StandardCharsets.UTF_8));
+    VisionJobs.putAll(objects);
+  }
+
+  static Map<String, Channel> channels() {
+    Map<String, Channel> c = new LinkedHashMap<>();
+    c.put("train", new Channel(prefix + "train/", "application/x-image"));
+    c.put("validation", new Channel(prefix + "validation/", "application/x-image"));
+    c.put("train_lst", new Channel(prefix + "train_lst/", "application/x-image"));
+    c.put("validation_lst", new Channel(prefix + "validation_lst/", "application/x-image"));
+    return c;
+  }
+
+  static Map<String, String> resnet20(int epochs) {
+    Map<String, String> hp = new LinkedHashMap<>();
+    hp.put("num_classes", "10");
+    hp.put("num_training_samples", "1438");
+    hp.put("num_layers", "20");
+    hp.put("image_shape", "1,8,8");
+    hp.put("epochs", Integer.toString(epochs));
+    hp.put("mini_batch_size", "32");
+    hp.put("learning_rate", "0.1");
+    return hp;
+  }
+
+  @Test
+  void resnet20OnDigitPngsReachesValidationAccuracyAndTheModelScoresAsReported() throws Exception {
+    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(8), channels(), 1));
+    assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.COMPLETED);
+    Map<String, Double> metrics = VisionJobs.finalMetrics("ic-digits");
+    assertThat(metrics.get("validation:accuracy")).isGreaterThanOrEqualTo(0.95);
+    assertThat(metrics.get("train:accuracy")).isGreaterThan(0.9);
+
+    Map<String, byte[]> files = VisionJobs.modelFiles(r);
+    assertThat(files).containsKeys(ClassificationModel.NETWORK, ClassificationModel.CONFIG, ClassificationModel.SHAPES);
+    assertThat(new String(files.get(ClassificationModel.SHAPES), StandardCharsets.UTF_8))
+        .isEqualTo("[{\"shape\":[1,1,8,8],\"name\":\"data\"}]");
+    // the artifact's network, run here on the validation images, scores what the job reported
+    Path zip = Files.createTempFile("ic-model", ".zip");
+    Files.write(zip, files.get(ClassificationModel.NETWORK));
+    ComputationGraph network = ModelSerializer.restoreComputationGraph(zip.toFile(), false);
+    int correct = 0;
+    int n = 0;
+    for (int i = 4; i < digits.size(); i += 5) {
+      float[] x = new float[64];
+      for (int p = 0; p < 64; p++) {
+        x[p] = Math.round(digits.pixels.get(i)[p] * 255 / 16) / 255f;
+      }
+      INDArray out = network.outputSingle(false, Nd4j.create(x, new long[] {1, 1, 8, 8}, 'c'));
+      correct += Nd4j.argMax(out, 1).getInt(0) == digits.labels.get(i) ? 1 : 0;
+      n++;
+    }
+    assertThat((double) correct / n).isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(1e-9));
+    Files.delete(zip);
+
+    // incremental training: one epoch at a small rate from the model channel keeps the accuracy,
+    // which one epoch from scratch at that rate is far from
+    String model = VisionJobs.put("digits/model/model.tar.gz", VisionJobs.read(r.modelArtifacts()));
+    Map<String, Channel> c = channels();
+    c.put("model", new Channel(model.substring(0, model.lastIndexOf('/') + 1), "application/x-sagemaker-model"));
+    Map<String, String> hp = resnet20(1);
+    hp.put("learning_rate", "0.001");
+    hp.put("use_pretrained_model", "1");
+    JobResult again = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-more", hp, c, 1));
+    assertThat(again.status()).as(again.failureReason()).isEqualTo(TrainingJobStatus.COMPLETED);
+    assertThat(VisionJobs.finalMetrics("ic-digits-more").get("validation:accuracy")).isGreaterThanOrEqualTo(0.93);
+  }
+}

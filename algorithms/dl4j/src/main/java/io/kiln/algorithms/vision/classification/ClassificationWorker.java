@@ -102,7 +102,8 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     SynchronousSgd sgd = new SynchronousSgd(graph, ctx, 2, state.iteration);
     Path modelDir = ctx.modelDirectory();
     ClassificationModel description = new ClassificationModel(hp.numClasses(), hp.numLayers(), hp.imageShape(),
-        hp.resize(), hp.multiLabel(), train.classNames());
+        hp.resize() == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(hp.resize()), hp.multiLabel(),
+        train.classNames());
 
     int batch = hp.miniBatchSize();
     int steps = (longest + batch - 1) / batch;
@@ -161,8 +162,8 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       if (state.bestEpoch == state.epoch) {
         state.bestMetrics = metrics;
       }
-      if (ctx.rank() == 0 && hp.checkpointFrequency().isPresent()
-          && state.epoch % hp.checkpointFrequency().getAsInt() == 0) {
+      if (ctx.rank() == 0 && hp.checkpointFrequency() != null
+          && state.epoch % hp.checkpointFrequency() == 0) {
         writeNetwork(graph, modelDir.resolve(ClassificationModel.periodicName(state.epoch)));
       }
       Directive directive = ctx.report(epoch, ctx.rank() == 0 ? metrics : Map.of());
@@ -331,9 +332,9 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       if (earlier.numClasses() != hp.numClasses() || earlier.numLayers() != hp.numLayers()
           || !earlier.imageShape().equals(hp.imageShape()) || earlier.multiLabel() != hp.multiLabel()) {
         throw KilnException.user("Channel 'model' holds a network for num_classes=" + earlier.numClasses()
-            + ", num_layers=" + earlier.numLayers() + ", image_shape=" + earlier.imageShape().text() + ", multi_label="
+            + ", num_layers=" + earlier.numLayers() + ", image_shape=" + earlier.imageShape().toString() + ", multi_label="
             + (earlier.multiLabel() ? 1 : 0) + ", but this job has num_classes=" + hp.numClasses() + ", num_layers="
-            + hp.numLayers() + ", image_shape=" + hp.imageShape().text() + ", multi_label=" + (hp.multiLabel() ? 1 : 0)
+            + hp.numLayers() + ", image_shape=" + hp.imageShape().toString() + ", multi_label=" + (hp.multiLabel() ? 1 : 0)
             + ": incremental training continues the same network; set these to the earlier job's values");
       }
       ComputationGraph previous = ClassificationModel.network(dir);

@@ -108,7 +108,7 @@ public final class ImageClassificationAlgorithm implements Algorithm<ImageClassi
           + "download pretrained ImageNet weights): give a 'model' channel holding an earlier image-classification "
           + "job's model.tar.gz, or set use_pretrained_model=0 to train from scratch");
     }
-    if ("float16".equals(hp.precisionDtype())) {
+    if (hp.float16Requested()) {
       context.log("precision_dtype=float16: Kiln trains in float32 on CPU; the model is float32");
     }
     ClassificationWorker.Result r = context.runOnWorkers(

@@ -106,7 +106,7 @@ record LabelledImages(List<DecodedImage> images, List<float[]> labels, List<Stri
     }
 
     OptionalInt resize() {
-      return hp.resize();
+      return hp.resize() == null ? OptionalInt.empty() : OptionalInt.of(hp.resize());
     }
 
     void add(DecodedImage image, float[] label, String where) {

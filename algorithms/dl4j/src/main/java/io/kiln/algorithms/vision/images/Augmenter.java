@@ -240,7 +240,7 @@ public final class Augmenter {
   }
 
   /** Adds HLS offsets (8-bit OpenCV units) to every pixel of the CHW sample, clamping as MXNet. */
-  private void jitter(float[] out, int offset, float dh, float ds, float dl) {
+  void jitter(float[] out, int offset, float dh, float ds, float dl) {
     int plane = height * width;
     float l255 = dl / 255f;
     if (channels == 1) {
@@ -260,64 +260,35 @@ public final class Augmenter {
       float b = out[bi];
       float max = Math.max(r, Math.max(g, b));
       float min = Math.min(r, Math.min(g, b));
-      float l = (max + min) / 2;
-      float s;
-      float h;
-      if (max == min) {
-        s = 0;
-        h = 0;
-      } else {
-        float d = max - min;
-        s = l < 0.5f ? d / (max + min) : d / (2 - max - min);
-        if (max == r) {
-          h = 60 * (g - b) / d;
-        } else if (max == g) {
-          h = 120 + 60 * (b - r) / d;
-        } else {
-          h = 240 + 60 * (r - g) / d;
-        }
-        if (h < 0) {
-          h += 360;
-        }
+      float d = max - min;
+      float l = (max + min) * 0.5f;
+      float s = 0;
+      float h = 0;
+      if (d > 0) {
+        // HLS saturation d / (1 - |2L - 1|), hue in degrees from the largest component
+        s = d / (1 - Math.abs(max + min - 1));
+        h = max == r ? 60 * (g - b) / d : (max == g ? 120 + 60 * (b - r) / d : 240 + 60 * (r - g) / d);
+        h = h < 0 ? h + 360 : h;
       }
       h = Math.min(Math.max(h + dDegrees, 0), 360);
       s = clamp01(s + s255);
       l = clamp01(l + l255);
-      if (s == 0) {
-        out[ri] = l;
-        out[gi] = l;
-        out[bi] = l;
-      } else {
-        float q = l < 0.5f ? l * (1 + s) : l + s - l * s;
-        float p = 2 * l - q;
-        float hk = h / 360f;
-        out[ri] = hueToRgb(p, q, hk + 1f / 3);
-        out[gi] = hueToRgb(p, q, hk);
-        out[bi] = hueToRgb(p, q, hk - 1f / 3);
-      }
+      // back to RGB without branches on the hue sector: f(n) = L - a * max(-1, min(k - 3, 9 - k, 1)),
+      // k = (n + H / 30) mod 12, a = S * min(L, 1 - L), for n = 0 (red), 8 (green), 4 (blue)
+      float a = s * Math.min(l, 1 - l);
+      float sector = h * (1f / 30);
+      out[ri] = l - a * hueWeight(sector);
+      out[gi] = l - a * hueWeight(sector + 8);
+      out[bi] = l - a * hueWeight(sector + 4);
     }
   }
 
-  private static float hueToRgb(float p, float q, float t) {
-    if (t < 0) {
-      t += 1;
-    }
-    if (t > 1) {
-      t -= 1;
-    }
-    if (t < 1f / 6) {
-      return p + (q - p) * 6 * t;
-    }
-    if (t < 0.5f) {
-      return q;
-    }
-    if (t < 2f / 3) {
-      return p + (q - p) * (2f / 3 - t) * 6;
-    }
-    return p;
+  private static float hueWeight(float k) {
+    k = k >= 12 ? k - 12 : k;
+    return Math.max(-1f, Math.min(Math.min(k - 3, 9 - k), 1f));
   }
 
   private static float clamp01(float v) {
-    return v < 0 ? 0 : (v > 1 ? 1 : v);
+    return Math.min(Math.max(v, 0f), 1f);
   }
 }

@@ -39,8 +39,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * </ul>
  * Refused with a USER error naming the image: anything but JPEG or PNG (GIF, BMP, TIFF...); CMYK
  * JPEG; an undecodable, corrupt or truncated file. Truncation is caught both when the decoder
- * fails and when it only warns (ImageIO's JPEG decoder returns a partly gray image with the
- * warning "Premature end of JPEG file"): any decoder warning fails the image.
+ * fails and when it only warns (ImageIO's JPEG decoder returns a partly gray image with warnings
+ * such as "Truncated File - Missing EOI marker" or "Corrupt JPEG data: premature end of data
+ * segment"): any decoder warning fails the image.
  *
  * <p>Size: without {@code resize} an image smaller than {@code image_shape}'s height or width is a
  * USER error suggesting {@code resize}; with it the shorter side is first resized to {@code resize}

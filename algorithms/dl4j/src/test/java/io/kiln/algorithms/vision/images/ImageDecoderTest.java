@@ -150,9 +150,16 @@ class ImageDecoderTest {
 
   @Test
   void truncatedJpegIsAUserErrorEvenWhenImageIoOnlyWarns() {
-    byte[] jpeg = TestImages.jpeg(TestImages.smooth(64, 64));
-    assertUserError(new ImageDecoder(3, 64, 64, 0), Arrays.copyOf(jpeg, jpeg.length * 2 / 3), "corrupt or truncated");
-    assertUserError(new ImageDecoder(3, 64, 64, 0), Arrays.copyOf(jpeg, jpeg.length - 2), "corrupt or truncated");
+    // cut inside the entropy-coded scan: ImageIO returns an image and only warns
+    byte[] jpeg = TestImages.jpeg(TestImages.rgb(256, 256, 8));
+    assertUserError(new ImageDecoder(3, 256, 256, 0), Arrays.copyOf(jpeg, jpeg.length * 2 / 3), "corrupt or truncated",
+        "the JPEG decoder says: ");
+    assertUserError(new ImageDecoder(3, 256, 256, 0), Arrays.copyOf(jpeg, jpeg.length - 2), "corrupt or truncated",
+        "Missing EOI marker");
+    // cut inside the headers: ImageIO fails
+    byte[] small = TestImages.jpeg(TestImages.smooth(64, 64));
+    assertUserError(new ImageDecoder(3, 64, 64, 0), Arrays.copyOf(small, 300), "cannot be decoded as JPEG",
+        "corrupt or truncated");
   }
 
   @Test

@@ -161,6 +161,10 @@ public final class ImageDecoder {
       if (e instanceof KilnException k) {
         throw k;
       }
+      if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+        throw KilnException.user("image " + name + " is a " + formatName(reader) + " in a colour space javax.imageio"
+            + " does not decode (e.g. CMYK or YCCK); convert it to RGB or grayscale", e);
+      }
       throw KilnException.user("image " + name + " cannot be decoded as " + formatName(reader)
           + ": it is corrupt or truncated (" + describe(e) + "); re-encode or re-upload it, or remove it from the list", e);
     } finally {

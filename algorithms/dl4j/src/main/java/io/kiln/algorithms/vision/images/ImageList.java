@@ -120,27 +120,54 @@ public final class ImageList {
       String field = fields[1 + i].trim();
       float value;
       try {
-        value = Float.parseFloat(field);
+        value = field.isEmpty() ? Float.NaN : Float.parseFloat(field);
       } catch (NumberFormatException e) {
         value = Float.NaN;
       }
-      if (!Float.isFinite(value) || field.isEmpty()) {
+      if (!Float.isFinite(value)) {
         throw KilnException.user(where + ": label " + (i + 1) + " '" + abbreviate(fields[1 + i])
             + "' is not a number (" + layout + ")");
       }
-      if (multiLabel && value != 0f && value != 1f) {
-        throw KilnException.user(where + ": label " + (i + 1) + " is " + field
-            + " but multi-label lists hold 0 or 1 per class (multi_label=1); write 1 for the classes the image has, 0 otherwise");
-      }
-      if (!multiLabel && (value != Math.rint(value) || value < 0 || value >= numClasses)) {
-        throw KilnException.user(where + ": the class label " + field + " is not an integer in [0, "
-            + numClasses + ") (num_classes=" + numClasses + "); number the classes from 0 or raise num_classes");
-      }
       labels[i] = value;
     }
+    checkLabels(where, labels, numClasses, multiLabel);
     String path = fields[fields.length - 1];
     checkPath(where, path);
     return new Entry(index, labels, path, lineNumber);
+  }
+
+  /**
+   * Checks one image's labels against the job, for a list line or a RecordIO record alike: one
+   * integer class in {@code [0, numClasses)}, or with {@code multiLabel} exactly {@code numClasses}
+   * values of 0 or 1.
+   *
+   * @param where what to name in the message (e.g. {@code image list X line 3}, or a record's
+   *     {@code object @ byte N})
+   * @throws KilnException USER naming {@code where}, the value and the fix
+   */
+  public static void checkLabels(String where, float[] labels, int numClasses, boolean multiLabel) {
+    int expected = labelColumns(numClasses, multiLabel);
+    if (labels.length != expected) {
+      throw KilnException.user(where + " has " + labels.length + " label" + (labels.length == 1 ? "" : "s")
+          + " but the job expects " + expected + (multiLabel ? " (multi_label=1: one 0/1 value per class, num_classes="
+              + numClasses + ")" : " (one class index; for several labels per image set multi_label=1)")
+          + "; fix the labels or the job's num_classes / multi_label");
+    }
+    for (int i = 0; i < labels.length; i++) {
+      float value = labels[i];
+      if (multiLabel && value != 0f && value != 1f) {
+        throw KilnException.user(where + ": label " + (i + 1) + " is " + value
+            + " but multi-label images hold 0 or 1 per class (multi_label=1); write 1 for the classes the image has, 0 otherwise");
+      }
+      if (!multiLabel && (value != Math.rint(value) || value < 0 || value >= numClasses)) {
+        throw KilnException.user(where + ": the class label " + format(value) + " is not an integer in [0, "
+            + numClasses + ") (num_classes=" + numClasses + "); number the classes from 0 or raise num_classes");
+      }
+    }
+  }
+
+  private static String format(float value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e9 ? Long.toString((long) value) : Float.toString(value);
   }
 
   /**

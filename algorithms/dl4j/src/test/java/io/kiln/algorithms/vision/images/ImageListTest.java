@@ -80,7 +80,19 @@ class ImageListTest {
   void wrongNumberOfLabelsForTheJob() {
     assertUserError("0\t1\t0\ta.jpg\n", 2, false, "line 1", "2 label columns but the job expects 1", "multi_label=1");
     assertUserError("0\t1\t0\ta.jpg\n", 3, true, "2 label columns but the job expects 3", "num_classes=3");
-    assertUserError("0\t1\t2\ta.jpg\n", 2, true, "label 2 is 2", "0 or 1 per class");
+    assertUserError("0\t1\t2\ta.jpg\n", 2, true, "label 2 is 2.0", "0 or 1 per class");
+  }
+
+  @Test
+  void recordLabelsAreCheckedTheSameWay() {
+    ImageList.checkLabels("r.rec @ byte 0", new float[] {2f}, 3, false);
+    ImageList.checkLabels("r.rec @ byte 0", new float[] {0f, 1f, 1f}, 3, true);
+    assertThatThrownBy(() -> ImageList.checkLabels("r.rec @ byte 96", new float[] {3f}, 3, false))
+        .isInstanceOfSatisfying(KilnException.class, e -> assertThat(e.getMessage())
+            .startsWith("r.rec @ byte 96: the class label 3 is not an integer in [0, 3)"));
+    assertThatThrownBy(() -> ImageList.checkLabels("r.rec @ byte 96", new float[] {1f, 0f}, 3, true))
+        .isInstanceOfSatisfying(KilnException.class, e -> assertThat(e.getMessage())
+            .startsWith("r.rec @ byte 96 has 2 labels but the job expects 3"));
   }
 
   @Test

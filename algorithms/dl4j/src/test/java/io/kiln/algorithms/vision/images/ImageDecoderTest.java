@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
+import java.awt.image.WritableRaster;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -125,6 +130,42 @@ class ImageDecoderTest {
     assertThat(new int[] {image.at(2, 2, 0), image.at(2, 2, 1), image.at(2, 2, 2)}).containsExactly(160, 0x0a, 0x0b);
     rgba.setRGB(1, 2, 0x80102030);
     assertUserError(new ImageDecoder(3, 3, 3, 0), TestImages.png(rgba), "transparent pixels", "x=1, y=2", "flatten");
+  }
+
+  private static BufferedImage component(int colourSpace, boolean alpha, int dataType, int width, int height) {
+    ComponentColorModel model = new ComponentColorModel(ColorSpace.getInstance(colourSpace), alpha, false,
+        alpha ? Transparency.TRANSLUCENT : Transparency.OPAQUE, dataType);
+    WritableRaster raster = model.createCompatibleWritableRaster(width, height);
+    return new BufferedImage(model, raster, false, null);
+  }
+
+  @Test
+  void grayAlphaPngIsGrayWhenOpaqueAndRefusedWhenTransparent() {
+    BufferedImage grayAlpha = component(ColorSpace.CS_GRAY, true, DataBuffer.TYPE_BYTE, 4, 3);
+    for (int i = 0; i < 12; i++) {
+      grayAlpha.getRaster().setPixel(i % 4, i / 4, new int[] {i * 20, 255});
+    }
+    DecodedImage one = new ImageDecoder(1, 3, 4, 0).decode(TestImages.png(grayAlpha), NAME);
+    assertThat(one.at(2, 3, 0)).isEqualTo(220);
+    DecodedImage three = new ImageDecoder(3, 3, 4, 0).decode(TestImages.png(grayAlpha), NAME);
+    assertThat(new int[] {three.at(1, 1, 0), three.at(1, 1, 1), three.at(1, 1, 2)}).containsExactly(100, 100, 100);
+    grayAlpha.getRaster().setPixel(3, 0, new int[] {7, 0});
+    assertUserError(new ImageDecoder(1, 3, 4, 0), TestImages.png(grayAlpha), "transparent pixels", "x=3, y=0");
+  }
+
+  @Test
+  void sixteenBitRgbaPngKeepsHighBytesAndChecksAlpha() {
+    BufferedImage rgba = component(ColorSpace.CS_sRGB, true, DataBuffer.TYPE_USHORT, 3, 2);
+    for (int i = 0; i < 6; i++) {
+      rgba.getRaster().setPixel(i % 3, i / 3, new int[] {i * 10000, 65535 - i * 100, 300, 65535});
+    }
+    DecodedImage image = new ImageDecoder(3, 2, 3, 0).decode(TestImages.png(rgba), NAME);
+    for (int i = 0; i < 6; i++) {
+      assertThat(new int[] {image.at(i / 3, i % 3, 0), image.at(i / 3, i % 3, 1), image.at(i / 3, i % 3, 2)})
+          .containsExactly((i * 10000) >> 8, (65535 - i * 100) >> 8, 300 >> 8);
+    }
+    rgba.getRaster().setPixel(2, 1, new int[] {0, 0, 0, 65534});
+    assertUserError(new ImageDecoder(3, 2, 3, 0), TestImages.png(rgba), "transparent pixels", "x=2, y=1");
   }
 
   @Test

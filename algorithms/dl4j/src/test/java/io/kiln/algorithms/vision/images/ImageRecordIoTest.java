@@ -140,6 +140,23 @@ class ImageRecordIoTest {
   }
 
   @Test
+  void recordImagesDecodeAndBadOnesAreNamedByObjectAndOffset() {
+    Writer writer = new Writer();
+    java.awt.image.BufferedImage source = TestImages.gray(6, 6, 11);
+    writer.writeImage(new float[] {1f}, 0, TestImages.png(source));
+    byte[] png = TestImages.png(TestImages.gray(6, 6, 12));
+    writer.writeImage(new float[] {0f}, 1, Arrays.copyOf(png, png.length / 2));
+    List<ImageRecordIo.Record> records = readAll(writer.bytes());
+    ImageDecoder decoder = new ImageDecoder(1, 6, 6, 0);
+    DecodedImage first = decoder.decode(records.get(0).image(), records.get(0).displayName(NAME));
+    assertThat(first.at(5, 5, 0)).isEqualTo(source.getRaster().getSample(5, 5, 0));
+    ImageRecordIo.Record second = records.get(1);
+    assertThatThrownBy(() -> decoder.decode(second.image(), second.displayName(NAME)))
+        .isInstanceOfSatisfying(KilnException.class, e -> assertThat(e.getMessage())
+            .startsWith("image " + NAME + " @ byte " + writer.offsets.get(1) + " cannot be decoded as PNG"));
+  }
+
+  @Test
   void emptyObjectHasNoRecords() {
     assertThat(readAll(new byte[0])).isEmpty();
   }

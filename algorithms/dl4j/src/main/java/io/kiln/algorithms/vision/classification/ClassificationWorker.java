@@ -108,7 +108,8 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     int batch = hp.miniBatchSize();
     int steps = (longest + batch - 1) / batch;
     ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
-    int pixels = shape.channels() * shape.height() * shape.width();
+    Augmenter augmenter = new Augmenter(shape.channels(), shape.height(), shape.width());
+    int pixels = augmenter.size();
     int labelWidth = hp.numClasses();
     TrainingAccuracy accuracy = new TrainingAccuracy(graph, hp.multiLabel());
     graph.setListeners(accuracy);
@@ -126,13 +127,9 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
         int rows = Math.min(batch, longest - step * batch);
         float[] x = new float[rows * pixels];
         float[] y = new float[rows * labelWidth];
-        int[] picked = new int[rows];
         for (int j = 0; j < rows; j++) {
           int i = order[(step * batch + j) % n];
-          picked[j] = i;
-          float[] pixelsOf = Augmenter.sample(train.images().get(i), shape.height(), shape.width(),
-              hp.augmentationType(), random);
-          System.arraycopy(pixelsOf, 0, x, j * pixels, pixels);
+          augmenter.sample(train.images().get(i), hp.augmentationType(), random, x, j * pixels);
           setLabel(y, j, labelWidth, train.labels().get(i));
         }
         INDArray input = Nd4j.create(x, new long[] {rows, shape.channels(), shape.height(), shape.width()}, 'c');
@@ -280,7 +277,8 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
    */
   private double evaluate(WorkerContext ctx, ComputationGraph graph, LabelledImages data) {
     ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
-    int pixels = shape.channels() * shape.height() * shape.width();
+    Augmenter augmenter = new Augmenter(shape.channels(), shape.height(), shape.width());
+    int pixels = augmenter.size();
     int classes = hp.numClasses();
     float[] sums = new float[2];
     int n = data.images().size();
@@ -289,8 +287,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       float[] x = new float[rows * pixels];
       float[] y = new float[rows * classes];
       for (int j = 0; j < rows; j++) {
-        System.arraycopy(Augmenter.center(data.images().get(from + j), shape.height(), shape.width()), 0, x,
-            j * pixels, pixels);
+        augmenter.center(data.images().get(from + j), x, j * pixels);
         setLabel(y, j, classes, data.labels().get(from + j));
       }
       INDArray out = graph.outputSingle(false,

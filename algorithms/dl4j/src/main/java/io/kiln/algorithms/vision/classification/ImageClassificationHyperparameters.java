@@ -1,5 +1,7 @@
 package io.kiln.algorithms.vision.classification;
 
+import io.kiln.algorithms.vision.images.AugmentationType;
+
 import io.kiln.spec.Names;
 import io.kiln.spi.HyperparameterRule;
 import io.kiln.spi.KilnException;
@@ -79,7 +81,8 @@ import java.util.stream.Collectors;
  *     constant learning rate)
  * @param lrSchedulerFactor the learning rate's factor at each of {@code lrSchedulerSteps} (default 0.1,
  *     in [0, 1])
- * @param augmentationType the training images' augmentation, or null for none (the default)
+ * @param augmentationType the training images' augmentation ({@link AugmentationType#NONE} when unset, the
+ *     default)
  * @param resize the shortest side in pixels images are resized to before training, or null to use
  *     them as they are (no default)
  * @param usePretrainedModel start from the job's {@code model} channel (default false)
@@ -133,24 +136,6 @@ public record ImageClassificationHyperparameters(int numClasses, int numTraining
     NAG;
 
     /** SageMaker's name, e.g. {@code sgd}. */
-    public String sageMakerName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  /** SageMaker's augmentation types, each adding to the one before. */
-  public enum AugmentationType {
-    /** Random crop and horizontal flip. */
-    CROP,
-    /** {@link #CROP}, plus random hue, saturation and lightness offsets ([-36, 36], [-50, 50], [-50, 50]). */
-    CROP_COLOR,
-    /**
-     * {@link #CROP_COLOR}, plus random rotation (up to 10 degrees), shear (ratio up to 0.1) and aspect
-     * ratio change (up to 0.25).
-     */
-    CROP_COLOR_TRANSFORM;
-
-    /** SageMaker's name, e.g. {@code crop_color}. */
     public String sageMakerName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -306,7 +291,7 @@ public record ImageClassificationHyperparameters(int numClasses, int numTraining
         Optimizer.valueOf(v.getOrDefault("optimizer", "sgd").toUpperCase(Locale.ROOT)), d(v, "momentum", 0.9),
         d(v, "weight_decay", 0.0001), d(v, "beta_1", 0.9), d(v, "beta_2", 0.999), d(v, "eps", 1e-8),
         d(v, "gamma", 0.9), steps(v.get("lr_scheduler_step")), d(v, "lr_scheduler_factor", 0.1),
-        augmentation == null ? null : AugmentationType.valueOf(augmentation.toUpperCase(Locale.ROOT)),
+        AugmentationType.fromHyperparameter(augmentation),
         v.containsKey("resize") ? Integer.valueOf(v.get("resize")) : null,
         v.getOrDefault("use_pretrained_model", "0").equals("1"), v.getOrDefault("use_weighted_loss", "0").equals("1"),
         Boolean.parseBoolean(v.getOrDefault("early_stopping", "false")),

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.TreeSet;
 
 /**
@@ -92,21 +91,20 @@ record LabelledImages(List<DecodedImage> images, List<float[]> labels, List<Stri
     final int labelWidth;
     final List<DecodedImage> images = new ArrayList<>();
     final List<float[]> labels = new ArrayList<>();
+    final ImageDecoder decoder;
 
     Loader(WorkerContext ctx, String channel, ImageClassificationHyperparameters hp, int labelWidth) {
       this.ctx = ctx;
       this.channel = channel;
       this.hp = hp;
       this.labelWidth = labelWidth;
+      ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
+      this.decoder = new ImageDecoder(shape.channels(), shape.height(), shape.width(),
+          hp.resize() == null ? 0 : hp.resize());
     }
 
     DecodedImage decode(byte[] bytes, String name) {
-      ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
-      return ImageDecoder.decode(bytes, name, shape.channels(), resize(), shape.height(), shape.width());
-    }
-
-    OptionalInt resize() {
-      return hp.resize() == null ? OptionalInt.empty() : OptionalInt.of(hp.resize());
+      return decoder.decode(bytes, name);
     }
 
     void add(DecodedImage image, float[] label, String where) {
@@ -116,30 +114,20 @@ record LabelledImages(List<DecodedImage> images, List<float[]> labels, List<Stri
     }
 
     void checkLabel(float[] label, String where) {
-      if (label.length != labelWidth) {
-        throw KilnException.user(where + " has " + label.length + " label" + (label.length == 1 ? "" : "s")
-            + " but the job needs " + labelWidth + (hp.multiLabel() ? " (multi_label=1: a 0/1 value per class, "
-            + "num_classes=" + hp.numClasses() + ")" : " (one class index; set multi_label=1 for several)"));
-      }
-      for (float v : label) {
-        if (hp.multiLabel() ? v != 0 && v != 1 : v != Math.rint(v) || v < 0 || v >= hp.numClasses()) {
-          throw KilnException.user(where + " has label " + v + (hp.multiLabel() ? ", which is not 0 or 1 (multi_label=1 "
-              + "takes a 0/1 value per class)" : ", which is not a class index 0 .. " + (hp.numClasses() - 1)
-              + " (num_classes=" + hp.numClasses() + "): fix the label or num_classes"));
-        }
-      }
+      ImageList.checkLabels(where, label, hp.numClasses(), hp.multiLabel());
     }
 
     void recordIo() {
       int[] index = {0};
       for (ChannelObject o : ctx.allObjects(channel)) {
-        try (InputStream in = o.open()) {
-          ImageRecordIo.read(in, o.uri(), record -> {
+        try (ImageRecordIo records = new ImageRecordIo(o.uri(), new java.io.BufferedInputStream(o.open()))) {
+          while (records.hasNext()) {
+            ImageRecordIo.Record record = records.next();
             if (index[0]++ % ctx.workers() == ctx.rank()) {
-              String where = "Channel '" + channel + "': " + o.uri() + " record at byte " + record.offset();
-              add(decode(record.image(), o.uri() + " (record at byte " + record.offset() + ")"), record.labels(), where);
+              String name = record.displayName(o.uri());
+              add(decode(record.image(), name), record.labels(), "Channel '" + channel + "': " + name);
             }
-          });
+          }
         } catch (IOException e) {
           throw KilnException.internal("Cannot read " + o.uri() + ": " + e.getMessage(), e);
         }
@@ -155,7 +143,7 @@ record LabelledImages(List<DecodedImage> images, List<float[]> labels, List<Stri
       for (ChannelObject lst : ctx.allObjects(channel + "_lst")) {
         List<ImageList.Entry> entries;
         try (InputStream in = lst.open()) {
-          entries = ImageList.parse(in, lst.uri(), labelWidth);
+          entries = ImageList.parse(lst.uri(), in, hp.numClasses(), hp.multiLabel());
         } catch (IOException e) {
           throw KilnException.internal("Cannot read " + lst.uri() + ": " + e.getMessage(), e);
         }
@@ -164,7 +152,6 @@ record LabelledImages(List<DecodedImage> images, List<float[]> labels, List<Stri
             continue;
           }
           String where = "Channel '" + channel + "_lst': " + lst.uri() + " line " + entry.line();
-          checkLabel(entry.labels(), where);
           ChannelObject image = byKey.get(entry.path());
           if (image == null) {
             throw KilnException.user(where + " names '" + entry.path() + "', which channel '" + channel

@@ -3,7 +3,7 @@ package io.kiln.algorithms.vision.classification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kiln.algorithms.vision.classification.ImageClassificationHyperparameters.AugmentationType;
+import io.kiln.algorithms.vision.images.AugmentationType;
 import io.kiln.algorithms.vision.classification.ImageClassificationHyperparameters.ImageShape;
 import io.kiln.algorithms.vision.classification.ImageClassificationHyperparameters.Optimizer;
 import io.kiln.spi.ErrorType;
@@ -67,7 +67,7 @@ class ImageClassificationHyperparametersTest {
     assertThat(hp.gamma()).isEqualTo(0.9);
     assertThat(hp.lrSchedulerSteps()).isEmpty();
     assertThat(hp.lrSchedulerFactor()).isEqualTo(0.1);
-    assertThat(hp.augmentationType()).isNull();
+    assertThat(hp.augmentationType()).isEqualTo(AugmentationType.NONE);
     assertThat(hp.resize()).isNull();
     assertThat(hp.usePretrainedModel()).isFalse();
     assertThat(hp.useWeightedLoss()).isFalse();
@@ -127,7 +127,7 @@ class ImageClassificationHyperparametersTest {
     assertThat(hp.lrSchedulerSteps()).containsExactly(4, 8);
     assertThat(hp.lrSchedulerFactor()).isEqualTo(0.5);
     assertThat(hp.augmentationType()).isEqualTo(AugmentationType.CROP_COLOR_TRANSFORM);
-    assertThat(hp.augmentationType().sageMakerName()).isEqualTo("crop_color_transform");
+    assertThat(hp.augmentationType().value()).isEqualTo("crop_color_transform");
     assertThat(hp.resize()).isEqualTo(72);
     assertThat(hp.usePretrainedModel()).isTrue();
     assertThat(hp.useWeightedLoss()).isTrue();

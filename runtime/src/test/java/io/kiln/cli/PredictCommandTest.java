@@ -317,7 +317,8 @@ class PredictCommandTest {
         "s3://kiln-predict/out-img-bug/", "--content-type", "image/png");
     assertThat(bug.exit).isEqualTo(Kiln.EXIT_FAILED);
     assertThat(bug.err).contains("kiln: predict failed: Algorithm 'object-sizes' answered "
-        + "s3://kiln-predict/img-bug/x.png with text that is not one JSON value: '{\"prediction\": [2] trailing'").doesNotContain("\tat ");
+        + "s3://kiln-predict/img-bug/x.png with text that is not one JSON value: '{\"prediction\": [2] trailing'")
+        .doesNotContain("\tat ");
     assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bug/x.png.out")).isFalse();
   }
 

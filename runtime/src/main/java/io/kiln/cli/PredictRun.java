@@ -39,8 +39,9 @@ final class PredictRun {
         if (objects == null) {
           results = jsc.parallelize(plan.tasks(), Math.max(1, plan.tasks().size())).map(transform::run).collect();
         } else {
-          results = jsc.parallelize(plan.tasks(), BatchTransform.objectGroups(plan.tasks(), jsc.defaultParallelism()))
-              .mapPartitions(group -> transform.runObjects(group, objects)).collect();
+          int groups = BatchTransform.objectGroups(plan.tasks(), jsc.defaultParallelism());
+          results = jsc.parallelize(plan.tasks(), groups).mapPartitions(group -> transform.runObjects(group, objects))
+              .collect();
         }
       } catch (Exception e) { // collect() throws SparkException, a checked exception, undeclared
         String reason = KilnException.find(e).map(Throwable::getMessage).orElse(FailureText.clean(String.valueOf(e.getMessage())));

@@ -253,17 +253,19 @@ class PredictCommandTest {
     assertThat(read("s3a://kiln-predict/out-img/sub/deeper/b.jpg.out"))
         .isEqualTo("{\"prediction\": [5, 255], \"tag\": \"t1\"}\n");
     // a .gz object is decompressed before the model sees it
-    assertThat(read("s3a://kiln-predict/out-img/c.jpg.gz.out")).isEqualTo("{\"prediction\": [6, 7], \"tag\": \"t1\"}\n");
+    assertThat(read("s3a://kiln-predict/out-img/c.jpg.gz.out"))
+        .isEqualTo("{\"prediction\": [6, 7], \"tag\": \"t1\"}\n");
     assertThat(S3Files.list(hadoop, "s3a://kiln-predict/out-img/")).hasSize(4); // three .out and the claim
 
-    // the accept type (with its parameters) reaches the model; a document over several lines is put on one
+    // the accept type (with its parameters) reaches the model; a document over several lines is put on one,
+    // its numbers as written
     Run verbose = kiln("predict", "--model", model, "--algorithm", "object-sizes", "--input",
         "s3://kiln-predict/img/a.png", "--output", "s3://kiln-predict/out-img-verbose/", "--content-type", "image/png",
         "--accept", "application/jsonlines; verbose=true");
     assertThat(verbose.exit).as(verbose.err).isZero();
     assertThat(verbose.out).contains("(application/jsonlines, object-sizes)");
     assertThat(read("s3a://kiln-predict/out-img-verbose/a.png.out")).isEqualTo(
-        "{\"prediction\":[4,137],\"tag\":\"t1\",\"content_type\":\"image/png\",\"name\":\"a.png\"}\n");
+        "{\"prediction\":[4,137],\"tag\":\"t1\",\"content_type\":\"image/png\",\"name\":\"a.png\",\"score\":0.50}\n");
   }
 
   @Test
@@ -302,7 +304,8 @@ class PredictCommandTest {
         + "a JPEG or PNG file (and 1 more object(s) failed)");
     assertThat(run.err).contains("1 of 3 object(s) were written to s3://kiln-predict/out-img-bad/; none for the "
         + "failed ones");
-    assertThat(read("s3a://kiln-predict/out-img-bad/1.png.out")).isEqualTo("{\"prediction\": [2, 1], \"tag\": \"t2\"}\n");
+    assertThat(read("s3a://kiln-predict/out-img-bad/1.png.out"))
+        .isEqualTo("{\"prediction\": [2, 1], \"tag\": \"t2\"}\n");
     assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bad/2.png.out")).isFalse();
     assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bad/3.png.out")).isFalse();
     Run empty = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-bad/3.png", "--output",
@@ -352,8 +355,8 @@ class PredictCommandTest {
     assertThat(csvOut.exit).isEqualTo(Kiln.EXIT_USAGE);
     assertThat(csvOut.err).contains("--accept 'text/csv': algorithm 'object-sizes' answers each whole object "
         + "(application/x-image) with a JSON document; use application/json (the default) or application/jsonlines");
-    Run jsonRows = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/in/", "--output", "s3://kiln-predict/o-types5/",
-        "--accept", "application/json");
+    Run jsonRows = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/in/", "--output",
+        "s3://kiln-predict/o-types5/", "--accept", "application/json");
     assertThat(jsonRows.exit).isEqualTo(Kiln.EXIT_USAGE);
     assertThat(jsonRows.err).contains("--accept 'application/json' is written for whole-object input only; text/csv "
         + "rows are written as text/csv (the default) or application/jsonlines, one line per row");

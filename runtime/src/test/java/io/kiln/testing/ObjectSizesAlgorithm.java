@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * file {@value #MODEL_FILE} holding {@code tag=<text>} (training writes the {@code tag}
  * hyperparameter there, without reading data); its {@link ObjectPredictor} answers each object with
  * {@code {"prediction": [<byte length>, <first byte, 0-255>], "tag": "<tag>"}}, and with
- * {@code verbose=true} in the accept type the same members plus {@code "content_type"} and
- * {@code "name"}, written over several lines (so the runtime's one-line rewriting is seen). An object
- * whose first byte is {@code X} is refused as a USER error ("not an image"), one whose first byte is
- * {@code !} gets an answer that is not JSON (an algorithm bug).
+ * {@code verbose=true} in the accept type the same members plus {@code "content_type"},
+ * {@code "name"} and {@code "score": 0.50}, written over several lines (so the runtime's one-line
+ * rewriting is seen). An object whose first byte is {@code X} is refused as a USER error ("not an
+ * image"), one whose first byte is {@code !} gets an answer that is not JSON (an algorithm bug).
  *
  * <p>It takes {@code application/x-image}, {@code image/jpeg} and {@code image/png} whole, as
  * SageMaker's image algorithms do, and has no row predictor.
@@ -35,7 +35,8 @@ public final class ObjectSizesAlgorithm implements Algorithm<String> {
   /** The model's file. */
   public static final String MODEL_FILE = "object-sizes-model.txt";
   /** The types taken whole. */
-  public static final List<ContentType> TYPES = List.of(ContentType.of("application/x-image", ContentType.Split.OBJECTS),
+  public static final List<ContentType> TYPES = List.of(
+      ContentType.of("application/x-image", ContentType.Split.OBJECTS),
       ContentType.of("image/jpeg", ContentType.Split.OBJECTS), ContentType.of("image/png", ContentType.Split.OBJECTS));
   /** Object predictors made in this JVM (the driver's check and every task's), for tests of grouping. */
   public static final AtomicInteger PREDICTORS = new AtomicInteger();
@@ -126,7 +127,8 @@ public final class ObjectSizesAlgorithm implements Algorithm<String> {
         }
         String head = "{\"prediction\": [" + body.length + ", " + first + "], \"tag\": \"" + tag + "\"";
         if ("true".equals(accept.parameters().get("verbose"))) {
-          return head + ",\n  \"content_type\": \"" + contentType.type() + "\",\n  \"name\": \"" + name + "\"\n}\n";
+          return head + ",\n  \"content_type\": \"" + contentType.type() + "\",\n  \"name\": \"" + name
+              + "\",\n  \"score\": 0.50\n}\n";
         }
         return head + "}";
       }

@@ -27,7 +27,11 @@ import picocli.CommandLine.Parameters;
         + "or a directory of model files; its algorithm is recognised from its files, or given with --algorithm).",
         "Input is text/csv without a label column; output is text/csv or application/jsonlines (--accept), "
         + "in the fields SageMaker's container for the algorithm writes (XGBoost: score).",
-        "Runs as a Spark job, one task per input object; an object's .out appears whole or not at all."})
+        "Input may also be whole objects of a type the algorithm takes (--content-type application/x-image, "
+        + "image/jpeg, image/png for image models): each object is one request, its .out the model's JSON "
+        + "document on one line (--accept application/json, the default there, or application/jsonlines).",
+        "Runs as a Spark job, one task per input object (per group of objects for whole objects); an object's "
+        + ".out appears whole or not at all."})
 final class PredictCommand implements Callable<Integer> {
   /**
    * The bytes of an input object a task parses (and holds) at once; a line belongs to the range it
@@ -60,11 +64,13 @@ final class PredictCommand implements Callable<Integer> {
   String output;
 
   @Option(names = "--content-type", paramLabel = "MIME", defaultValue = "text/csv",
-      description = "The input's type: text/csv (default; features only, no label column)")
+      description = "The input's type: text/csv (default; features only, no label column), or a whole-object "
+          + "type the algorithm takes (application/x-image, image/jpeg, image/png for image models)")
   String contentType;
 
-  @Option(names = "--accept", paramLabel = "MIME", defaultValue = "text/csv",
-      description = "The output's type: text/csv (default) or application/jsonlines")
+  @Option(names = "--accept", paramLabel = "MIME",
+      description = "The output's type: text/csv (default for text/csv) or application/jsonlines; for whole "
+          + "objects application/json (default) or application/jsonlines")
   String accept;
 
   @Option(names = "--overwrite",

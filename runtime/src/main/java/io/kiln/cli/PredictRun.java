@@ -13,7 +13,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * What {@code kiln predict} does once its plan is settled: a Spark job of one task per input object
- * ({@link BatchTransform}) on the session spark-submit (or a notebook) made, or on a new one from
+ * ({@link BatchTransform}), or for whole-object input one task per group of objects
+ * ({@link BatchTransform#objectGroups}), on the session spark-submit (or a notebook) made, or on a new one from
  * Kiln's settings, which it then stops. The model reaches each executor once (the driver's copy in
  * local mode).
  */
@@ -34,8 +35,15 @@ final class PredictRun {
       jsc.setJobDescription("kiln predict " + plan.uris().show(plan.outputPrefix()));
       List<BatchTransform.ObjectResult> results;
       try {
-        results = jsc.parallelize(plan.tasks(), Math.max(1, plan.tasks().size())).map(transform::run).collect();
-      } catch (RuntimeException e) {
+        BatchPrediction.ObjectInput objects = plan.objectInput();
+        if (objects == null) {
+          results = jsc.parallelize(plan.tasks(), Math.max(1, plan.tasks().size())).map(transform::run).collect();
+        } else {
+          int groups = BatchTransform.objectGroups(plan.tasks(), jsc.defaultParallelism());
+          results = jsc.parallelize(plan.tasks(), groups).mapPartitions(group -> transform.runObjects(group, objects))
+              .collect();
+        }
+      } catch (Exception e) { // collect() throws SparkException, a checked exception, undeclared
         String reason = KilnException.find(e).map(Throwable::getMessage).orElse(FailureText.clean(String.valueOf(e.getMessage())));
         err.println("kiln: predict failed: " + plan.uris().show(reason));
         return Kiln.EXIT_FAILED;

@@ -12,7 +12,10 @@ import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.ContentType;
 import io.kiln.spi.DataDistribution;
+import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.MediaType;
+import io.kiln.spi.ObjectPredictor;
 import io.kiln.spi.Predictor;
 import io.kiln.storage.Store;
 import io.kiln.storage.StorageProbe;
@@ -38,6 +41,11 @@ import org.apache.hadoop.fs.FileSystem;
  * write into one prefix at once. As SageMaker's Batch Transform (TransformInput {@code SplitType:
  * Line}, TransformOutput {@code AssembleWith: Line}), every object under the input prefix becomes
  * {@code <output prefix>/<key relative to the input prefix>.out}.
+ *
+ * <p>Input is {@code text/csv} rows ({@link io.kiln.spi.Predictor}), or whole objects of a type the
+ * algorithm declares in {@link Algorithm#objectContentTypes()} ({@code application/x-image}: one
+ * image per object, {@link ObjectPredictor}): Batch Transform's {@code SplitType: None}, where an
+ * object is one request and its {@code .out} the model's answer, one JSON document and a newline.
  */
 public final class BatchPrediction {
   /** The claim object written under the output prefix before any output. */
@@ -54,8 +62,11 @@ public final class BatchPrediction {
    *     job's, or the one that recognises the model's files
    * @param input an object or prefix (S3Prefix semantics: every object whose key starts with it)
    * @param output the output prefix
-   * @param contentType the input's MIME type ({@code text/csv})
-   * @param accept the output's MIME type ({@code text/csv}, {@code application/jsonlines})
+   * @param contentType the input's MIME type, with parameters: {@code text/csv}, or a whole-object
+   *     type the algorithm declares ({@code application/x-image}, {@code image/jpeg} ...)
+   * @param accept the output's MIME type ({@code text/csv}, {@code application/jsonlines}, or for
+   *     whole objects {@code application/json}), or null for the input's default ({@code text/csv}
+   *     for rows, {@code application/json} for whole objects)
    * @param overwrite whether a non-empty output prefix may be written into
    */
   public record Request(String jobName, String modelUri, String algorithm, String input, String output,
@@ -69,11 +80,23 @@ public final class BatchPrediction {
    * @param algorithm the algorithm's Kiln name
    * @param modelDirectory the driver's local copy of the model
    * @param featureCount the model's feature count, when it fixes one
+   * @param format how output lines are written
+   * @param objectInput for whole-object input, its content type and accept; null for text/csv rows
+   * @param outputPrefix the output prefix, as a Hadoop URI ending in {@code /}
    * @param tasks one per input object, in key order
    * @param uris shows messages with the user's s3:// URIs
    */
   public record Plan(String runId, String modelUri, String algorithm, Path modelDirectory, OptionalInt featureCount,
-      OutputFormat format, String outputPrefix, List<BatchTransform.ObjectTask> tasks, UserUris uris) {}
+      OutputFormat format, ObjectInput objectInput, String outputPrefix, List<BatchTransform.ObjectTask> tasks,
+      UserUris uris) {}
+
+  /**
+   * Whole-object input: each object is one request to an {@link ObjectPredictor}.
+   *
+   * @param contentType {@code --content-type} as given (base type and parameters)
+   * @param accept {@code --accept} as given, or {@code application/json} when it was not
+   */
+  public record ObjectInput(String contentType, String accept) implements java.io.Serializable {}
 
   /**
    * Settles a run.
@@ -83,8 +106,8 @@ public final class BatchPrediction {
    * @throws KilnException USER for anything the user can fix (named, with the fix), else INTERNAL
    */
   public static Plan plan(Request r, Configuration conf, JobStore store, Algorithms algorithms) {
-    OutputFormat format = OutputFormat.parse(r.accept());
-    checkContentType(r.contentType());
+    OutputFormat accept = r.accept() == null ? null : OutputFormat.parse(r.accept());
+    MediaType contentType = MediaType.parse(r.contentType());
     String modelUri = r.modelUri();
     String algorithmName = r.algorithm();
     if (r.jobName() != null) {
@@ -100,6 +123,9 @@ public final class BatchPrediction {
         algorithmName = job.kiln().algorithm();
       }
     }
+    if (algorithmName != null) { // refused before the model is fetched
+      inputType(contentType, r.contentType(), algorithm(algorithms, algorithmName, r.jobName(), modelUri, null));
+    }
     UserUris uris = UserUris.of(java.util.Arrays.asList(modelUri, r.input(), r.output()));
     String input = Uris.toHadoopUri(r.input(), conf);
     String output = Uris.toHadoopUri(r.output(), conf);
@@ -109,7 +135,6 @@ public final class BatchPrediction {
       throw KilnException.user("--output " + r.output() + " is inside --input " + r.input() + ": the outputs would be "
           + "read as input by the next run; choose an output prefix outside the input");
     }
-    List<ObjectRef> objects = inputObjects(r.input(), input, conf);
     Store out = new Store(conf);
     if (!r.overwrite()) {
       String existing = firstObject(outputPrefix, conf, r.output());
@@ -122,9 +147,26 @@ public final class BatchPrediction {
     boolean ok = false;
     try {
       Algorithm<?> algorithm = algorithm(algorithms, algorithmName, r.jobName(), modelUri, dir);
-      OptionalInt features;
-      try (Predictor p = algorithm.predictor(dir)) {
-        features = p.featureCount();
+      ContentType objectType = inputType(contentType, r.contentType(), algorithm);
+      OutputFormat format = format(accept, r.accept(), objectType, algorithm);
+      List<ObjectRef> objects = inputObjects(r.input(), input, conf, objectType);
+      OptionalInt features = OptionalInt.empty();
+      ObjectInput objectInput = null;
+      if (objectType == null) {
+        try (Predictor p = algorithm.predictor(dir)) {
+          features = p.featureCount();
+        } catch (KilnException e) {
+          List<ContentType> types = algorithm.objectContentTypes();
+          if (e.type() != ErrorType.USER || types.isEmpty()) {
+            throw e;
+          }
+          throw new KilnException(ErrorType.USER, e.getMessage() + " (--content-type " + r.contentType() + "); it "
+              + "predicts over whole objects: give --content-type " + ContentType.accepted(types), e.getCause());
+        }
+      } else {
+        ObjectPredictor check = algorithm.objectPredictor(dir); // loads the model: a bad one is refused here
+        check.close();
+        objectInput = new ObjectInput(r.contentType(), r.accept() == null ? format.mime() : r.accept());
       }
       List<BatchTransform.ObjectTask> tasks = new ArrayList<>();
       for (ObjectRef o : objects) {
@@ -134,8 +176,8 @@ public final class BatchPrediction {
       String runId = UUID.randomUUID().toString();
       claim(out, outputPrefix, r, modelUri, runId, uris);
       ok = true;
-      return new Plan(runId, Uris.toHadoopUri(modelUri, conf), algorithm.name(), dir, features, format, outputPrefix,
-          List.copyOf(tasks), uris);
+      return new Plan(runId, Uris.toHadoopUri(modelUri, conf), algorithm.name(), dir, features, format, objectInput,
+          outputPrefix, List.copyOf(tasks), uris);
     } finally {
       if (!ok) {
         ModelFiles.delete(dir);
@@ -143,20 +185,53 @@ public final class BatchPrediction {
     }
   }
 
-  private static void checkContentType(String contentType) {
-    ContentType type = ContentType.parse(contentType).orElse(null);
-    if (type == null || !type.equals(ContentType.CSV)) {
-      throw KilnException.user("--content-type '" + contentType + "' is not an input type kiln predict reads; "
-          + "it reads text/csv (features only, no label column, as Batch Transform sends them)");
+  /**
+   * The whole-object type {@code --content-type} names among the algorithm's, or null for
+   * {@code text/csv} rows.
+   *
+   * @throws KilnException USER naming the value and the types the algorithm takes
+   */
+  private static ContentType inputType(MediaType type, String given, Algorithm<?> algorithm) {
+    if (ContentType.CSV.matches(type.type())) {
+      return null;
     }
+    List<ContentType> objects = algorithm.objectContentTypes();
+    for (ContentType t : objects) {
+      if (t.matches(type.type())) {
+        return t;
+      }
+    }
+    throw KilnException.user("--content-type '" + given + "' is not an input type kiln predict reads for algorithm '"
+        + algorithm.name() + "'; it reads text/csv (features only, no label column, as Batch Transform sends them)"
+        + (objects.isEmpty() ? "" : ", or whole objects (one request each) of " + ContentType.accepted(objects)));
   }
 
-  private static List<ObjectRef> inputObjects(String userUri, String hadoopUri, Configuration conf) {
-    ChannelSpec spec = new ChannelSpec("input", userUri, "text/csv", DataDistribution.FullyReplicated,
+  /** The output format: {@code accept} when it suits the input, else the input's default. */
+  private static OutputFormat format(OutputFormat accept, String given, ContentType objectType,
+      Algorithm<?> algorithm) {
+    if (objectType == null) {
+      if (accept == OutputFormat.JSON) {
+        throw KilnException.user("--accept '" + given + "' is written for whole-object input only; text/csv rows are "
+            + "written as text/csv (the default) or application/jsonlines, one line per row");
+      }
+      return accept == null ? OutputFormat.CSV : accept;
+    }
+    if (accept == OutputFormat.CSV) {
+      throw KilnException.user("--accept '" + given + "': algorithm '" + algorithm.name() + "' answers each whole "
+          + "object (" + objectType.mime() + ") with a JSON document; use application/json (the default) or "
+          + "application/jsonlines");
+    }
+    return accept == null ? OutputFormat.JSON : accept;
+  }
+
+  private static List<ObjectRef> inputObjects(String userUri, String hadoopUri, Configuration conf,
+      ContentType objectType) {
+    ContentType type = objectType == null ? ContentType.CSV : objectType;
+    ChannelSpec spec = new ChannelSpec("input", userUri, type.mime(), DataDistribution.FullyReplicated,
         ChannelSpec.Compression.None);
     ChannelData data;
     try {
-      data = new ChannelLister(conf).list(spec, ContentType.CSV);
+      data = new ChannelLister(conf).list(spec, type);
     } catch (KilnException e) {
       throw new KilnException(e.type(), e.getMessage().replace("Channel 'input'", "Input")
           .replace("channel 'input'", "the input"), e.getCause());

@@ -9,6 +9,8 @@ import io.kiln.spi.ContentType;
 import io.kiln.spi.ErrorType;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.LabeledData;
+import io.kiln.spi.MediaType;
+import io.kiln.spi.ObjectPredictor;
 import io.kiln.spi.Predictions;
 import io.kiln.spi.Predictor;
 import io.kiln.spi.ReadOptions;
@@ -35,11 +37,30 @@ import org.apache.hadoop.fs.Path;
  * {@code nan}, {@code NA} ... missing), checked against the model's feature count, predicted in
  * batches of {@value #BATCH_ROWS} rows and written before the next range is read: memory is bounded
  * by the range, not the object. Blank lines are not records and give no output line.
+ *
+ * <p>Whole objects ({@link #runObjects}): a task takes a group of objects and one
+ * {@link ObjectPredictor} for them all (a model is loaded once per task, not per object); each object
+ * is read whole (at most {@value #MAX_OBJECT_BYTES} bytes, SageMaker's largest
+ * {@code MaxPayloadInMB}), predicted, and its {@code .out} written: the model's JSON document on one
+ * line, then {@code \n}.
  */
 public final class BatchTransform implements Serializable {
   private static final long serialVersionUID = 1L;
   /** Rows handed to the predictor at once. */
   static final int BATCH_ROWS = 4096;
+  /** The largest whole object (after gzip decompression) predicted: 100 MiB, Batch Transform's MaxPayloadInMB cap. */
+  public static final long MAX_OBJECT_BYTES = 100L << 20;
+  /** Bytes of whole objects a task aims to take, beside {@value #TASKS_PER_CORE} tasks per core. */
+  static final long GROUP_BYTES = 64L << 20;
+  /** Tasks per core of the cluster when objects are grouped (so a slow task does not hold the run). */
+  static final int TASKS_PER_CORE = 4;
+  private static final com.fasterxml.jackson.databind.ObjectMapper DOCUMENTS =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
 
   /**
    * One input object and where its output goes.
@@ -105,6 +126,126 @@ public final class BatchTransform implements Serializable {
         throw e;
       }
       return new ObjectResult(t, 0, 0, e.getMessage());
+    }
+  }
+
+  /**
+   * The number of Spark tasks for whole-object input: {@value #TASKS_PER_CORE} per core, more when
+   * the objects hold over {@value #GROUP_BYTES} bytes per task, never more than one per object. A task
+   * per object would load the model once per object and pay a task's scheduling (milliseconds) for
+   * each small image.
+   *
+   * @param tasks the objects
+   * @param cores the cluster's cores (Spark's default parallelism)
+   */
+  public static int objectGroups(List<ObjectTask> tasks, int cores) {
+    long bytes = tasks.stream().mapToLong(ObjectTask::size).sum();
+    long groups = Math.max((long) Math.max(1, cores) * TASKS_PER_CORE, (bytes + GROUP_BYTES - 1) / GROUP_BYTES);
+    return (int) Math.max(1, Math.min(tasks.size(), groups));
+  }
+
+  /**
+   * Predicts a group of whole objects (on an executor), with one {@link ObjectPredictor}, in order.
+   * An object's user error (empty, too large, refused by the model) is returned in its result, with
+   * no {@code .out} written, and the other objects go on; anything else is thrown, and Spark retries
+   * the task (an object written before is written again whole).
+   *
+   * @param input the content type and accept the plan settled
+   * @return one result per task, in order
+   */
+  public java.util.Iterator<ObjectResult> runObjects(java.util.Iterator<ObjectTask> tasks,
+      BatchPrediction.ObjectInput input) {
+    Configuration c = conf.get();
+    java.nio.file.Path dir = ModelFiles.cached(runId, modelUri, c);
+    Algorithm<?> a = Algorithms.load().find(algorithm).orElseThrow(() -> KilnException.internal("Algorithm '"
+        + algorithm + "' is not on this executor's classpath", null));
+    MediaType contentType = MediaType.parse(input.contentType());
+    MediaType accept = MediaType.parse(input.accept());
+    Store store = new Store(c);
+    List<ObjectResult> results = new java.util.ArrayList<>();
+    try (ObjectPredictor p = a.objectPredictor(dir)) {
+      while (tasks.hasNext()) {
+        ObjectTask t = tasks.next();
+        try {
+          byte[] body = readWhole(t, c);
+          String document;
+          try {
+            document = p.predict(t.key(), body, contentType, accept);
+          } catch (KilnException e) {
+            throw new KilnException(e.type(), "Input " + t.inputUri() + ": " + e.getMessage(), e.getCause());
+          }
+          byte[] line = (oneLine(document, t) + "\n").getBytes(StandardCharsets.UTF_8);
+          store.write(t.outputUri(), line);
+          results.add(new ObjectResult(t, 1, line.length, null));
+        } catch (KilnException e) {
+          if (e.type() != ErrorType.USER) {
+            throw e;
+          }
+          results.add(new ObjectResult(t, 0, 0, e.getMessage()));
+        }
+      }
+    }
+    return results.iterator();
+  }
+
+  /** The object's bytes, gunzipped for {@code .gz}. */
+  private static byte[] readWhole(ObjectTask t, Configuration c) {
+    if (t.size() == 0) {
+      throw KilnException.user("Input " + t.inputUri() + " is empty (0 bytes): a whole-object input is one request "
+          + "per object; remove the object or give it its content");
+    }
+    if (!t.gzip() && t.size() > MAX_OBJECT_BYTES) {
+      throw KilnException.user("Input " + t.inputUri() + " holds " + t.size() + " bytes, over the " + MAX_OBJECT_BYTES
+          + " bytes (100 MiB, Batch Transform's largest MaxPayloadInMB) one request may hold; make it smaller");
+    }
+    Path path = new Path(t.inputUri());
+    byte[] body;
+    try (InputStream raw = path.getFileSystem(c).open(path);
+        InputStream in = t.gzip() ? new GZIPInputStream(raw, 1 << 16) : raw) {
+      body = in.readNBytes((int) MAX_OBJECT_BYTES + 1);
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw KilnException.user("Input " + t.inputUri() + " is not a whole gzip file (" + e.getMessage() + "); a .gz "
+          + "object is decompressed before prediction: compress it again, or drop the .gz suffix if it is not gzip");
+    } catch (IOException e) {
+      throw KilnException.internal("Cannot read " + t.inputUri() + ": " + e.getMessage(), e);
+    }
+    if (body.length > MAX_OBJECT_BYTES) {
+      throw KilnException.user("Input " + t.inputUri() + " decompresses to over " + MAX_OBJECT_BYTES + " bytes "
+          + "(100 MiB, Batch Transform's largest MaxPayloadInMB) one request may hold; make it smaller");
+    }
+    if (body.length == 0) {
+      throw KilnException.user("Input " + t.inputUri() + " decompresses to 0 bytes: a whole-object input is one "
+          + "request per object; remove the object or give it its content");
+    }
+    return body;
+  }
+
+  /**
+   * The predictor's document on one line: as written when it has no line break, else written again
+   * compactly (numbers exactly as they were).
+   *
+   * @throws KilnException ALGORITHM when it is not exactly one JSON value (a bug of the algorithm)
+   */
+  String oneLine(String document, ObjectTask t) {
+    String d = document == null ? "" : document.strip();
+    com.fasterxml.jackson.databind.JsonNode node;
+    try {
+      node = d.isEmpty() ? null : DOCUMENTS.readTree(d);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      node = null;
+    }
+    if (node == null || node.isMissingNode()) {
+      String shown = d.length() > 80 ? d.substring(0, 80) + "..." : d;
+      throw new KilnException(ErrorType.ALGORITHM, "Algorithm '" + algorithm + "' answered " + t.inputUri()
+          + " with text that is not one JSON value: '" + shown + "'");
+    }
+    if (d.indexOf('\n') < 0 && d.indexOf('\r') < 0) {
+      return d;
+    }
+    try {
+      return DOCUMENTS.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw KilnException.internal("Cannot write JSON: " + e.getMessage(), e);
     }
   }
 

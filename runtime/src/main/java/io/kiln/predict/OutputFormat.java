@@ -7,13 +7,20 @@ import java.util.Locale;
 
 /**
  * The {@code Accept} types {@code kiln predict} writes, one line per input record (Batch Transform's
- * {@code AssembleWith: Line}); see {@link Predictions} for how a row's outputs become a line.
+ * {@code AssembleWith: Line}); see {@link Predictions} for how a row's outputs become a line. Over
+ * whole objects ({@link io.kiln.spi.ObjectPredictor}) a record is an object, its line the model's
+ * JSON document: {@link #JSON} and {@link #JSON_LINES} are taken there, and write the same line.
  */
 public enum OutputFormat {
   /** {@code text/csv}: the outputs' values, comma-separated. */
   CSV("text/csv"),
   /** {@code application/jsonlines}: a JSON object per line, the outputs as its members. */
-  JSON_LINES("application/jsonlines");
+  JSON_LINES("application/jsonlines"),
+  /**
+   * {@code application/json}: one JSON document per input object, for whole-object input only (the
+   * document an endpoint answers one request with; rows are written as {@link #JSON_LINES}).
+   */
+  JSON("application/json");
 
   private final String mime;
 
@@ -27,9 +34,10 @@ public enum OutputFormat {
   }
 
   /**
-   * The format an {@code --accept} value names: {@code text/csv} ({@code csv}) or
-   * {@code application/jsonlines} ({@code jsonlines}, {@code application/jsonl}); parameters after
-   * {@code ;} are ignored, case is not significant.
+   * The format an {@code --accept} value names: {@code text/csv} ({@code csv}),
+   * {@code application/jsonlines} ({@code jsonlines}, {@code application/jsonl}) or
+   * {@code application/json} ({@code json}); parameters after {@code ;} are ignored, case is not
+   * significant.
    *
    * @throws KilnException USER naming the value and the accepted ones
    */
@@ -38,13 +46,22 @@ public enum OutputFormat {
     return switch (base) {
       case "text/csv", "csv" -> CSV;
       case "application/jsonlines", "application/jsonl", "application/x-jsonlines", "jsonlines" -> JSON_LINES;
+      case "application/json", "json" -> JSON;
       default -> throw KilnException.user("--accept '" + accept + "' is not an output type kiln predict writes; "
-          + "use text/csv (the default) or application/jsonlines");
+          + "use text/csv (the default for text/csv input) or application/jsonlines, or application/json for "
+          + "whole-object input such as images");
     };
   }
 
-  /** Appends row {@code r} of {@code p} as one line, with its {@code \n}. */
+  /**
+   * Appends row {@code r} of {@code p} as one line, with its {@code \n}.
+   *
+   * @throws IllegalStateException for {@link #JSON}, which rows are not written in
+   */
   public void appendLine(Predictions p, int r, StringBuilder out) {
+    if (this == JSON) {
+      throw new IllegalStateException("rows are not written as application/json");
+    }
     List<Predictions.Output> outputs = p.outputs();
     if (this == JSON_LINES) {
       out.append('{');

@@ -127,4 +127,32 @@ public interface Algorithm<H> {
     throw KilnException.user("Algorithm '" + name() + "' has no batch prediction (kiln predict); "
         + "no built-in of this name implements Algorithm.predictor");
   }
+
+  /**
+   * The input types this algorithm's models predict over whole objects ({@link ObjectPredictor}):
+   * one object is one request, as SageMaker's Batch Transform sends it with {@code SplitType: None}
+   * (a model package's {@code InferenceSpecification.SupportedContentTypes}); e.g. Image
+   * Classification's {@code application/x-image}, {@code image/jpeg} and {@code image/png}. Declared
+   * as {@link ContentType.Split#OBJECTS} types; {@code kiln predict --content-type} is matched
+   * against their MIME types and aliases. Empty by default: rows of {@code text/csv} only, through
+   * {@link #predictor}.
+   */
+  default List<ContentType> objectContentTypes() {
+    return List.of();
+  }
+
+  /**
+   * A predictor over whole objects for the model in {@code modelDirectory} (a local directory
+   * holding the files this algorithm's training wrote into {@code model.tar.gz}), for batch
+   * prediction with one of {@link #objectContentTypes()}. Called once on the driver to check the
+   * model before any task runs, then once per Spark task on executors.
+   *
+   * @throws KilnException USER when the directory does not hold a model this algorithm can load
+   *     (naming the file and what is wrong), or when the algorithm has no prediction over whole
+   *     objects (the default)
+   */
+  default ObjectPredictor objectPredictor(java.nio.file.Path modelDirectory) {
+    throw KilnException.user("Algorithm '" + name() + "' has no prediction over whole objects (kiln predict "
+        + "--content-type of an image or other whole object); it predicts over text/csv rows only");
+  }
 }

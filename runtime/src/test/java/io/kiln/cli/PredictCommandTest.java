@@ -221,4 +221,148 @@ class PredictCommandTest {
     assertThat(refused.err).contains("kiln: Input s3://kiln-predict/refused/x.csv (rows from line 1 on): row 0 holds "
         + "-999, which the counting model refuses");
   }
+
+  /** A local model directory of the object-sizes test algorithm, tagged {@code tag}. */
+  static Path objectModel(String tag) {
+    Path dir = TestSpark.tempDir("kiln-object-model-");
+    io.kiln.testing.ObjectSizesAlgorithm.writeModel(dir, tag);
+    return dir;
+  }
+
+  static byte[] gzip(byte[] bytes) throws java.io.IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(b)) {
+      z.write(bytes);
+    }
+    return b.toByteArray();
+  }
+
+  @Test
+  void wholeObjectsEachBecomeOneJsonDocumentOnOneLine() throws Exception {
+    String model = objectModel("t1").toUri().toString();
+    S3Files.write(hadoop, "s3a://kiln-predict/img/a.png", new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    S3Files.write(hadoop, "s3a://kiln-predict/img/sub/deeper/b.jpg", new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3});
+    S3Files.write(hadoop, "s3a://kiln-predict/img/c.jpg.gz", gzip(new byte[] {7, 7, 7, 7, 7, 7}));
+    // the algorithm is recognised by its model's files; application/json is the default accept for objects
+    Run run = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img/", "--output",
+        "s3://kiln-predict/out-img/", "--content-type", "application/x-image");
+    assertThat(run.exit).as(run.err).isZero();
+    assertThat(run.out).contains("predict: 3 object(s), 3 record(s) -> s3://kiln-predict/out-img/ (application/json, "
+        + "object-sizes)");
+    assertThat(read("s3a://kiln-predict/out-img/a.png.out")).isEqualTo("{\"prediction\": [4, 137], \"tag\": \"t1\"}\n");
+    assertThat(read("s3a://kiln-predict/out-img/sub/deeper/b.jpg.out"))
+        .isEqualTo("{\"prediction\": [5, 255], \"tag\": \"t1\"}\n");
+    // a .gz object is decompressed before the model sees it
+    assertThat(read("s3a://kiln-predict/out-img/c.jpg.gz.out"))
+        .isEqualTo("{\"prediction\": [6, 7], \"tag\": \"t1\"}\n");
+    assertThat(S3Files.list(hadoop, "s3a://kiln-predict/out-img/")).hasSize(4); // three .out and the claim
+
+    // the accept type (with its parameters) reaches the model; a document over several lines is put on one,
+    // its numbers as written
+    Run verbose = kiln("predict", "--model", model, "--algorithm", "object-sizes", "--input",
+        "s3://kiln-predict/img/a.png", "--output", "s3://kiln-predict/out-img-verbose/", "--content-type", "image/png",
+        "--accept", "application/jsonlines; verbose=true");
+    assertThat(verbose.exit).as(verbose.err).isZero();
+    assertThat(verbose.out).contains("(application/jsonlines, object-sizes)");
+    assertThat(read("s3a://kiln-predict/out-img-verbose/a.png.out")).isEqualTo(
+        "{\"prediction\":[4,137],\"tag\":\"t1\",\"content_type\":\"image/png\",\"name\":\"a.png\",\"score\":0.50}\n");
+  }
+
+  @Test
+  void smallObjectsAreGroupedIntoFewTasksWithOnePredictorEach() {
+    int n = 40;
+    for (int i = 0; i < n; i++) {
+      S3Files.write(hadoop, String.format("s3a://kiln-predict/many/%02d.jpg", i), new byte[] {(byte) (100 + i), 1});
+    }
+    int before = io.kiln.testing.ObjectSizesAlgorithm.PREDICTORS.get();
+    Run run = kiln("predict", "--model", objectModel("many").toUri().toString(), "--input", "s3://kiln-predict/many/",
+        "--output", "s3://kiln-predict/out-many/", "--content-type", "image/jpeg");
+    assertThat(run.exit).as(run.err).isZero();
+    assertThat(run.out).contains("predict: 40 object(s), 40 record(s)");
+    for (int i = 0; i < n; i++) {
+      assertThat(read(String.format("s3a://kiln-predict/out-many/%02d.jpg.out", i)))
+          .isEqualTo("{\"prediction\": [2, " + (100 + i) + "], \"tag\": \"many\"}\n");
+    }
+    // one predictor for the driver's check, then one per task: a group of objects per task, not one each
+    int tasks = io.kiln.predict.BatchTransform.objectGroups(
+        java.util.Collections.nCopies(n, new io.kiln.predict.BatchTransform.ObjectTask("x", "x", 2, false, "y")),
+        spark.sparkContext().defaultParallelism());
+    assertThat(tasks).isLessThan(n).isGreaterThanOrEqualTo(2);
+    assertThat(io.kiln.testing.ObjectSizesAlgorithm.PREDICTORS.get() - before).isEqualTo(1 + tasks);
+  }
+
+  @Test
+  void aBadObjectIsNamedAndGetsNoOutWhileTheOthersAreWritten() {
+    String model = objectModel("t2").toUri().toString();
+    S3Files.write(hadoop, "s3a://kiln-predict/img-bad/1.png", new byte[] {1, 2});
+    S3Files.write(hadoop, "s3a://kiln-predict/img-bad/2.png", new byte[] {'X', 2, 3});
+    S3Files.write(hadoop, "s3a://kiln-predict/img-bad/3.png", new byte[0]);
+    Run run = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-bad/", "--output",
+        "s3://kiln-predict/out-img-bad/", "--content-type", "image/png");
+    assertThat(run.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(run.err).contains("kiln: Input s3://kiln-predict/img-bad/2.png: not an image: it starts with 'X'; give "
+        + "a JPEG or PNG file (and 1 more object(s) failed)");
+    assertThat(run.err).contains("1 of 3 object(s) were written to s3://kiln-predict/out-img-bad/; none for the "
+        + "failed ones");
+    assertThat(read("s3a://kiln-predict/out-img-bad/1.png.out"))
+        .isEqualTo("{\"prediction\": [2, 1], \"tag\": \"t2\"}\n");
+    assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bad/2.png.out")).isFalse();
+    assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bad/3.png.out")).isFalse();
+    Run empty = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-bad/3.png", "--output",
+        "s3://kiln-predict/out-img-empty/", "--content-type", "image/png");
+    assertThat(empty.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(empty.err).contains("kiln: Input is empty: the 1 object(s) under s3://kiln-predict/img-bad/3.png hold 0 "
+        + "bytes");
+
+    // an answer that is not JSON is the algorithm's bug: the run fails, naming the object, and writes no .out
+    S3Files.write(hadoop, "s3a://kiln-predict/img-bug/x.png", new byte[] {'!', 1});
+    Run bug = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-bug/", "--output",
+        "s3://kiln-predict/out-img-bug/", "--content-type", "image/png");
+    assertThat(bug.exit).isEqualTo(Kiln.EXIT_FAILED);
+    assertThat(bug.err).contains("kiln: predict failed: Algorithm 'object-sizes' answered "
+        + "s3://kiln-predict/img-bug/x.png with text that is not one JSON value: '{\"prediction\": [2] trailing'")
+        .doesNotContain("\tat ");
+    assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/out-img-bug/x.png.out")).isFalse();
+  }
+
+  @Test
+  void contentTypesAndAcceptsTheAlgorithmDoesNotTakeAreRefused() {
+    String model = objectModel("t3").toUri().toString();
+    S3Files.write(hadoop, "s3a://kiln-predict/img-types/a.png", new byte[] {1});
+    // a rows-only algorithm, named by its job: refused before its model is fetched
+    Run rowsOnly = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/img-types/", "--output",
+        "s3://kiln-predict/o-types1/", "--content-type", "application/x-image");
+    assertThat(rowsOnly.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(rowsOnly.err).contains("kiln: --content-type 'application/x-image' is not an input type kiln predict "
+        + "reads for algorithm 'counting'; it reads text/csv (features only, no label column, as Batch Transform sends "
+        + "them)\n");
+    // an object algorithm names the types it takes
+    Run other = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-types/", "--output",
+        "s3://kiln-predict/o-types2/", "--content-type", "image/gif");
+    assertThat(other.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(other.err).contains("--content-type 'image/gif' is not an input type kiln predict reads for algorithm "
+        + "'object-sizes'; it reads text/csv (features only, no label column, as Batch Transform sends them), or whole "
+        + "objects (one request each) of application/x-image, image/jpeg, image/png");
+    // text/csv (the default) to an algorithm without a row predictor says which types it takes
+    Run csv = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-types/", "--output",
+        "s3://kiln-predict/o-types3/");
+    assertThat(csv.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(csv.err).contains("Algorithm 'object-sizes' has no batch prediction (kiln predict); no built-in of this "
+        + "name implements Algorithm.predictor (--content-type text/csv); it predicts over whole objects: give "
+        + "--content-type application/x-image, image/jpeg, image/png");
+    Run csvOut = kiln("predict", "--model", model, "--input", "s3://kiln-predict/img-types/", "--output",
+        "s3://kiln-predict/o-types4/", "--content-type", "application/x-image", "--accept", "text/csv");
+    assertThat(csvOut.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(csvOut.err).contains("--accept 'text/csv': algorithm 'object-sizes' answers each whole object "
+        + "(application/x-image) with a JSON document; use application/json (the default) or application/jsonlines");
+    Run jsonRows = kiln("predict", "pc-ok", "--input", "s3://kiln-predict/in/", "--output",
+        "s3://kiln-predict/o-types5/", "--accept", "application/json");
+    assertThat(jsonRows.exit).isEqualTo(Kiln.EXIT_USAGE);
+    assertThat(jsonRows.err).contains("--accept 'application/json' is written for whole-object input only; text/csv "
+        + "rows are written as text/csv (the default) or application/jsonlines, one line per row");
+    for (String prefix : List.of("o-types1/", "o-types2/", "o-types3/", "o-types4/", "o-types5/")) {
+      assertThat(S3Files.exists(hadoop, "s3a://kiln-predict/" + prefix + io.kiln.predict.BatchPrediction.CLAIM))
+          .as(prefix).isFalse();
+    }
+  }
 }

@@ -59,9 +59,11 @@ class PythonTextTest {
         .isEqualTo("{\"predicted_label\": 1, \"score\": 1e-05, \"p\": [1.0, 2.0]}\n");
     assertThat(OutputFormat.parse("application/jsonlines; charset=utf-8")).isEqualTo(OutputFormat.JSON_LINES);
     assertThat(OutputFormat.parse("CSV")).isEqualTo(OutputFormat.CSV);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OutputFormat.parse("application/json"))
-        .hasMessage("--accept 'application/json' is not an output type kiln predict writes; use text/csv (the "
-            + "default) or application/jsonlines");
+    assertThat(OutputFormat.parse("application/json")).isEqualTo(OutputFormat.JSON);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OutputFormat.parse("application/xml"))
+        .hasMessage("--accept 'application/xml' is not an output type kiln predict writes; use text/csv (the "
+            + "default for text/csv input) or application/jsonlines, or application/json for whole-object input "
+            + "such as images");
   }
 
   private static String lines(OutputFormat f, Predictions p) {

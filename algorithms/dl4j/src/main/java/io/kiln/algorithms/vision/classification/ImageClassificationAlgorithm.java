@@ -120,6 +120,18 @@ public final class ImageClassificationAlgorithm implements Algorithm<ImageClassi
     return context.channel(channel).map(c -> c.contentType().equals(RECORDIO)).orElse(false);
   }
 
+  /** One image per object: JPEG or PNG ({@code application/x-image}, {@code image/jpeg}, {@code image/png}). */
+  @Override
+  public List<ContentType> objectContentTypes() {
+    return List.of(IMAGE);
+  }
+
+  /** Class probabilities per image, as SageMaker's endpoint answers; see {@link ClassificationPredictor}. */
+  @Override
+  public io.kiln.spi.ObjectPredictor objectPredictor(Path modelDirectory) {
+    return new ClassificationPredictor(modelDirectory);
+  }
+
   /** An Image Classification model directory holds {@value ClassificationModel#NETWORK} and its config. */
   @Override
   public boolean recognizes(Path modelDirectory) {

@@ -50,13 +50,17 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  *
  * <p>Every convolution has no bias, padding {@code (k-1)/2} and floor output sizes (DL4J
  * {@link ConvolutionMode#Truncate}, as MXNet's and PyTorch's). BatchNorm: eps 2e-5, momentum 0.9
- * ({@code running = 0.9·running + 0.1·batch}, DL4J {@code decay 0.9}), with the variance (not
- * DL4J's default log10-std) as the running statistic: DL4J updates running mean and variance
- * through the gradient path (the "gradient" of {@code <bn>_mean} is
- * {@code 0.1·(running − batchMean)}, applied as is by a {@code NoOp} updater and not divided by the
- * minibatch), so averaging the flattened gradient over workers makes every worker's running mean
- * and variance move by the average of their batch statistics, identically on each worker. With
- * the log10-std parameterisation that average would be a geometric one; hence {@code useLogStd(false)}.
+ * ({@code running = 0.9·running + 0.1·batch}, DL4J {@code decay 0.9}). DL4J keeps the running
+ * mean and log10 of the running standard deviation as parameters ({@code <bn>_mean},
+ * {@code <bn>_log10stdev}) and updates them through the gradient path: their "gradients" are
+ * {@code 0.1·(running − batchMean)} and {@code log10 std_old − log10 std_new}, applied as they are
+ * by a {@code NoOp} updater and not divided by the minibatch. Averaging the flattened gradient over
+ * workers therefore moves every worker's running statistics identically: the mean by the
+ * arithmetic mean of the workers' updates, the variance to the geometric mean of the variances
+ * each worker would reach alone ({@code ResNetsTest} checks both). DL4J's other parameterisation
+ * (the variance itself, {@code useLogStd(false)}) would average arithmetically, but DL4J
+ * 1.0.0-M2.1 reads it back from JSON as {@code useLogStd=true} (a saved model or checkpoint would
+ * misread its own variances), so the default log-std one is used.
  * Weights are initialised as MXNet's image-classification {@code fit.py} does
  * ({@code Xavier(gaussian, in, magnitude 2)}, i.e. He normal: DL4J {@link WeightInit#RELU}),
  * biases and BN beta at 0, gamma at 1, running variance at 1.
@@ -260,7 +264,7 @@ public final class ResNets {
     }
 
     private static BatchNormalization.Builder batchNorm() {
-        return new BatchNormalization.Builder().eps(BN_EPS).decay(BN_MOMENTUM).useLogStd(false);
+        return new BatchNormalization.Builder().eps(BN_EPS).decay(BN_MOMENTUM).useLogStd(true);
     }
 
     private static ActivationLayer relu() {

@@ -13,11 +13,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * half of the comparison with {@code scripts/lib/bench_resnet_v2.py}. Not a test: run by hand,
  * in a JVM started with {@link Nd4jThreads#environment} for the thread count:
  * {@code java -cp ... NetBench numLayers channels height width batch threads onednn(true|false) iterations}.
- * Prints the median and the minimum over the iterations after 3 warm-up ones.
+ * Prints the median and the minimum over the iterations after 3 warm-up ones, and the minor page
+ * faults per step.
  */
 public final class NetBench {
 
     private NetBench() {
+    }
+
+    /** This process's minor page faults so far (field 10 of {@code /proc/self/stat}). */
+    static long minorFaults() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** @param a see the class comment */
@@ -39,7 +51,11 @@ public final class NetBench {
             y.putScalar(i, i % 10, 1);
         }
         double[] t = new double[iters];
+        long faults0 = 0;
         for (int i = -3; i < iters; i++) {
+            if (i == 0) {
+                faults0 = minorFaults();
+            }
             long t0 = System.nanoTime();
             g.setInputs(x);
             g.setLabels(y);
@@ -51,9 +67,10 @@ public final class NetBench {
                 t[i] = (System.nanoTime() - t0) / 1e9;
             }
         }
+        long faultsPerStep = (minorFaults() - faults0) / iters;
         Arrays.sort(t);
-        System.out.printf("dl4j resnet-%d %dx%dx%d batch %d threads %s onednn=%s (isUseONEDNN=%s helpersAllowed=%s): median %.3f s, min %.3f s%n",
+        System.out.printf("dl4j resnet-%d %dx%dx%d batch %d threads %s onednn=%s (isUseONEDNN=%s helpersAllowed=%s): median %.3f s, min %.3f s, %d minor page faults per step%n",
                 layers, c, h, w, batch, Nd4jThreads.current(), onednn, env.isUseONEDNN(), Nd4j.getEnvironment().helpersAllowed(),
-                t[iters / 2], t[0]);
+                t[iters / 2], t[0], faultsPerStep);
     }
 }

@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * half of the comparison with {@code scripts/lib/bench_resnet_v2.py}. Not a test: run by hand,
  * in a JVM started with {@link Nd4jThreads#environment} for the thread count:
  * {@code java -cp ... NetBench numLayers channels height width batch threads onednn(true|false) iterations}.
- * Prints the median and the minimum over the iterations after 3 warm-up ones, and the minor page
+ * For DL4J's oneDNN helpers also {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false} and the
+ * onednn natives (see {@code org.nd4j.nativeblas.Nd4jCpu}). Prints the median and the minimum over the iterations after 3 warm-up ones, and the minor page
  * faults per step.
  */
 public final class NetBench {

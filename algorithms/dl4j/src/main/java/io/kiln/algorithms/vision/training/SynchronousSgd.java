@@ -45,7 +45,7 @@ public final class SynchronousSgd {
    *     Adam's bias correction)
    */
   public SynchronousSgd(ComputationGraph graph, WorkerContext ctx, int extras, int iteration) {
-    if (graph.getFlattenedGradients() == null) {
+    if (graph.getLayers() == null) {
       throw new IllegalArgumentException("the graph is not initialised: call init() first");
     }
     long n = graph.numParams();

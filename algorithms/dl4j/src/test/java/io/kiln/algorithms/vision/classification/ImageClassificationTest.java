@@ -71,7 +71,7 @@ class ImageClassificationTest {
   @Test
   void resnet20OnDigitPngsReachesValidationAccuracyAndTheModelScoresAsReported() throws Exception {
     JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(8), channels(), 1));
-    assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.COMPLETED);
+    assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     Map<String, Double> metrics = VisionJobs.finalMetrics("ic-digits");
     assertThat(metrics.get("validation:accuracy")).isGreaterThanOrEqualTo(0.95);
     assertThat(metrics.get("train:accuracy")).isGreaterThan(0.9);
@@ -107,7 +107,7 @@ class ImageClassificationTest {
     hp.put("learning_rate", "0.001");
     hp.put("use_pretrained_model", "1");
     JobResult again = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-more", hp, c, 1));
-    assertThat(again.status()).as(again.failureReason()).isEqualTo(TrainingJobStatus.COMPLETED);
+    assertThat(again.status()).as(again.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(VisionJobs.finalMetrics("ic-digits-more").get("validation:accuracy")).isGreaterThanOrEqualTo(0.93);
   }
 }

@@ -70,7 +70,7 @@ class ImageClassificationTest {
 
   @Test
   void resnet20OnDigitPngsReachesValidationAccuracyAndTheModelScoresAsReported() throws Exception {
-    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(8), channels(), 1));
+    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(5), channels(), 1));
     assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     Map<String, Double> metrics = VisionJobs.finalMetrics("ic-digits");
     assertThat(metrics.get("validation:accuracy")).isGreaterThanOrEqualTo(0.95);
@@ -109,5 +109,60 @@ class ImageClassificationTest {
     JobResult again = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-more", hp, c, 1));
     assertThat(again.status()).as(again.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(VisionJobs.finalMetrics("ic-digits-more").get("validation:accuracy")).isGreaterThanOrEqualTo(0.93);
+
+    // data parallelism: two workers (each half the images, one gradient all-reduce per step) reach
+    // the one-worker accuracy within one point
+    JobResult two = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-2", resnet20(5), channels(), 2));
+    assertThat(two.status()).as(two.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(VisionJobs.finalMetrics("ic-digits-2").get("validation:accuracy"))
+        .isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(0.01));
+  }
+
+  /**
+   * A bad image or list line fails the job as a user error naming the file (and line), with no
+   * model and nothing under the job's output.
+   */
+  @Test
+  void badImagesAndListLinesFailNamingTheFileWithNothingWritten() {
+    String base = "bad/";
+    Map<String, byte[]> objects = new LinkedHashMap<>();
+    StringBuilder lst = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      objects.put(base + "images/img-" + i + ".png", digits.pngs.get(i));
+      lst.append(i).append('\t').append(digits.labels.get(i)).append("\timg-").append(i).append(".png\n");
+    }
+    byte[] png = digits.pngs.get(9);
+    objects.put(base + "images/truncated.png", java.util.Arrays.copyOf(png, png.length - 20));
+    java.awt.image.BufferedImage colour = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    colour.setRGB(3, 3, 0xff0000);
+    objects.put(base + "images/colour.png", VisionJobs.png(colour));
+    Map<String, String> lists = new LinkedHashMap<>();
+    lists.put("truncated", lst + "8\t1\ttruncated.png\n");
+    lists.put("colour", lst + "8\t1\tcolour.png\n");
+    lists.put("missing", lst + "8\t1\tnot-there.png\n");
+    lists.put("escaping", lst + "8\t1\t../images/img-1.png\n");
+    lists.forEach((name, text) -> objects.put(base + "lst-" + name + "/train.lst", text.getBytes(StandardCharsets.UTF_8)));
+    VisionJobs.putAll(objects);
+    Map<String, java.util.List<String>> expected = Map.of(
+        "truncated", java.util.List.of("images/truncated.png"),
+        "colour", java.util.List.of("images/colour.png", "image_shape"),
+        "missing", java.util.List.of("lst-missing/train.lst line 9", "not-there.png"),
+        "escaping", java.util.List.of("lst-escaping/train.lst", "line 9"));
+    String root = "s3://" + VisionJobs.BUCKET + "/" + base;
+    for (String name : lists.keySet()) {
+      Map<String, Channel> c = new LinkedHashMap<>();
+      c.put("train", new Channel(root + "images/", "application/x-image"));
+      c.put("train_lst", new Channel(root + "lst-" + name + "/", "application/x-image"));
+      Map<String, String> hp = resnet20(1);
+      hp.put("mini_batch_size", "4");
+      String job = "ic-bad-" + name;
+      JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, job, hp, c, 1));
+      assertThat(r.status()).as(name).isEqualTo(TrainingJobStatus.Failed);
+      assertThat(r.failureReason()).as(name).startsWith("ClientError: ").contains(expected.get(name))
+          .doesNotContain("\tat ");
+      assertThat(r.modelArtifacts()).as(name).isNull();
+      assertThat(io.kiln.testing.S3Files.list(VisionJobs.spark().sparkContext().hadoopConfiguration(),
+          "s3a://" + VisionJobs.BUCKET + "/output/" + job + "/")).as(name).isEmpty();
+    }
   }
 }

@@ -152,6 +152,10 @@ public final class ImageDecoder {
             + " pixels, more than " + MAX_PIXELS + "; shrink it before training");
       }
       BufferedImage image = reader.read(0);
+      if (formatName(reader).equals("PNG") && !endsWithIend(encoded)) {
+        // the decoder stops once it has the pixels: a file cut after its image data reads without a warning
+        warnings.add("the file does not end with the IEND chunk");
+      }
       if (!warnings.isEmpty()) {
         throw KilnException.user("image " + name + " is corrupt or truncated (the " + reader.getFormatName()
             + " decoder says: " + String.join("; ", warnings) + "); re-encode or re-upload it, or remove it from the list");
@@ -170,6 +174,16 @@ public final class ImageDecoder {
     } finally {
       reader.dispose();
     }
+  }
+
+  /** The PNG trailer: the IEND chunk (length 0, type, CRC), the last 12 bytes of every complete file (PNG spec 11.2.5). */
+  private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+  private static boolean endsWithIend(byte[] encoded) {
+    if (encoded.length < IEND.length) {
+      return false;
+    }
+    return java.util.Arrays.equals(encoded, encoded.length - IEND.length, encoded.length, IEND, 0, IEND.length);
   }
 
   private DecodedImage pixels(BufferedImage image, String name) {

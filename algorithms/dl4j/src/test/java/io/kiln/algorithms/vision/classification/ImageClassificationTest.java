@@ -15,7 +15,10 @@ import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -24,8 +27,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * a .lst, every fifth image a validation image): accuracy, the model files, incremental training
  * from the model channel.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ImageClassificationTest {
   private static Digits digits;
+  /** The first test's one-worker job, continued and compared with by the next ones. */
+  private static JobResult trained;
+  private static double accuracy;
   private static String prefix;
 
   @BeforeAll
@@ -69,8 +76,9 @@ class ImageClassificationTest {
   }
 
   @Test
+  @Order(1)
   void resnet20OnDigitPngsReachesValidationAccuracyAndTheModelScoresAsReported() throws Exception {
-    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(5), channels(), 1));
+    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits", resnet20(4), channels(), 1));
     assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     Map<String, Double> metrics = VisionJobs.finalMetrics("ic-digits");
     assertThat(metrics.get("validation:accuracy")).isGreaterThanOrEqualTo(0.95);
@@ -97,7 +105,15 @@ class ImageClassificationTest {
     }
     assertThat((double) correct / n).isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(1e-9));
     Files.delete(zip);
+    trained = r;
+    accuracy = metrics.get("validation:accuracy");
+  }
 
+  @Test
+  @Order(2)
+  void theModelChannelContinuesFromAnEarlierArtifact() {
+    assertThat(trained).as("the first test's job").isNotNull();
+    JobResult r = trained;
     // incremental training: one epoch at a small rate from the model channel keeps the accuracy,
     // which one epoch from scratch at that rate is far from
     String model = VisionJobs.put("digits/model/model.tar.gz", VisionJobs.read(r.modelArtifacts()));
@@ -109,13 +125,18 @@ class ImageClassificationTest {
     JobResult again = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-more", hp, c, 1));
     assertThat(again.status()).as(again.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(VisionJobs.finalMetrics("ic-digits-more").get("validation:accuracy")).isGreaterThanOrEqualTo(0.93);
+  }
 
+  @Test
+  @Order(3)
+  void twoWorkersReachOneWorkersAccuracyWithinOnePoint() {
+    assertThat(trained).as("the first test's job").isNotNull();
     // data parallelism: two workers (each half the images, one gradient all-reduce per step) reach
     // the one-worker accuracy within one point
-    JobResult two = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-2", resnet20(5), channels(), 2));
+    JobResult two = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-digits-2", resnet20(4), channels(), 2));
     assertThat(two.status()).as(two.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     assertThat(VisionJobs.finalMetrics("ic-digits-2").get("validation:accuracy"))
-        .isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(0.01));
+        .isCloseTo(accuracy, org.assertj.core.data.Offset.offset(0.01));
   }
 
   /**
@@ -123,6 +144,7 @@ class ImageClassificationTest {
    * model and nothing under the job's output.
    */
   @Test
+  @Order(4)
   void badImagesAndListLinesFailNamingTheFileWithNothingWritten() {
     String base = "bad/";
     Map<String, byte[]> objects = new LinkedHashMap<>();

@@ -187,6 +187,13 @@ class ImageDecoderTest {
     byte[] png = TestImages.png(TestImages.rgb(64, 64, 7));
     assertUserError(new ImageDecoder(3, 64, 64, 0), Arrays.copyOf(png, png.length / 2), "cannot be decoded as PNG",
         "corrupt or truncated", "re-upload");
+    // cut after its pixel data (ImageIO reads the pixels without a word): the missing IEND chunk tells
+    byte[] small = TestImages.png(TestImages.gray(8, 8, 3));
+    for (int cut : new int[] {1, 12, 20}) {
+      assertUserError(new ImageDecoder(1, 8, 8, 0), Arrays.copyOf(small, small.length - cut), "corrupt or truncated",
+          "IEND");
+    }
+    assertThat(new ImageDecoder(1, 8, 8, 0).decode(small, NAME).height()).isEqualTo(8);
   }
 
   @Test

@@ -161,7 +161,7 @@ public final class Annotations {
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       throw KilnException.user(where + " is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr()
-          + ", column " + at.getColumnNr() + ")") + ": " + Messages.oneLine(e.getOriginalMessage())
+          + ", column " + at.getColumnNr() + ")") + ": " + jsonProblem(e.getOriginalMessage())
           + "; write one JSON object per image as SageMaker's Object Detection documents it");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -251,6 +251,33 @@ public final class Annotations {
     checkLabelWidth(where, boxes.size(), 5, labelWidth);
     return new Annotation(objectName, file, width, height, Collections.unmodifiableList(boxes),
         Collections.unmodifiableMap(categories));
+  }
+
+  /** Jackson's message without its echo of the document ("[Source: ...]"), on one line. */
+  private static String jsonProblem(String message) {
+    String m = message == null ? "malformed" : message.replaceAll(
+        "\\(start marker at \\[Source: .*?; line: (\\d+), column: (\\d+)\\]\\)", "(opened at line $1, column $2)");
+    return Messages.echo(Messages.oneLine(m));
+  }
+
+  /**
+   * Checks that an image has the size its annotation gives ({@code image_size} or VOC's {@code <size>});
+   * nothing to check for the MXNet forms (width and height 0), whose boxes are already normalised.
+   *
+   * @param imageName the image's display name (e.g. its S3 URI)
+   * @param width the decoded image's width in pixels
+   * @param height the decoded image's height in pixels
+   * @throws KilnException USER naming both files and sizes when they differ
+   */
+  public static void checkImageSize(Annotation annotation, String imageName, int width, int height) {
+    if (annotation.width() == 0 && annotation.height() == 0) {
+      return;
+    }
+    if (annotation.width() != width || annotation.height() != height) {
+      throw KilnException.user("Annotation " + annotation.source() + " gives the image size " + annotation.width() + "x"
+          + annotation.height() + " (width x height) but image " + imageName + " is " + width + "x" + height
+          + "; write the image's real size in the annotation (its boxes are in pixels of that size)");
+    }
   }
 
   private static int classId(String where, JsonNode node, String field, int numClasses) {
@@ -367,7 +394,7 @@ public final class Annotations {
       Integer id = classIds.get(name);
       if (id == null) {
         throw KilnException.user(where + ": " + field + "/name '" + Messages.echo(name) + "' is not one of the classes "
-            + Messages.echo(String.join(", ", classIds.keySet())) + "; fix the name");
+            + Messages.echo(String.join(", ", new TreeSet<>(classIds.keySet()))) + "; fix the name");
       }
       if (id < 0 || id >= numClasses) {
         throw KilnException.user(where + ": " + field + "/name '" + Messages.echo(name) + "' is class " + id

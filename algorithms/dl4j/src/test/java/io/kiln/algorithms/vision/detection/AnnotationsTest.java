@@ -68,6 +68,12 @@ class AnnotationsTest {
     assertThat(edge.categories()).isEmpty();
     assertThat(json("{\"file\": \"a.png\", \"image_size\": [{\"width\": 10, \"height\": 20}], \"annotations\": []}")
         .boxes()).isEmpty();
+    // the decoded image must have the annotated size
+    Annotations.checkImageSize(a, "s3://b/train/your_image_directory/sample_image1.jpg", 500, 400);
+    refused("Annotation " + NAME + " gives the image size 500x400 (width x height) but image s3://b/train/x.jpg is "
+        + "400x500; write the image's real size in the annotation (its boxes are in pixels of that size)",
+        () -> Annotations.checkImageSize(a, "s3://b/train/x.jpg", 400, 500));
+    Annotations.checkImageSize(new Annotation("t.lst line 1", "x.jpg", 0, 0, List.of(), Map.of()), "x", 7, 9);
   }
 
   @Test
@@ -77,7 +83,7 @@ class AnnotationsTest {
       assertThat(e.type()).isEqualTo(ErrorType.USER);
       assertThat(e.getMessage()).startsWith("Annotation " + NAME + " is not valid JSON (line 1, column 11): Unexpected "
           + "end-of-input").endsWith("; write one JSON object per image as SageMaker's Object Detection documents it")
-          .doesNotContain("\n");
+          .contains("(opened at line 1, column 1)").doesNotContain("Source").doesNotContain("\n");
     });
     refusedJson(" is not a JSON object; expected {\"file\": ..., \"image_size\": [...], \"annotations\": [...]} as "
         + "SageMaker's Object Detection documents it", "[1, 2]");

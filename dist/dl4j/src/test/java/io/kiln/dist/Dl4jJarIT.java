@@ -34,9 +34,13 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("spark")
 class Dl4jJarIT {
-  /** Packages kept under their own names: their natives are bound to them (JNI) or found beside them. */
+  /**
+   * Packages kept under their own names: Kiln's; DL4J, ND4J, javacpp and JNA, whose natives are bound to
+   * their names (JNI) or found beside them; and the TensorFlow and ONNX message classes ND4J generates
+   * into its {@code org.nd4j:protobuf} jar (on ND4J's relocated protobuf, {@code org.nd4j.shade.protobuf}).
+   */
   static final List<String> UNRELOCATED = List.of("io/kiln/", "org/nd4j/", "org/deeplearning4j/",
-      "org/eclipse/deeplearning4j/", "org/bytedeco/", "com/sun/jna/", "org/tensorflow/", "tensorflow/");
+      "org/eclipse/deeplearning4j/", "org/bytedeco/", "com/sun/jna/", "org/tensorflow/", "tensorflow/", "onnx/");
   static Path sparkHome;
   static Path kilnJar;
   static Path dl4jJar;

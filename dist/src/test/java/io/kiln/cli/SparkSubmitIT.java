@@ -155,15 +155,56 @@ class SparkSubmitIT {
     LocalCluster cluster = LocalCluster.startFromDistribution(sparkHome.resolve("jars"), 0);
     cluster.addWorker(2);
     cluster.awaitWorkers(1);
+    // the environment the executor JVMs started with (/proc/PID/environ), read while the training runs
+    Map<String, String> executorEnv = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread watcher = new Thread(() -> {
+      while (watching.get() && executorEnv.isEmpty()) {
+        for (ProcessHandle executor : cluster.executors(0)) {
+          executorEnv.putAll(environment(executor.pid()));
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "executor-environment-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
     try {
       // RecordIO-protobuf: the executors decode it with the protobuf-java kiln.jar bundles
       trainAndDescribe(cluster.masterUrl(), jobs, "submit-cluster", List.of(), "train-recordio",
           "application/x-recordio-protobuf");
+      watching.set(false);
+      // native thread limits from the start (DL4J's libnd4j reads them only then): the executor's
+      // cores, spark.executor.cores, 1 when unset as here, set by Kiln since the user did not
+      assertThat(executorEnv).as("an executor's environment").containsEntry("OMP_NUM_THREADS", "1")
+          .containsEntry("SD_MAX_THREADS", "1").containsEntry("SD_MASTER_THREADS", "1")
+          .containsEntry("OPENBLAS_NUM_THREADS", "1");
       tune(cluster.masterUrl(), jobs, "submit-cluster-tune", List.of());
     } finally {
+      watching.set(false);
       cluster.close();
       cluster.deleteFiles();
     }
+  }
+
+  /** The environment process {@code pid} started with (Linux's /proc/PID/environ); empty when it is gone. */
+  static Map<String, String> environment(long pid) {
+    Map<String, String> env = new LinkedHashMap<>();
+    try {
+      for (String kv : new String(Files.readAllBytes(Paths.get("/proc/" + pid + "/environ")), StandardCharsets.UTF_8)
+          .split("\0")) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) {
+          env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      // the executor ended between listing and reading
+    }
+    return env;
   }
 
   /**

@@ -112,6 +112,9 @@ public final class KilnSettings {
     // the next attempt instead of being held for good
     conf.setIfMissing("spark.task.reaper.enabled", "true");
     conf.setIfMissing("spark.task.reaper.killTimeout", TASK_KILL_TIMEOUT);
+    // executors start with native thread limits of their cores (OpenMP, libnd4j, OpenBLAS), which
+    // DL4J's natives read only at start; the user's spark.executorEnv.* settings win
+    io.kiln.runner.NativeThreadEnvironment.applyTo(conf);
     return conf;
   }
 

@@ -74,6 +74,15 @@ public final class Algorithms {
     }
   }
 
+  /**
+   * Built-ins that are not in kiln.jar but in a jar of their own, which users add when they train them:
+   * algorithm name or SageMaker image repository to that jar's file name. The Deeplearning4j built-ins
+   * are in {@code kiln-dl4j.jar} (module {@code dist/dl4j}, Maven profile {@code dl4j}) so that users who do
+   * not train them never download ND4J's natives.
+   */
+  static final java.util.Map<String, String> SEPARATE_JARS =
+      java.util.Map.of("image-classification", "kiln-dl4j.jar", "object-detection", "kiln-dl4j.jar");
+
   /** The algorithm a job names, by its Kiln name or its SageMaker image repository. */
   public Algorithm<?> resolve(AlgorithmSpec spec) {
     String wanted = spec.name().toLowerCase(Locale.ROOT);
@@ -84,6 +93,12 @@ public final class Algorithms {
     }
     String shown = spec.trainingImage() != null ? "TrainingImage '" + spec.trainingImage() + "' (repository '"
         + spec.name() + "')" : "'" + spec.name() + "'";
+    String jar = SEPARATE_JARS.get(wanted);
+    if (jar != null) {
+      throw KilnException.user("Algorithm " + shown + " is a Kiln built-in that ships in " + jar + ", which is not "
+          + "on the classpath: build it with 'mvn -DskipTests -Pdl4j package' (dist/target/" + jar + "; scripts/kiln "
+          + "then adds it) and with spark-submit add --jars " + jar);
+    }
     List<String> candidates = new ArrayList<>(names());
     all.forEach(a -> candidates.addAll(a.imageRepositories()));
     String suggestion = Names.suggestion(spec.name(), candidates);

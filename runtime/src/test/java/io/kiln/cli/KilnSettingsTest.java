@@ -42,6 +42,28 @@ class KilnSettingsTest {
   }
 
   @Test
+  void executorsStartWithNativeThreadLimitsOfTheirCoresUnlessTheUserSetThem() {
+    var byDefault = KilnSettings.resolve(null, Map.of(), List.of(), "spark://h:7077", null).sparkConf();
+    for (String name : List.of("OMP_NUM_THREADS", "SD_MAX_THREADS", "SD_MASTER_THREADS", "OPENBLAS_NUM_THREADS")) {
+      assertThat(byDefault.get("spark.executorEnv." + name)).as(name).isEqualTo("1");
+    }
+    var conf = KilnSettings.resolve(null, Map.of(), List.of("spark.executor.cores=4",
+        "spark.executorEnv.OMP_NUM_THREADS=3"), "spark://h:7077", null).sparkConf();
+    assertThat(conf.get("spark.executorEnv.OMP_NUM_THREADS")).isEqualTo("3");
+    assertThat(conf.get("spark.executorEnv.SD_MAX_THREADS")).isEqualTo("4");
+    assertThat(conf.get("spark.executorEnv.SD_MASTER_THREADS")).isEqualTo("4");
+    assertThat(conf.get("spark.executorEnv.OPENBLAS_NUM_THREADS")).isEqualTo("4");
+    // spark-submit's settings reach Kiln as system properties: a user's value there wins too
+    System.setProperty("spark.executorEnv.OPENBLAS_NUM_THREADS", "2");
+    try {
+      assertThat(KilnSettings.resolve(null, Map.of(), List.of(), "spark://h:7077", null).sparkConf()
+          .get("spark.executorEnv.OPENBLAS_NUM_THREADS")).isEqualTo("2");
+    } finally {
+      System.clearProperty("spark.executorEnv.OPENBLAS_NUM_THREADS");
+    }
+  }
+
+  @Test
   void jobRootComesFromTheFlagThenConfThenEnvironment() {
     assertThat(KilnSettings.resolve(null, Map.of("KILN_JOB_ROOT", "s3://env/jobs"), List.of(), null, null).jobRoot())
         .isEqualTo("s3://env/jobs");

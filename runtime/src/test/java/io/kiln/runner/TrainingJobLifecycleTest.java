@@ -203,6 +203,16 @@ class TrainingJobLifecycleTest {
     assertThat(result.failureReason()).isEqualTo("ClientError: Unknown algorithm 'countin'; did you mean 'counting'?"
         + " Available built-in algorithms: counting, driver-loop");
     assertThat(runner.store().load("life-unknown").orElseThrow().failureReason()).isEqualTo(result.failureReason());
+    // a built-in of a jar of its own (kiln-dl4j.jar), not on this classpath: the message says what to build and add
+    JobResult dl4j = runner.run(SpecReader.readTrainingJob("""
+        {"name": "life-no-dl4j", "algorithm": "image-classification", "hyperparameters": {},
+         "channels": [{"name": "train", "uri": "%s"}], "outputPath": "%s"}
+        """.formatted(trainUri, dir.resolve("out").toUri()), "test"));
+    assertThat(dl4j.status()).isEqualTo(TrainingJobStatus.Failed);
+    assertThat(dl4j.exitCode()).isEqualTo(2);
+    assertThat(dl4j.failureReason()).isEqualTo("ClientError: Algorithm 'image-classification' is a Kiln built-in that "
+        + "ships in kiln-dl4j.jar, which is not on the classpath: build it with 'mvn -DskipTests -Pdl4j package' "
+        + "(dist/target/kiln-dl4j.jar; scripts/kiln then adds it) and with spark-submit add --jars kiln-dl4j.jar");
   }
 
   @Test

@@ -103,7 +103,7 @@ class ImageClassificationTest {
       correct += Nd4j.argMax(out, 1).getInt(0) == digits.labels.get(i) ? 1 : 0;
       n++;
     }
-    assertThat((double) correct / n).isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat((double) correct / n).isCloseTo(metrics.get("validation:accuracy"), org.assertj.core.data.Offset.offset(1e-6));
     Files.delete(zip);
     trained = r;
     accuracy = metrics.get("validation:accuracy");

@@ -200,8 +200,8 @@ public final class ModelFiles {
     return target;
   }
 
-  /** Deletes a local directory and everything in it, quietly. */
-  static void delete(Path dir) {
+  /** Deletes a local directory and everything in it, quietly (what cannot be deleted is left to the OS). */
+  public static void delete(Path dir) {
     try (var s = Files.walk(dir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | java.io.UncheckedIOException ignored) {

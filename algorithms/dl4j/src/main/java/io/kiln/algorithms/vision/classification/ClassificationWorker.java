@@ -344,7 +344,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     } catch (IOException e) {
       throw KilnException.internal("Cannot read the model channel: " + e.getMessage(), e);
     } finally {
-      deleteQuietly(dir);
+      ModelFiles.delete(dir);
     }
   }
 
@@ -356,13 +356,6 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     }
   }
 
-  static void deleteQuietly(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | java.io.UncheckedIOException ignored) {
-      // a temporary directory: left to the OS's cleanup
-    }
-  }
 
   /** The rows of a share in the order of an epoch: a permutation drawn from (epoch, rank). */
   static int[] permutation(int n, int epoch, int rank) {

@@ -113,7 +113,7 @@ public final class ImageClassificationAlgorithm implements Algorithm<ImageClassi
     }
     ClassificationWorker.Result r = context.runOnWorkers(
         new ClassificationWorker(hp, trainRecordIo, validationRecordIo)).get(0);
-    return new io.kiln.spi.TrainingOutcome(r.epochs(), r.finalMetrics(), r.stopped());
+    return new TrainingOutcome(r.epochs(), r.finalMetrics(), r.stopped());
   }
 
   private static boolean recordIo(TrainingContext context, String channel) {

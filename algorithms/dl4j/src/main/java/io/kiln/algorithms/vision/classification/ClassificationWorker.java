@@ -4,6 +4,7 @@ import io.kiln.algorithms.vision.images.Augmenter;
 import io.kiln.algorithms.vision.images.DecodedImage;
 import io.kiln.algorithms.vision.nets.Nd4jThreads;
 import io.kiln.algorithms.vision.training.SynchronousSgd;
+import io.kiln.algorithms.vision.training.TrainingState;
 import io.kiln.predict.ModelFiles;
 import io.kiln.spi.ChannelObject;
 import io.kiln.spi.Checkpointing;
@@ -152,7 +153,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
         double acc = evaluate(ctx, graph, validation);
         metrics.put("validation:accuracy", acc);
         ctx.log(String.format(Locale.ROOT, "Epoch[%d] Validation-accuracy=%.6f", epoch, acc));
-        state.observe(acc, graph, true, hp.earlyStoppingTolerance());
+        state.observe(acc, graph, hp.earlyStoppingTolerance());
       }
       ctx.log(String.format(Locale.ROOT, "Epoch[%d] Time cost=%.3f", epoch, (System.nanoTime() - start) / 1e9));
       state.lastMetrics = metrics;
@@ -177,7 +178,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
           && state.sinceImprovement >= hp.earlyStoppingPatience()) {
         ctx.log("Early stopping after epoch " + epoch + ": validation:accuracy has not improved by more than "
             + "early_stopping_tolerance=" + hp.earlyStoppingTolerance() + " (relative) for "
-            + state.sinceImprovement + " epochs; the best was " + state.bestAccuracy + " after epoch "
+            + state.sinceImprovement + " epochs; the best was " + state.bestValue + " after epoch "
             + (state.bestEpoch - 1));
         break;
       }
@@ -192,7 +193,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       modelEpoch = state.bestEpoch;
       finals = state.bestMetrics != null ? state.bestMetrics : finals;
       ctx.log("The model is the network after epoch " + (state.bestEpoch - 1) + ", whose validation:accuracy ("
-          + state.bestAccuracy + ") was the best");
+          + state.bestValue + ") was the best");
     }
     if (ctx.rank() == 0) {
       description.write(graph, modelDir);

@@ -1,4 +1,4 @@
-package io.kiln.algorithms.vision.classification;
+package io.kiln.algorithms.vision.training;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,38 +14,43 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Image Classification's training state between epochs, what a checkpoint holds: {@value #NETWORK}
+ * A DL4J built-in's training state between epochs (Image Classification's, Object Detection's),
+ * what a checkpoint holds: {@value #NETWORK}
  * (the network with its updater state, DL4J's {@link ModelSerializer} format), {@value #STATE} (the
  * counters and metrics below, JSON) and, once a validation epoch was best, {@value #BEST} (that
  * epoch's parameters, {@link Nd4j#saveBinary}).
  */
-final class TrainingState {
-  static final String NETWORK = "network.zip";
-  static final String STATE = "state.json";
-  static final String BEST = "best-params.bin";
+public final class TrainingState {
+  public static final String NETWORK = "network.zip";
+  public static final String STATE = "state.json";
+  public static final String BEST = "best-params.bin";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Epochs completed. */
-  int epoch;
+  public int epoch;
   /** Updater steps taken. */
-  int iteration;
-  /** The best validation accuracy so far (any improvement), or -1. */
-  double bestAccuracy = -1;
-  /** The epoch (counted from 1) of {@link #bestAccuracy}, 0 for none. */
-  int bestEpoch;
+  public int iteration;
+  /** The best validation metric so far (accuracy, mAP; any improvement), or -1. */
+  public double bestValue = -1;
+  /** The epoch (counted from 1) of {@link #bestValue}, 0 for none. */
+  public int bestEpoch;
   /** The parameters after {@link #bestEpoch}, or null. */
-  INDArray bestParams;
-  /** Early stopping's reference accuracy: the last that improved by more than the tolerance, or -1. */
-  double stoppingReference = -1;
-  /** Epochs since validation accuracy last improved by more than the tolerance. */
-  int sinceImprovement;
-  Map<String, Double> lastMetrics;
-  Map<String, Double> bestMetrics;
+  public INDArray bestParams;
+  /** Early stopping's reference value: the last that improved by more than the tolerance, or -1. */
+  public double stoppingReference = -1;
+  /** Epochs since the validation metric last improved by more than the tolerance. */
+  public int sinceImprovement;
+  public Map<String, Double> lastMetrics;
+  public Map<String, Double> bestMetrics;
 
-  /** Takes an epoch's validation accuracy (after {@link #epoch} was counted). */
-  void observe(double accuracy, ComputationGraph graph, boolean keepParams, double tolerance) {
-    if (accuracy > bestAccuracy) {
-      bestAccuracy = accuracy;
+  /**
+   * Takes an epoch's validation metric, larger is better (after {@link #epoch} was counted): keeps
+   * the parameters of the best epoch, counts epochs without an improvement of more than
+   * {@code tolerance} relative to the reference (SageMaker's early_stopping_tolerance).
+   */
+  public void observe(double accuracy, ComputationGraph graph, double tolerance) {
+    if (accuracy > bestValue) {
+      bestValue = accuracy;
       bestEpoch = epoch;
       bestParams = graph.params().dup();
     }
@@ -58,16 +63,18 @@ final class TrainingState {
     }
   }
 
-  static boolean present(Path dir) {
+  /** Whether a checkpoint directory holds this state. */
+  public static boolean present(Path dir) {
     return Files.isRegularFile(dir.resolve(NETWORK)) && Files.isRegularFile(dir.resolve(STATE));
   }
 
-  void write(Path dir, ComputationGraph graph) throws IOException {
+  /** Writes the state and {@code graph} (with its updater state) into a checkpoint directory. */
+  public void write(Path dir, ComputationGraph graph) throws IOException {
     ModelSerializer.writeModel(graph, dir.resolve(NETWORK).toFile(), true);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("epoch", epoch);
     s.put("iteration", iteration);
-    s.put("best_accuracy", bestAccuracy);
+    s.put("best_value", bestValue);
     s.put("best_epoch", bestEpoch);
     s.put("stopping_reference", stoppingReference);
     s.put("since_improvement", sinceImprovement);
@@ -83,7 +90,7 @@ final class TrainingState {
    * Reads a checkpoint's state and puts its parameters and updater state into {@code graph} (built
    * from the same hyperparameters: the checkpoint's identity says so).
    */
-  static TrainingState read(Path dir, ComputationGraph graph) {
+  public static TrainingState read(Path dir, ComputationGraph graph) {
     try {
       Map<String, Object> s = JSON.readValue(dir.resolve(STATE).toFile(), new TypeReference<>() {});
       ComputationGraph saved = ModelSerializer.restoreComputationGraph(dir.resolve(NETWORK).toFile(), true);
@@ -99,7 +106,7 @@ final class TrainingState {
       TrainingState t = new TrainingState();
       t.epoch = ((Number) s.get("epoch")).intValue();
       t.iteration = ((Number) s.get("iteration")).intValue();
-      t.bestAccuracy = ((Number) s.get("best_accuracy")).doubleValue();
+      t.bestValue = ((Number) s.get("best_value")).doubleValue();
       t.bestEpoch = ((Number) s.get("best_epoch")).intValue();
       t.stoppingReference = ((Number) s.get("stopping_reference")).doubleValue();
       t.sinceImprovement = ((Number) s.get("since_improvement")).intValue();
@@ -115,7 +122,7 @@ final class TrainingState {
       if (e instanceof KilnException k) {
         throw k;
       }
-      throw KilnException.internal("Cannot read the Image Classification checkpoint: " + e.getMessage(), e);
+      throw KilnException.internal("Cannot read the checkpoint: " + e.getMessage(), e);
     }
   }
 

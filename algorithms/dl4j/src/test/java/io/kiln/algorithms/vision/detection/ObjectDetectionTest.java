@@ -47,7 +47,7 @@ class ObjectDetectionTest {
     hp.put("base_network", "resnet-50");
     hp.put("use_pretrained_model", "0");
     hp.put("image_shape", "64");
-    hp.put("epochs", "24");
+    hp.put("epochs", "14");
     hp.put("mini_batch_size", "16");
     hp.put("optimizer", "adam");
     hp.put("learning_rate", "0.002");

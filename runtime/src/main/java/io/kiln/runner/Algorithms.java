@@ -81,7 +81,7 @@ public final class Algorithms {
    * not train them never download ND4J's natives.
    */
   static final java.util.Map<String, String> SEPARATE_JARS =
-      java.util.Map.of("image-classification", "kiln-dl4j.jar");
+      java.util.Map.of("image-classification", "kiln-dl4j.jar", "object-detection", "kiln-dl4j.jar");
 
   /** The algorithm a job names, by its Kiln name or its SageMaker image repository. */
   public Algorithm<?> resolve(AlgorithmSpec spec) {

@@ -1,27 +1,18 @@
 package io.kiln.algorithms.vision.classification;
 
 import io.kiln.algorithms.vision.images.Augmenter;
-import io.kiln.algorithms.vision.images.DecodedImage;
 import io.kiln.algorithms.vision.nets.Nd4jThreads;
+import io.kiln.algorithms.vision.training.EpochLoop;
+import io.kiln.algorithms.vision.training.ModelChannel;
 import io.kiln.algorithms.vision.training.SynchronousSgd;
 import io.kiln.algorithms.vision.training.TrainingState;
-import io.kiln.predict.ModelFiles;
-import io.kiln.spi.ChannelObject;
-import io.kiln.spi.Checkpointing;
-import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.ReduceOp;
 import io.kiln.spi.WorkerContext;
 import io.kiln.spi.WorkerFunction;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -91,38 +82,63 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     int longest = agreeOnSizes(ctx, train, validation);
 
     ComputationGraph graph = ImageClassificationNetwork.build(hp, classWeights(ctx, train));
-    TrainingState state = new TrainingState();
-    Checkpointing checkpoints = ctx.checkpointing();
-    Optional<Checkpointing.Restored> restored = checkpoints.restore();
-    if (restored.isPresent() && TrainingState.present(restored.get().directory())) {
-      state = TrainingState.read(restored.get().directory(), graph);
-      ctx.log("Resumed from the checkpoint after epoch " + state.epoch);
-    } else if (ctx.hasChannel("model")) {
+    Optional<TrainingState> restored = TrainingState.restore(ctx, graph);
+    if (restored.isEmpty() && ctx.hasChannel("model")) {
       startFromModelChannel(ctx, graph);
     }
+    TrainingState state = restored.orElseGet(TrainingState::new);
     SynchronousSgd sgd = new SynchronousSgd(graph, ctx, 2, state.iteration);
     Path modelDir = ctx.modelDirectory();
-    ClassificationModel description = new ClassificationModel(hp.numClasses(), hp.numLayers(), hp.imageShape(),
-        hp.resize() == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(hp.resize()), hp.multiLabel(),
-        train.classNames());
+    EpochLoop loop = new EpochLoop(ctx, graph, sgd, hp.epochs(), validation == null ? null : "validation:accuracy",
+        new EpochLoop.EarlyStopping(hp.earlyStopping(), hp.earlyStoppingMinEpochs(), hp.earlyStoppingPatience(),
+            hp.earlyStoppingTolerance()));
+    EpochLoop.Outcome outcome = loop.run(state, new Epochs(ctx, graph, sgd, train, validation, longest, modelDir));
+    if (ctx.rank() == 0) {
+      new ClassificationModel(hp.numClasses(), hp.numLayers(), hp.imageShape(),
+          hp.resize() == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(hp.resize()), hp.multiLabel(),
+          train.classNames()).write(graph, modelDir);
+    }
+    return new Result(outcome.epochs(), outcome.modelEpoch(), outcome.finalMetrics(), outcome.stopped());
+  }
 
-    int batch = hp.miniBatchSize();
-    int steps = (longest + batch - 1) / batch;
-    ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
-    Augmenter augmenter = new Augmenter(shape.channels(), shape.height(), shape.width());
-    int pixels = augmenter.size();
-    int labelWidth = hp.numClasses();
-    TrainingAccuracy accuracy = new TrainingAccuracy(graph, hp.multiLabel());
-    graph.setListeners(accuracy);
-    boolean stopped = false;
-    while (state.epoch < hp.epochs()) {
-      long start = System.nanoTime();
-      int epoch = state.epoch;
+  /** One epoch of Image Classification on this worker: augmented minibatches, train and validation accuracy. */
+  private final class Epochs implements EpochLoop.Epoch {
+    private final WorkerContext ctx;
+    private final ComputationGraph graph;
+    private final SynchronousSgd sgd;
+    private final LabelledImages train;
+    private final LabelledImages validation;
+    private final int longest;
+    private final Path modelDir;
+    private final TrainingAccuracy accuracy;
+    private final Augmenter augmenter;
+
+    Epochs(WorkerContext ctx, ComputationGraph graph, SynchronousSgd sgd, LabelledImages train,
+        LabelledImages validation, int longest, Path modelDir) {
+      this.ctx = ctx;
+      this.graph = graph;
+      this.sgd = sgd;
+      this.train = train;
+      this.validation = validation;
+      this.longest = longest;
+      this.modelDir = modelDir;
+      this.accuracy = new TrainingAccuracy(graph, hp.multiLabel());
+      graph.setListeners(accuracy);
+      ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
+      this.augmenter = new Augmenter(shape.channels(), shape.height(), shape.width());
+    }
+
+    @Override
+    public Map<String, Double> train(int epoch) {
+      ImageClassificationHyperparameters.ImageShape shape = hp.imageShape();
+      int pixels = augmenter.size();
+      int labelWidth = hp.numClasses();
+      int batch = hp.miniBatchSize();
+      int steps = (longest + batch - 1) / batch;
       int n = train.images().size();
-      int[] order = permutation(n, epoch, ctx.rank());
+      int[] order = EpochLoop.permutation(n, SEED, epoch, ctx.rank());
       Random random = new Random(SEED * 31 + epoch * 1_000_003L + ctx.rank());
       double correct = 0;
-      double loss = 0;
       double seen = 0;
       for (int step = 0; step < steps; step++) {
         int rows = Math.min(batch, longest - step * batch);
@@ -141,64 +157,24 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
           out[1] = (float) (g.score() * rows);
         });
         correct += stats[0];
-        loss += stats[1];
         seen += rows * (double) ctx.workers();
       }
-      state.iteration = sgd.iteration();
-      state.epoch++;
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("train:accuracy", correct / (seen * (hp.multiLabel() ? labelWidth : 1)));
-      ctx.log(String.format(Locale.ROOT, "Epoch[%d] Train-accuracy=%.6f", epoch, metrics.get("train:accuracy")));
-      if (validation != null) {
-        double acc = evaluate(ctx, graph, validation);
-        metrics.put("validation:accuracy", acc);
-        ctx.log(String.format(Locale.ROOT, "Epoch[%d] Validation-accuracy=%.6f", epoch, acc));
-        state.observe(acc, graph, hp.earlyStoppingTolerance());
-      }
-      ctx.log(String.format(Locale.ROOT, "Epoch[%d] Time cost=%.3f", epoch, (System.nanoTime() - start) / 1e9));
-      state.lastMetrics = metrics;
-      if (state.bestEpoch == state.epoch) {
-        state.bestMetrics = metrics;
-      }
-      if (ctx.rank() == 0 && hp.checkpointFrequency() != null
-          && state.epoch % hp.checkpointFrequency() == 0) {
-        writeNetwork(graph, modelDir.resolve(ClassificationModel.periodicName(state.epoch)));
-      }
-      Directive directive = ctx.report(epoch, ctx.rank() == 0 ? metrics : Map.of());
-      TrainingState saved = state;
-      Checkpointing.StateWriter writer = dir -> saved.write(dir, graph);
-      checkpoints.afterRound(state.epoch, System.nanoTime() - start, directive, writer);
-      if (directive == Directive.STOP) {
-        stopped = state.epoch < hp.epochs();
-        break;
-      }
-      // every epoch: an executor lost loses at most the epoch it was in
-      checkpoints.saveNow(state.epoch, writer);
-      if (hp.earlyStopping() && validation != null && state.epoch >= hp.earlyStoppingMinEpochs()
-          && state.sinceImprovement >= hp.earlyStoppingPatience()) {
-        ctx.log("Early stopping after epoch " + epoch + ": validation:accuracy has not improved by more than "
-            + "early_stopping_tolerance=" + hp.earlyStoppingTolerance() + " (relative) for "
-            + state.sinceImprovement + " epochs; the best was " + state.bestValue + " after epoch "
-            + (state.bestEpoch - 1));
-        break;
-      }
+      double trainAccuracy = correct / (seen * (hp.multiLabel() ? labelWidth : 1));
+      ctx.log(String.format(Locale.ROOT, "Epoch[%d] Train-accuracy=%.6f", epoch, trainAccuracy));
+      return Map.of("train:accuracy", trainAccuracy);
     }
-    TrainingState last = state;
-    checkpoints.saveFinal(state.epoch, dir -> last.write(dir, graph));
 
-    int modelEpoch = state.epoch;
-    Map<String, Double> finals = state.lastMetrics;
-    if (state.bestParams != null && state.bestEpoch != state.epoch) {
-      graph.setParams(state.bestParams);
-      modelEpoch = state.bestEpoch;
-      finals = state.bestMetrics != null ? state.bestMetrics : finals;
-      ctx.log("The model is the network after epoch " + (state.bestEpoch - 1) + ", whose validation:accuracy ("
-          + state.bestValue + ") was the best");
+    @Override
+    public double validate(int epoch) {
+      return evaluate(ctx, graph, validation);
     }
-    if (ctx.rank() == 0) {
-      description.write(graph, modelDir);
+
+    @Override
+    public void completed(int epochsDone) {
+      if (ctx.rank() == 0 && hp.checkpointFrequency() != null && epochsDone % hp.checkpointFrequency() == 0) {
+        writeNetwork(graph, modelDir.resolve(ClassificationModel.periodicName(epochsDone)));
+      }
     }
-    return new Result(state.epoch, modelEpoch, finals == null ? Map.of() : finals, stopped);
   }
 
   /** Row {@code row} of a {@code [rows, classes]} label matrix: one-hot of a class index, or the 0/1 values. */
@@ -305,27 +281,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
    * Image Classification job) gives the starting parameters, when it matches this job's network.
    */
   private void startFromModelChannel(WorkerContext ctx, ComputationGraph graph) {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("kiln-model-channel");
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot make a local directory for the model channel: " + e.getMessage(), e);
-    }
-    try {
-      for (ChannelObject o : ctx.allObjects("model")) {
-        try (InputStream in = new BufferedInputStream(o.open())) {
-          if (o.key().endsWith(".tar.gz") || o.key().endsWith(".tgz")) {
-            ModelFiles.unpack(in, dir, o.uri());
-          } else {
-            Path target = dir.resolve(o.key()).normalize();
-            if (!target.startsWith(dir)) {
-              throw KilnException.user("Channel 'model': " + o.uri() + " has a key outside the channel");
-            }
-            Files.createDirectories(target.getParent());
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-      }
+    ModelChannel.withFiles(ctx, dir -> {
       ClassificationModel earlier = ClassificationModel.read(dir);
       if (earlier.numClasses() != hp.numClasses() || earlier.numLayers() != hp.numLayers()
           || !earlier.imageShape().equals(hp.imageShape()) || earlier.multiLabel() != hp.multiLabel()) {
@@ -342,11 +298,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       }
       graph.setParams(previous.params());
       ctx.log("Starting from the model channel's network (incremental training)");
-    } catch (IOException e) {
-      throw KilnException.internal("Cannot read the model channel: " + e.getMessage(), e);
-    } finally {
-      ModelFiles.delete(dir);
-    }
+    });
   }
 
   private static void writeNetwork(ComputationGraph graph, Path file) {
@@ -358,19 +310,4 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
   }
 
 
-  /** The rows of a share in the order of an epoch: a permutation drawn from (epoch, rank). */
-  static int[] permutation(int n, int epoch, int rank) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Random random = new Random(SEED + epoch * 7919L + rank * 104_729L);
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
-  }
 }

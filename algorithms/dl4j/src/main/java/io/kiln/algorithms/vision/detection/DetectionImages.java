@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One worker's share of an Object Detection channel, decoded into memory with its boxes, in the two
@@ -36,8 +37,10 @@ import java.util.Map;
  *
  * @param images the worker's images, {@code side × side}
  * @param boxes per image, its ground truth
+ * @param categories class id to name from this share's annotations (JSON {@code categories}, VOC
+ *     names); empty when they give none
  */
-record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> boxes) {
+record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> boxes, Map<Integer, String> categories) {
   /** The detector's input channels: SageMaker's Object Detection takes colour images. */
   static final int CHANNELS = 3;
 
@@ -45,6 +48,7 @@ record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> bo
   static DetectionImages read(WorkerContext ctx, String channel, ObjectDetectionHyperparameters hp, boolean recordIo) {
     List<DecodedImage> images = new ArrayList<>();
     List<List<Annotations.Box>> boxes = new ArrayList<>();
+    Map<Integer, String> categories = new TreeMap<>();
     int side = hp.imageShape();
     ImageDecoder decoder = new ImageDecoder(CHANNELS, 1, 1, 0);
     if (recordIo) {
@@ -59,12 +63,13 @@ record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> bo
             Annotations.Annotation a = Annotations.fromRecord(o.uri(), record, hp.numClasses(), hp.labelWidth());
             images.add(decoder.decodeOnly(record.image(), record.displayName(o.uri())).resize(side, side));
             boxes.add(a.boxes());
+            a.categories().forEach(categories::putIfAbsent);
           }
         } catch (IOException e) {
           throw KilnException.internal("Cannot read " + o.uri() + ": " + e.getMessage(), e);
         }
       }
-      return new DetectionImages(images, boxes);
+      return new DetectionImages(images, boxes, categories);
     }
     String annotations = channel + "_annotation";
     if (!ctx.hasChannel(annotations)) {
@@ -74,6 +79,7 @@ record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> bo
     }
     List<ChannelObject> annotationObjects = ctx.allObjects(annotations);
     Map<String, Integer> vocIds = vocClassIds(annotationObjects, hp.numClasses());
+    vocIds.forEach((name, id) -> categories.put(id, name));
     Map<String, ChannelObject> byKey = new HashMap<>();
     for (ChannelObject o : ctx.allObjects(channel)) {
       byKey.put(o.key(), o);
@@ -93,8 +99,9 @@ record DetectionImages(List<DecodedImage> images, List<List<Annotations.Box>> bo
       Annotations.checkImageSize(a, image.uri(), decoded.width(), decoded.height());
       images.add(decoded.resize(side, side));
       boxes.add(a.boxes());
+      a.categories().forEach(categories::putIfAbsent);
     }
-    return new DetectionImages(images, boxes);
+    return new DetectionImages(images, boxes, categories);
   }
 
   /** VOC class names to ids over every VOC file of the channel; empty when it has none. */

@@ -2,22 +2,20 @@ package io.kiln.algorithms.vision.detection;
 
 import io.kiln.algorithms.vision.images.Augmenter;
 import io.kiln.algorithms.vision.nets.Nd4jThreads;
+import io.kiln.algorithms.vision.training.EpochLoop;
+import io.kiln.algorithms.vision.training.ModelChannel;
 import io.kiln.algorithms.vision.training.SynchronousSgd;
 import io.kiln.algorithms.vision.training.TrainingState;
-import io.kiln.spi.Checkpointing;
-import io.kiln.spi.Directive;
 import io.kiln.spi.KilnException;
 import io.kiln.spi.ReduceOp;
 import io.kiln.spi.WorkerContext;
 import io.kiln.spi.WorkerFunction;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,6 +33,9 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
   private static final long serialVersionUID = 1L;
   /** Detections scoring below this are not kept for validation:mAP (they only lower precision late). */
   static final double CONFIDENCE = 0.01;
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final ObjectDetectionHyperparameters hp;
   private final boolean trainRecordIo;
@@ -64,92 +65,112 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
     Detectors.Network network = DetectionNetwork.of(hp);
     ComputationGraph graph = new ComputationGraph(network.configuration());
     graph.init();
-    TrainingState state = new TrainingState();
-    Checkpointing checkpoints = ctx.checkpointing();
-    Optional<Checkpointing.Restored> restored = checkpoints.restore();
-    if (restored.isPresent() && TrainingState.present(restored.get().directory())) {
-      state = TrainingState.read(restored.get().directory(), graph);
-    } else if (!ctx.hasChannel("model") && hp.usePretrainedModel()) {
+    Optional<TrainingState> restored = TrainingState.restore(ctx, graph);
+    if (restored.isEmpty() && ctx.hasChannel(ModelChannel.NAME)) {
+      startFromModelChannel(ctx, graph);
+    } else if (restored.isEmpty() && hp.usePretrainedModel()) {
       ctx.log("use_pretrained_model=1 but the job has no 'model' channel: training the detector from scratch "
           + "(Kiln cannot download SageMaker's pretrained base networks)");
     }
+    TrainingState state = restored.orElseGet(TrainingState::new);
     SynchronousSgd sgd = new SynchronousSgd(graph, ctx, 1, state.iteration);
+    EpochLoop loop = new EpochLoop(ctx, graph, sgd, hp.epochs(), validation == null ? null : "validation:mAP",
+        new EpochLoop.EarlyStopping(hp.earlyStopping(), hp.earlyStoppingMinEpochs(), hp.earlyStoppingPatience(),
+            hp.earlyStoppingTolerance()));
+    EpochLoop.Outcome outcome = loop.run(state, new EpochLoop.Epoch() {
+      @Override
+      public Map<String, Double> train(int epoch) {
+        trainEpoch(ctx, sgd, network, train, longest, epoch);
+        return Map.of();
+      }
+
+      @Override
+      public double validate(int epoch) {
+        return evaluate(ctx, graph, network, validation);
+      }
+    });
+    if (ctx.rank() == 0) {
+      new DetectionModel(hp.numClasses(), hp.baseNetwork().value(), hp.imageShape(), hp.nmsThreshold(),
+          network.priors(), classNames(ctx, train.categories())).write(graph, ctx.modelDirectory());
+    }
+    return new Result(outcome.epochs(), outcome.finalMetrics(), outcome.stopped());
+  }
+
+  /**
+   * The model's class names, id order: the names every worker's annotations give (JSON
+   * {@code categories}, VOC names; for an id named differently, the lowest rank's name), else the id.
+   * Every worker takes part (one all-gather).
+   */
+  private List<String> classNames(WorkerContext ctx, Map<Integer, String> mine) {
+    Map<Integer, String> all = new java.util.TreeMap<>();
+    try {
+      for (String part : ctx.allGather(JSON.writeValueAsString(mine))) {
+        Map<Integer, String> theirs = JSON.readValue(part, new com.fasterxml.jackson.core.type.TypeReference<
+            Map<Integer, String>>() {});
+        theirs.forEach(all::putIfAbsent);
+      }
+    } catch (java.io.IOException e) {
+      throw KilnException.internal("Cannot exchange the class names: " + e.getMessage(), e);
+    }
+    List<String> names = new ArrayList<>();
+    for (int c = 0; c < hp.numClasses(); c++) {
+      names.add(all.getOrDefault(c, Integer.toString(c)));
+    }
+    return names;
+  }
+
+  /**
+   * SageMaker's incremental training: the {@code model} channel's {@code model.tar.gz} of an earlier
+   * Object Detection job gives the starting parameters, when it is the same detector.
+   */
+  private void startFromModelChannel(WorkerContext ctx, ComputationGraph graph) {
+    ModelChannel.withFiles(ctx, dir -> {
+      DetectionModel earlier = DetectionModel.read(dir);
+      if (earlier.numClasses() != hp.numClasses() || !earlier.baseNetwork().equals(hp.baseNetwork().value())
+          || earlier.side() != hp.imageShape()) {
+        throw KilnException.user("Channel 'model' holds a detector for num_classes=" + earlier.numClasses()
+            + ", base_network=" + earlier.baseNetwork() + ", image_shape=" + earlier.side() + ", but this job has "
+            + "num_classes=" + hp.numClasses() + ", base_network=" + hp.baseNetwork().value() + ", image_shape="
+            + hp.imageShape() + ": incremental training continues the same detector; set these to the earlier job's "
+            + "values");
+      }
+      ComputationGraph previous = DetectionModel.network(dir);
+      if (previous.numParams() != graph.numParams()) {
+        throw KilnException.user("Channel 'model' holds a network of " + previous.numParams() + " parameters, this "
+            + "job's has " + graph.numParams() + ": the model was not trained with these hyperparameters");
+      }
+      graph.setParams(previous.params());
+      ctx.log("Starting from the model channel's detector (incremental training)");
+    });
+  }
+
+  /** One epoch of minibatch steps over this worker's share (centre-placed images, YOLO labels). */
+  private void trainEpoch(WorkerContext ctx, SynchronousSgd sgd, Detectors.Network network, DetectionImages train,
+      int longest, int epoch) {
     int side = hp.imageShape();
     Augmenter augmenter = new Augmenter(DetectionImages.CHANNELS, side, side);
     int pixels = augmenter.size();
     int batch = hp.miniBatchSize();
     int steps = (longest + batch - 1) / batch;
-    boolean stopped = false;
-    while (state.epoch < hp.epochs()) {
-      long start = System.nanoTime();
-      int epoch = state.epoch;
-      int n = train.images().size();
-      int[] order = permutation(n, epoch, ctx.rank());
-      double loss = 0;
-      for (int step = 0; step < steps; step++) {
-        int rows = Math.min(batch, longest - step * batch);
-        float[] x = new float[rows * pixels];
-        List<List<YoloLabels.Box>> truth = new ArrayList<>();
-        for (int j = 0; j < rows; j++) {
-          int i = order[(step * batch + j) % n];
-          augmenter.center(train.images().get(i), x, j * pixels);
-          truth.add(yolo(train.boxes().get(i)));
-        }
-        INDArray input = Nd4j.create(x, new long[] {rows, DetectionImages.CHANNELS, side, side}, 'c');
-        INDArray labels = YoloLabels.labels(truth, hp.numClasses(), network.gridHeight(), network.gridWidth());
-        float[] stats = sgd.step(input, labels, epoch, (g, out) -> out[0] = (float) (g.score() * rows));
-        loss += stats[0];
+    int n = train.images().size();
+    int[] order = EpochLoop.permutation(n, DetectionNetwork.SEED, epoch, ctx.rank());
+    double loss = 0;
+    for (int step = 0; step < steps; step++) {
+      int rows = Math.min(batch, longest - step * batch);
+      float[] x = new float[rows * pixels];
+      List<List<YoloLabels.Box>> truth = new ArrayList<>();
+      for (int j = 0; j < rows; j++) {
+        int i = order[(step * batch + j) % n];
+        augmenter.center(train.images().get(i), x, j * pixels);
+        truth.add(yolo(train.boxes().get(i)));
       }
-      state.iteration = sgd.iteration();
-      state.epoch++;
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      double meanLoss = loss / ((double) steps * batch * ctx.workers());
-      ctx.log(String.format(Locale.ROOT, "Epoch[%d] Train-loss=%.6f", epoch, meanLoss));
-      if (validation != null) {
-        double map = evaluate(ctx, graph, network, validation);
-        metrics.put("validation:mAP", map);
-        ctx.log(String.format(Locale.ROOT, "Epoch[%d] Validation-mAP=%.6f", epoch, map));
-        state.observe(map, graph, hp.earlyStoppingTolerance());
-      }
-      ctx.log(String.format(Locale.ROOT, "Epoch[%d] Time cost=%.3f", epoch, (System.nanoTime() - start) / 1e9));
-      state.lastMetrics = metrics;
-      if (state.bestEpoch == state.epoch) {
-        state.bestMetrics = metrics;
-      }
-      Directive directive = ctx.report(epoch, ctx.rank() == 0 ? metrics : Map.of());
-      TrainingState saved = state;
-      Checkpointing.StateWriter writer = dir -> saved.write(dir, graph);
-      checkpoints.afterRound(state.epoch, System.nanoTime() - start, directive, writer);
-      if (directive == Directive.STOP) {
-        stopped = state.epoch < hp.epochs();
-        break;
-      }
-      checkpoints.saveNow(state.epoch, writer);
-      if (hp.earlyStopping() && validation != null && state.epoch >= hp.earlyStoppingMinEpochs()
-          && state.sinceImprovement >= hp.earlyStoppingPatience()) {
-        ctx.log("Early stopping after epoch " + epoch + ": validation:mAP has not improved by more than "
-            + "early_stopping_tolerance=" + hp.earlyStoppingTolerance() + " for " + state.sinceImprovement + " epochs");
-        break;
-      }
+      INDArray input = Nd4j.create(x, new long[] {rows, DetectionImages.CHANNELS, side, side}, 'c');
+      INDArray labels = YoloLabels.labels(truth, hp.numClasses(), network.gridHeight(), network.gridWidth());
+      float[] stats = sgd.step(input, labels, epoch, (g, out) -> out[0] = (float) (g.score() * rows));
+      loss += stats[0];
     }
-    TrainingState last = state;
-    checkpoints.saveFinal(state.epoch, dir -> last.write(dir, graph));
-    Map<String, Double> finals = state.lastMetrics;
-    if (state.bestParams != null && state.bestEpoch != state.epoch) {
-      graph.setParams(state.bestParams);
-      finals = state.bestMetrics != null ? state.bestMetrics : finals;
-      ctx.log("The model is the detector after epoch " + (state.bestEpoch - 1) + ", whose validation:mAP ("
-          + state.bestValue + ") was the best");
-    }
-    if (ctx.rank() == 0) {
-      List<String> classes = new ArrayList<>();
-      for (int c = 0; c < hp.numClasses(); c++) {
-        classes.add(Integer.toString(c));
-      }
-      new DetectionModel(hp.numClasses(), hp.baseNetwork().value(), side, hp.nmsThreshold(), network.priors(),
-          classes).write(graph, ctx.modelDirectory());
-    }
-    return new Result(state.epoch, finals == null ? Map.of() : finals, stopped);
+    ctx.log(String.format(Locale.ROOT, "Epoch[%d] Train-loss=%.6f", epoch, loss / ((double) steps * batch
+        * ctx.workers())));
   }
 
   private static List<YoloLabels.Box> yolo(List<Annotations.Box> boxes) {
@@ -218,18 +239,4 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
     return (int) most[0];
   }
 
-  static int[] permutation(int n, int epoch, int rank) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Random random = new Random(DetectionNetwork.SEED + epoch * 7919L + rank * 104_729L);
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
-  }
 }

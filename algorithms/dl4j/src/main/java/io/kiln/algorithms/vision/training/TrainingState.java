@@ -2,7 +2,9 @@ package io.kiln.algorithms.vision.training;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kiln.spi.Checkpointing;
 import io.kiln.spi.KilnException;
+import io.kiln.spi.WorkerContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +63,20 @@ public final class TrainingState {
     } else {
       sinceImprovement++;
     }
+  }
+
+  /**
+   * The state of the job's newest checkpoint, its network and updater state put into {@code graph},
+   * if the job has one (a resumed job: after an executor loss, or a retried attempt).
+   */
+  public static java.util.Optional<TrainingState> restore(WorkerContext ctx, ComputationGraph graph) {
+    java.util.Optional<Checkpointing.Restored> restored = ctx.checkpointing().restore();
+    if (restored.isEmpty() || !present(restored.get().directory())) {
+      return java.util.Optional.empty();
+    }
+    TrainingState state = read(restored.get().directory(), graph);
+    ctx.log("Resumed from the checkpoint after epoch " + state.epoch);
+    return java.util.Optional.of(state);
   }
 
   /** Whether a checkpoint directory holds this state. */

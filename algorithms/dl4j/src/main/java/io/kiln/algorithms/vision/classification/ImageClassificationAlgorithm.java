@@ -1,5 +1,6 @@
 package io.kiln.algorithms.vision.classification;
 
+import io.kiln.algorithms.vision.nets.Nd4jNatives;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.ChannelRequirement;
@@ -33,6 +34,10 @@ import java.util.Set;
  * {@link ClassificationModel}'s.
  */
 public final class ImageClassificationAlgorithm implements Algorithm<ImageClassificationHyperparameters> {
+  static {
+    Nd4jNatives.select();
+  }
+
   /** MXNet's image RecordIO ({@code im2rec}). */
   static final ContentType RECORDIO = ContentType.of("application/x-recordio", ContentType.Split.OBJECTS, "recordio");
   /** Image files, and the {@code .lst} files that list them. */

@@ -1,5 +1,6 @@
 package io.kiln.algorithms.vision.detection;
 
+import io.kiln.algorithms.vision.nets.Nd4jNatives;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelRequirement;
 import io.kiln.spi.ContentType;
@@ -29,6 +30,10 @@ import java.util.Set;
  * {@code use_pretrained_model=1} without it trains from scratch and says so in the log.
  */
 public final class ObjectDetectionAlgorithm implements Algorithm<ObjectDetectionHyperparameters> {
+  static {
+    Nd4jNatives.select();
+  }
+
   static final ContentType RECORDIO = ContentType.of("application/x-recordio", ContentType.Split.OBJECTS, "recordio");
   static final ContentType IMAGE = ContentType.of("application/x-image", ContentType.Split.OBJECTS, "image/jpeg",
       "image/png", "image/jpg");

@@ -90,6 +90,30 @@ class ExampleSpecsTest {
   }
 
   @Test
+  void imageClassificationExampleReadsAsTheDigitsJob() {
+    TrainingJobSpec spec = SpecReader.readTrainingJob(example("image-classification.yaml"));
+    String data = "s3://kiln/image-classification/digits/";
+
+    assertThat(spec.name()).isEqualTo("image-classification-digits");
+    assertThat(spec.algorithm().name()).isEqualTo("image-classification");
+    assertThat(spec.hyperparameters()).isEqualTo(Map.of("num_classes", "10", "num_training_samples", "1438",
+        "image_shape", "1,8,8", "num_layers", "20", "epochs", "5", "mini_batch_size", "32", "learning_rate", "0.1"));
+    assertThat(spec.channels()).containsExactly(
+        new ChannelSpec("train", data + "train/", "application/x-image", DataDistribution.FullyReplicated,
+            ChannelSpec.Compression.None),
+        new ChannelSpec("train_lst", data + "train_lst/", "application/x-image", DataDistribution.FullyReplicated,
+            ChannelSpec.Compression.None),
+        new ChannelSpec("validation", data + "validation/", "application/x-image", DataDistribution.FullyReplicated,
+            ChannelSpec.Compression.None),
+        new ChannelSpec("validation_lst", data + "validation_lst/", "application/x-image",
+            DataDistribution.FullyReplicated, ChannelSpec.Compression.None));
+    assertThat(spec.outputPath()).isEqualTo("s3://kiln/image-classification/output/");
+    assertThat(spec.checkpoint().uri()).isEqualTo("s3://kiln/image-classification/checkpoints/digits/");
+    assertThat(spec.resources().workers()).isEqualTo(1);
+    assertThat(spec.notices()).isEmpty();
+  }
+
+  @Test
   void quickstartExampleStillReads() {
     TrainingJobSpec spec = SpecReader.readTrainingJob(example("quickstart-xgboost.yaml"));
 

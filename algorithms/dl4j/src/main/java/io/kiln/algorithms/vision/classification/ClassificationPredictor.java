@@ -22,7 +22,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The image goes through training's validation path exactly: decoded to the model's channels,
  * resized as its {@code resize} said (or not at all), centre-cropped to its {@code image_shape},
- * scaled to [0, 1]; an image smaller than the shape is refused naming the fix.
+ * scaled to [0, 1]. An image the model cannot take is a USER error naming the image, its size and
+ * the model's {@code image_shape}, and a fix to the image (scale it up, crop it to the shape's
+ * aspect, convert it to grayscale) or retraining, not a training hyperparameter alone
+ * ({@link ImageDecoder#forPrediction}).
  */
 final class ClassificationPredictor implements ObjectPredictor {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,7 +38,8 @@ final class ClassificationPredictor implements ObjectPredictor {
     this.model = ClassificationModel.read(modelDirectory);
     this.network = ClassificationModel.network(modelDirectory);
     ImageClassificationHyperparameters.ImageShape shape = model.imageShape();
-    this.decoder = new ImageDecoder(shape.channels(), shape.height(), shape.width(), model.resize().orElse(0));
+    this.decoder = ImageDecoder.forPrediction(shape.channels(), shape.height(), shape.width(),
+        model.resize().orElse(0));
     this.augmenter = new Augmenter(shape.channels(), shape.height(), shape.width());
   }
 

@@ -48,6 +48,13 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * pixels (aspect kept, bilinear: {@link DecodedImage#resizeShorterSide}), and the result must still
  * cover {@code image_shape}.
  *
+ * <p>The checks are the same for training and for prediction; only the fixes the messages name
+ * differ. A training decoder ({@link #ImageDecoder}) names the job's hyperparameters
+ * ({@code resize}, {@code image_shape}) and the {@code .lst} files; a prediction decoder
+ * ({@link #forPrediction}) names what can be done to the input image (scale it, crop it, convert
+ * it, remove it from the input), since a trained model's {@code image_shape} and {@code resize}
+ * are fixed, with retraining as the alternative.
+ *
  * <p>Thread-safe: holds only the job's settings.
  */
 public final class ImageDecoder {
@@ -58,14 +65,35 @@ public final class ImageDecoder {
   private final int height;
   private final int width;
   private final int resize;
+  private final boolean prediction;
 
   /**
+   * A decoder for training: its messages name the job's hyperparameters and lists.
+   *
    * @param channels the job's channels (image_shape's first number): 1 or 3
    * @param height the job's input height in pixels (image_shape's second number)
    * @param width the job's input width in pixels (image_shape's third number)
    * @param resize the hyperparameter {@code resize} (shorter side after resizing, pixels), or 0 for none
    */
   public ImageDecoder(int channels, int height, int width, int resize) {
+    this(channels, height, width, resize, false);
+  }
+
+  /**
+   * A decoder for prediction with a trained model ({@code kiln predict}): the same decoding and
+   * checks as training's, with messages whose fixes apply to the input image and name the model's
+   * {@code image_shape} and {@code resize} (retraining being the alternative).
+   *
+   * @param channels the model's channels (its image_shape's first number): 1 or 3
+   * @param height the model's input height in pixels
+   * @param width the model's input width in pixels
+   * @param resize the model's {@code resize} (shorter side after resizing, pixels), or 0 for none
+   */
+  public static ImageDecoder forPrediction(int channels, int height, int width, int resize) {
+    return new ImageDecoder(channels, height, width, resize, true);
+  }
+
+  private ImageDecoder(int channels, int height, int width, int resize, boolean prediction) {
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
     }
@@ -76,6 +104,7 @@ public final class ImageDecoder {
     this.height = height;
     this.width = width;
     this.resize = resize;
+    this.prediction = prediction;
   }
 
   /**
@@ -93,6 +122,9 @@ public final class ImageDecoder {
     }
     if (image.height() < height || image.width() < width) {
       String shape = channels + "," + height + "," + width;
+      if (prediction) {
+        throw tooSmallToPredict(image, name, shape);
+      }
       if (resize > 0) {
         throw KilnException.user("image " + name + " is " + image.width() + "x" + image.height()
             + " pixels (width x height) after resize=" + resize + ", smaller than image_shape=" + shape
@@ -107,6 +139,33 @@ public final class ImageDecoder {
   }
 
   /**
+   * The message for an image the model cannot take at its size: the model's image_shape and resize
+   * are fixed, so the fix is to the image (or a retrained model).
+   */
+  private KilnException tooSmallToPredict(DecodedImage image, String name, String shape) {
+    String size = width + "x" + height;
+    if (resize > 0) {
+      // a trained model's resize covers image_shape for an image of image_shape's aspect (training
+      // took at least one image, so resize >= the shorter of height and width)
+      return KilnException.user("image " + name + " is " + image.width() + "x" + image.height()
+          + " pixels (width x height) once its shorter side is scaled to the model's resize=" + resize
+          + ", smaller than the model's image_shape=" + shape + " (" + size + "); crop the image to the "
+          + "shape's aspect (width:height " + width + ":" + height + ") before predicting, or retrain the model "
+          + "with resize at least " + Math.max(height, width));
+    }
+    return KilnException.user("image " + name + " is " + image.width() + "x" + image.height()
+        + " pixels (width x height), smaller than the model's image_shape=" + shape + " (" + size
+        + "), and the model was trained without resize, so it takes images at their own size; scale the "
+        + "image to at least " + size + " pixels before predicting, or retrain the model with the "
+        + "hyperparameter resize (e.g. resize=" + Math.max(height, width) + ")");
+  }
+
+  /** The fix for a file that cannot be read: the training list it is in, or prediction's input. */
+  private String removeIt() {
+    return prediction ? "remove it from the input" : "remove it from the list";
+  }
+
+  /**
    * Decodes without resizing or size checks: the image at its own size with the job's channels.
    *
    * @throws KilnException USER when the image is refused (see the class description)
@@ -116,7 +175,7 @@ public final class ImageDecoder {
     return pixels(image, name);
   }
 
-  private static BufferedImage read(byte[] encoded, String name) {
+  private BufferedImage read(byte[] encoded, String name) {
     ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
     ImageReader reader = null;
     for (Iterator<ImageReader> it = ImageIO.getImageReaders(input); it.hasNext(); ) {
@@ -135,7 +194,7 @@ public final class ImageDecoder {
     }
     if (reader == null) {
       throw KilnException.user("image " + name + " is not a JPEG or PNG file (" + describeStart(encoded)
-          + "); Image Classification reads JPEG and PNG: convert the image or remove it from the list");
+          + "); Image Classification reads JPEG and PNG: convert the image or " + removeIt());
     }
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener(new IIOReadWarningListener() {
@@ -149,7 +208,7 @@ public final class ImageDecoder {
       long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
       if (pixels > MAX_PIXELS) {
         throw KilnException.user("image " + name + " is " + reader.getWidth(0) + "x" + reader.getHeight(0)
-            + " pixels, more than " + MAX_PIXELS + "; shrink it before training");
+            + " pixels, more than " + MAX_PIXELS + "; shrink it before " + (prediction ? "predicting" : "training"));
       }
       BufferedImage image = reader.read(0);
       if (formatName(reader).equals("PNG") && !endsWithIend(encoded)) {
@@ -158,7 +217,7 @@ public final class ImageDecoder {
       }
       if (!warnings.isEmpty()) {
         throw KilnException.user("image " + name + " is corrupt or truncated (the " + reader.getFormatName()
-            + " decoder says: " + String.join("; ", warnings) + "); re-encode or re-upload it, or remove it from the list");
+            + " decoder says: " + String.join("; ", warnings) + "); re-encode or re-upload it, or " + removeIt());
       }
       return image;
     } catch (IOException | RuntimeException e) {
@@ -170,7 +229,7 @@ public final class ImageDecoder {
             + " does not decode (e.g. CMYK or YCCK); convert it to RGB or grayscale", e);
       }
       throw KilnException.user("image " + name + " cannot be decoded as " + formatName(reader)
-          + ": it is corrupt or truncated (" + describe(e) + "); re-encode or re-upload it, or remove it from the list", e);
+          + ": it is corrupt or truncated (" + describe(e) + "); re-encode or re-upload it, or " + removeIt(), e);
     } finally {
       reader.dispose();
     }
@@ -247,6 +306,12 @@ public final class ImageDecoder {
     byte[] single = new byte[w * h];
     for (int i = 0; i < single.length; i++) {
       byte r = rgb[3 * i];
+      if ((r != rgb[3 * i + 1] || r != rgb[3 * i + 2]) && prediction) {
+        throw KilnException.user("image " + name + " is a colour image (pixel x=" + (i % w) + ", y=" + (i / w)
+            + " is not gray) but the model takes 1 channel (its image_shape=1," + height + "," + width + "); convert"
+            + " the image to grayscale before predicting, or retrain the model with image_shape=3," + height + ","
+            + width);
+      }
       if (r != rgb[3 * i + 1] || r != rgb[3 * i + 2]) {
         throw KilnException.user("image " + name + " is a colour image (pixel x=" + (i % w) + ", y=" + (i / w)
             + " is not gray) but the job's image_shape has 1 channel; convert the images to grayscale or set"

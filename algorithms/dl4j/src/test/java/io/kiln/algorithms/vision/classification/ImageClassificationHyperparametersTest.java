@@ -301,4 +301,31 @@ class ImageClassificationHyperparametersTest {
         + "checkpoint_frequency or raise epochs", "checkpoint_frequency", "6", "epochs", "5");
     assertThat(parse("checkpoint_frequency", "5", "epochs", "5").checkpointFrequency()).isEqualTo(5);
   }
+
+  /**
+   * conf/examples/image-classification.yaml (read as a spec by the runtime's ExampleSpecsTest) is a
+   * job this algorithm takes: its hyperparameters (num_layers fitting its image height), and each
+   * channel one the algorithm reads, in a ContentType it accepts there.
+   */
+  @Test
+  void theShippedExampleSpecIsAJobImageClassificationTakes() {
+    String root = System.getProperty("kiln.repo.root");
+    assertThat(root).as("system property kiln.repo.root (set by surefire)").isNotNull();
+    io.kiln.spec.TrainingJobSpec spec = io.kiln.spec.SpecReader.readTrainingJob(
+        java.nio.file.Path.of(root, "conf", "examples", "image-classification.yaml"));
+    ImageClassificationAlgorithm algorithm = new ImageClassificationAlgorithm();
+    assertThat(spec.algorithm().name()).isEqualTo(algorithm.name());
+    ImageClassificationHyperparameters hp = algorithm.hyperparameters(spec.hyperparameters());
+    assertThat(hp.imageShape()).isEqualTo(new ImageShape(1, 8, 8));
+    assertThat(hp.numLayers()).isEqualTo(20);
+    assertThat(hp.numClasses()).isEqualTo(10);
+    Map<String, io.kiln.spi.ChannelRequirement> channels = new LinkedHashMap<>();
+    algorithm.channels().forEach(c -> channels.put(c.name(), c));
+    assertThat(spec.channels()).allSatisfy(c -> {
+      assertThat(channels).containsKey(c.name());
+      assertThat(channels.get(c.name()).contentTypes()).as(c.name()).anyMatch(t -> t.matches(c.contentType()));
+    });
+    assertThat(spec.channels()).extracting(io.kiln.spec.ChannelSpec::name)
+        .containsExactly("train", "train_lst", "validation", "validation_lst");
+  }
 }

@@ -65,6 +65,7 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
     Detectors.Network network = DetectionNetwork.of(hp);
     ComputationGraph graph = new ComputationGraph(network.configuration());
     graph.init();
+    freeze(ctx, graph); // first: DL4J rebuilds the updater when a layer's learning rate changes
     Optional<TrainingState> restored = TrainingState.restore(ctx, graph);
     if (restored.isEmpty() && ctx.hasChannel(ModelChannel.NAME)) {
       startFromModelChannel(ctx, graph);
@@ -89,9 +90,10 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
         return evaluate(ctx, graph, network, validation);
       }
     });
+    List<String> classes = classNames(ctx, train.categories()); // collective: every rank
     if (ctx.rank() == 0) {
       new DetectionModel(hp.numClasses(), hp.baseNetwork().value(), hp.imageShape(), hp.nmsThreshold(),
-          network.priors(), classNames(ctx, train.categories())).write(graph, ctx.modelDirectory());
+          network.priors(), classes).write(graph, ctx.modelDirectory());
     }
     return new Result(outcome.epochs(), outcome.finalMetrics(), outcome.stopped());
   }
@@ -142,6 +144,38 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
       graph.setParams(previous.params());
       ctx.log("Starting from the model channel's detector (incremental training)");
     });
+  }
+
+  /**
+   * {@code freeze_layer_pattern}: every layer with parameters whose name it matches (at the start)
+   * trains with a learning rate of 0, except the detection head; a pattern that matches no layer is
+   * a USER error listing the layers' names (most likely MXNet's names were meant).
+   */
+  private void freeze(WorkerContext ctx, ComputationGraph graph) {
+    if (hp.freezeLayerPattern() == null) {
+      return;
+    }
+    List<String> frozen = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      if (layer.numParams() == 0 || name.equals("head") || name.equals(Detectors.OUTPUT)) {
+        continue;
+      }
+      names.add(name);
+      if (hp.freezes(name)) {
+        graph.setLearningRate(name, 0.0);
+        frozen.add(name);
+      }
+    }
+    if (frozen.isEmpty()) {
+      throw KilnException.user("Hyperparameter freeze_layer_pattern=" + hp.freezeLayerPattern() + " matches none of "
+          + "the " + hp.baseNetwork().value() + " backbone's layers (Kiln's names, not MXNet's: " + String.join(", ",
+          names.subList(0, Math.min(8, names.size()))) + (names.size() > 8 ? ", ..." : "") + "); give a pattern of "
+          + "these names (docs/dl4j-detection.md lists them) or leave it out");
+    }
+    ctx.log("freeze_layer_pattern=" + hp.freezeLayerPattern() + " froze " + frozen.size() + " layers: "
+        + String.join(", ", frozen));
   }
 
   /** One epoch of minibatch steps over this worker's share (centre-placed images, YOLO labels). */

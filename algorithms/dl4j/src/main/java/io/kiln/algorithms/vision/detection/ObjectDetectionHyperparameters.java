@@ -35,7 +35,10 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code freeze_layer_pattern}: a regular expression (Java's {@link Pattern}, which agrees with
  *       Python's {@code re} for the usual patterns such as {@code ^(conv1_|conv2_).*}); a layer is
  *       frozen when the pattern matches at the start of its name, as Python's {@code re.match} in
- *       MXNet's SSD example ({@link #freezes(String)}). A pattern that does not compile is refused.</li>
+ *       MXNet's SSD example ({@link #freezes(String)}); a frozen layer trains with a learning rate of 0
+ *       (its weights do not change; BatchNorm's running statistics still do, as MXNet's fixed
+ *       parameters' auxiliary states). A pattern that does not compile, or one with
+ *       {@code optimizer=adadelta} (no learning rate), is refused.</li>
  *   <li>{@code use_pretrained_model=1} (SageMaker's default): weights cannot be downloaded, so Kiln
  *       starts from the job's {@code model} channel when there is one and otherwise trains from scratch
  *       (the algorithm logs which).</li>
@@ -211,6 +214,11 @@ public record ObjectDetectionHyperparameters(int numClasses, int numTrainingSamp
         throw KilnException.user("Hyperparameter freeze_layer_pattern=" + Messages.echo(pattern) + " is not valid: "
             + "it is not a regular expression (" + Messages.oneLine(e.getDescription()) + " near index " + e.getIndex()
             + "); give a regular expression of layer names such as ^(conv1_|conv2_).*");
+      }
+      if (v.getOrDefault("optimizer", "sgd").equalsIgnoreCase("adadelta")) {
+        throw KilnException.user("Hyperparameter freeze_layer_pattern=" + Messages.echo(pattern) + " cannot be used "
+            + "with optimizer=adadelta: Kiln freezes a layer by giving it a learning rate of 0, which AdaDelta has "
+            + "not; use optimizer sgd, adam or rmsprop, or leave freeze_layer_pattern out");
       }
     }
     String tuning = raw.get("_tuning_objective_metric");

@@ -16,7 +16,8 @@ import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * Object Detection passes the contract every built-in passes, on 48 generated digit scenes
- * ({@link Scenes}) with SageMaker JSON annotations: a SageMaker request for the object-detection
+ * ({@link Scenes}) with SageMaker JSON annotations and the {@code vgg-16} backbone (ObjectDetectionTest
+ * trains {@code resnet-50}): a SageMaker request for the object-detection
  * image, a bad hyperparameter and a truncated PNG as user errors, a stop that keeps the model, a
  * refused tuning objective, and an executor SIGKILLed mid-training on a standalone cluster: with a
  * checkpoint every epoch the job resumes from the epoch before the kill.
@@ -63,7 +64,7 @@ class ObjectDetectionContractTest extends AlgorithmContractTest {
   }
 
   private static Map<String, String> hyperparameters(int epochs) {
-    return Map.of("num_classes", "3", "num_training_samples", "48", "base_network", "resnet-50",
+    return Map.of("num_classes", "3", "num_training_samples", "48", "base_network", "vgg-16",
         "use_pretrained_model", "0", "image_shape", "64", "epochs", Integer.toString(epochs), "mini_batch_size", "16",
         "optimizer", "adam", "learning_rate", "0.002");
   }

@@ -99,7 +99,7 @@ class ObjectDetectionHyperparametersTest {
         "image_shape", "512", "epochs", "240", "freeze_layer_pattern", "^(conv1_|conv2_).*",
         "kv_store", "dist_sync", "label_width", "60", "learning_rate", "1", "lr_scheduler_factor", "0.5",
         "lr_scheduler_step", "10, 20", "mini_batch_size", "64", "momentum", "1", "nms_threshold", "0.3",
-        "optimizer", "ADADELTA", "overlap_threshold", "1", "weight_decay", "0.99",
+        "optimizer", "RMSPROP", "overlap_threshold", "1", "weight_decay", "0.99",
         "_tuning_objective_metric", "validation:mAP", "sagemaker_container_log_level", "20");
     assertThat(hp.numClasses()).isEqualTo(20);
     assertThat(hp.numTrainingSamples()).isEqualTo(16551);
@@ -120,7 +120,7 @@ class ObjectDetectionHyperparametersTest {
     assertThat(hp.miniBatchSize()).isEqualTo(64);
     assertThat(hp.momentum()).isEqualTo(1.0);
     assertThat(hp.nmsThreshold()).isEqualTo(0.3);
-    assertThat(hp.optimizer()).isEqualTo(Optimizer.ADADELTA);
+    assertThat(hp.optimizer()).isEqualTo(Optimizer.RMSPROP);
     assertThat(hp.overlapThreshold()).isEqualTo(1.0);
     assertThat(hp.weightDecay()).isEqualTo(0.99);
     assertThat(hp.tuningObjective()).isEqualTo("validation:mAP");
@@ -218,5 +218,8 @@ class ObjectDetectionHyperparametersTest {
               + "it is not a regular expression (").endsWith("); give a regular expression of layer names such as "
               + "^(conv1_|conv2_).*").doesNotContain("\n");
         });
+    refused("Hyperparameter freeze_layer_pattern=^conv1_ cannot be used with optimizer=adadelta: Kiln freezes a layer "
+        + "by giving it a learning rate of 0, which AdaDelta has not; use optimizer sgd, adam or rmsprop, or leave "
+        + "freeze_layer_pattern out", "freeze_layer_pattern", "^conv1_", "optimizer", "adadelta");
   }
 }

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -136,19 +138,41 @@ class ObjectDetectionTest {
     return false;
   }
 
-  /** The model channel: one more epoch from the first job's detector keeps its validation:mAP. */
+  /**
+   * The model channel: one more epoch from the first job's detector keeps its validation:mAP; with
+   * freeze_layer_pattern the backbone's matching layers keep the first job's weights, the rest train.
+   */
   @Test
   @Order(2)
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void incrementalTrainingContinuesFromTheModelChannel() {
+  void incrementalTrainingContinuesFromTheModelChannel() throws Exception {
     assertThat(first).as("the first job ran").isNotNull();
     Map<String, Channel> channels = channels();
     channels.put("model", new Channel(first.modelArtifacts(), "application/x-sagemaker-model"));
     Map<String, String> hp = hyperparameters(1);
     hp.put("learning_rate", "0.0002");
+    hp.put("freeze_layer_pattern", "^stage[12]_");
     JobResult r = VisionJobs.run(VisionJobs.request(OD_IMAGE, "od-scenes-more", hp, channels, 1));
     assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.Completed);
     // from scratch, one epoch gives a validation:mAP near 0
     assertThat(VisionJobs.finalMetrics("od-scenes-more").get("validation:mAP")).isGreaterThanOrEqualTo(0.45);
+    ComputationGraph before = network(VisionJobs.modelFiles(first));
+    ComputationGraph after = network(VisionJobs.modelFiles(r));
+    for (String frozen : List.of("stage1_unit1_conv1", "stage2_unit1_conv2")) {
+      assertThat(after.getLayer(frozen).getParam("W")).as(frozen).isEqualTo(before.getLayer(frozen).getParam("W"));
+    }
+    for (String trained : List.of("stage3_unit1_conv1", "head")) {
+      assertThat(after.getLayer(trained).getParam("W")).as(trained).isNotEqualTo(before.getLayer(trained).getParam("W"));
+    }
+  }
+
+  private static ComputationGraph network(Map<String, byte[]> files) throws Exception {
+    Path zip = Files.createTempFile("od-model", ".zip");
+    try {
+      Files.write(zip, files.get(DetectionModel.NETWORK));
+      return ModelSerializer.restoreComputationGraph(zip.toFile(), false);
+    } finally {
+      Files.delete(zip);
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.kiln.algorithms.vision.classification;
 
 import io.kiln.algorithms.vision.images.Augmenter;
 import io.kiln.algorithms.vision.nets.Nd4jThreads;
+import io.kiln.algorithms.vision.training.DataParallelStep;
 import io.kiln.algorithms.vision.training.EpochLoop;
 import io.kiln.algorithms.vision.training.ModelChannel;
 import io.kiln.algorithms.vision.training.SynchronousSgd;
@@ -50,13 +51,17 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
   private final ImageClassificationHyperparameters hp;
   private final boolean trainRecordIo;
   private final boolean validationRecordIo;
+  private final DataParallelStep.Factory steps;
 
   /**
    * @param trainRecordIo whether the train channel is RecordIO (else images)
    * @param validationRecordIo the same for the validation channel
+   * @param steps the data-parallel mechanism ({@link SynchronousSgd#FACTORY})
    */
-  ClassificationWorker(ImageClassificationHyperparameters hp, boolean trainRecordIo, boolean validationRecordIo) {
+  ClassificationWorker(ImageClassificationHyperparameters hp, boolean trainRecordIo, boolean validationRecordIo,
+      DataParallelStep.Factory steps) {
     this.hp = hp;
+    this.steps = steps;
     this.trainRecordIo = trainRecordIo;
     this.validationRecordIo = validationRecordIo;
   }
@@ -87,7 +92,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
       startFromModelChannel(ctx, graph);
     }
     TrainingState state = restored.orElseGet(TrainingState::new);
-    SynchronousSgd sgd = new SynchronousSgd(graph, ctx, 2, state.iteration);
+    DataParallelStep sgd = steps.create(graph, ctx, 2, state.iteration);
     Path modelDir = ctx.modelDirectory();
     EpochLoop loop = new EpochLoop(ctx, graph, sgd, hp.epochs(), validation == null ? null : "validation:accuracy",
         new EpochLoop.EarlyStopping(hp.earlyStopping(), hp.earlyStoppingMinEpochs(), hp.earlyStoppingPatience(),
@@ -105,7 +110,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
   private final class Epochs implements EpochLoop.Epoch {
     private final WorkerContext ctx;
     private final ComputationGraph graph;
-    private final SynchronousSgd sgd;
+    private final DataParallelStep sgd;
     private final LabelledImages train;
     private final LabelledImages validation;
     private final int longest;
@@ -113,7 +118,7 @@ final class ClassificationWorker implements WorkerFunction<ClassificationWorker.
     private final TrainingAccuracy accuracy;
     private final Augmenter augmenter;
 
-    Epochs(WorkerContext ctx, ComputationGraph graph, SynchronousSgd sgd, LabelledImages train,
+    Epochs(WorkerContext ctx, ComputationGraph graph, DataParallelStep sgd, LabelledImages train,
         LabelledImages validation, int longest, Path modelDir) {
       this.ctx = ctx;
       this.graph = graph;

@@ -1,6 +1,8 @@
 package io.kiln.algorithms.vision.classification;
 
 import io.kiln.algorithms.vision.nets.Nd4jNatives;
+import io.kiln.algorithms.vision.training.DataParallelStep;
+import io.kiln.algorithms.vision.training.SynchronousSgd;
 import io.kiln.spi.Algorithm;
 import io.kiln.spi.ChannelData;
 import io.kiln.spi.ChannelRequirement;
@@ -36,6 +38,21 @@ import java.util.Set;
 public final class ImageClassificationAlgorithm implements Algorithm<ImageClassificationHyperparameters> {
   static {
     Nd4jNatives.select();
+  }
+
+  private final DataParallelStep.Factory steps;
+
+  /** Kiln's built-in: synchronous gradient all-reduce ({@link SynchronousSgd}). */
+  public ImageClassificationAlgorithm() {
+    this(SynchronousSgd.FACTORY);
+  }
+
+  /**
+   * The built-in with another data-parallel mechanism: for measuring mechanisms against each other
+   * (docs/benchmarks.md), not a user setting.
+   */
+  public ImageClassificationAlgorithm(DataParallelStep.Factory steps) {
+    this.steps = steps;
   }
 
   /** MXNet's image RecordIO ({@code im2rec}). */
@@ -117,7 +134,7 @@ public final class ImageClassificationAlgorithm implements Algorithm<ImageClassi
       context.log("precision_dtype=float16: Kiln trains in float32 on CPU; the model is float32");
     }
     ClassificationWorker.Result r = context.runOnWorkers(
-        new ClassificationWorker(hp, trainRecordIo, validationRecordIo)).get(0);
+        new ClassificationWorker(hp, trainRecordIo, validationRecordIo, steps)).get(0);
     return new TrainingOutcome(r.epochs(), r.finalMetrics(), r.stopped());
   }
 

@@ -24,7 +24,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 public final class EpochLoop {
   private final WorkerContext ctx;
   private final ComputationGraph graph;
-  private final SynchronousSgd sgd;
+  private final DataParallelStep sgd;
   private final int epochs;
   private final String validationMetric;
   private final EarlyStopping stopping;
@@ -39,7 +39,7 @@ public final class EpochLoop {
   /** What a built-in does in one epoch, on this worker. */
   public interface Epoch {
     /**
-     * Trains one epoch on this worker's share (a step of {@link SynchronousSgd} at a time).
+     * Trains one epoch on this worker's share (a {@link DataParallelStep} at a time).
      *
      * @param epoch the epoch, from 0
      * @return the training metrics to report, in order (e.g. {@code train:accuracy}); may be empty
@@ -67,13 +67,13 @@ public final class EpochLoop {
 
   /**
    * @param graph the network being trained (identical on every worker)
-   * @param sgd its synchronous trainer (for the step count kept in checkpoints)
+   * @param sgd its data-parallel stepper (for the step count kept in checkpoints)
    * @param epochs the planned epochs ({@code epochs} hyperparameter)
    * @param validationMetric the validation metric's name (e.g. {@code validation:accuracy}), or null
    *     without a validation channel
    * @param stopping the early-stopping rule (used only with a validation metric)
    */
-  public EpochLoop(WorkerContext ctx, ComputationGraph graph, SynchronousSgd sgd, int epochs, String validationMetric,
+  public EpochLoop(WorkerContext ctx, ComputationGraph graph, DataParallelStep sgd, int epochs, String validationMetric,
       EarlyStopping stopping) {
     this.ctx = ctx;
     this.graph = graph;

@@ -29,7 +29,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Every worker must pass the same number of rows in the same step (the caller pads a short share
  * by cycling it). Not thread-safe: one training thread per worker.
  */
-public final class SynchronousSgd {
+public final class SynchronousSgd implements DataParallelStep {
+  /** Makes one per worker: Kiln's mechanism. */
+  public static final DataParallelStep.Factory FACTORY = SynchronousSgd::new;
+
   private final ComputationGraph graph;
   private final WorkerContext ctx;
   private final int extras;
@@ -60,7 +63,7 @@ public final class SynchronousSgd {
     this.iteration = iteration;
   }
 
-  /** Steps taken so far (restored count included). */
+  @Override
   public int iteration() {
     return iteration;
   }
@@ -76,6 +79,7 @@ public final class SynchronousSgd {
    *     (the network's score and listeners' findings are then current)
    * @return the extras summed over the workers (a fresh array of length {@code extras})
    */
+  @Override
   public float[] step(INDArray input, INDArray labels, int epoch, Statistics statistics) {
     long rows = input.size(0);
     graph.setInputs(input);
@@ -116,16 +120,6 @@ public final class SynchronousSgd {
     graph.getConfiguration().setEpochCount(epoch);
     graph.clearLayersStates();
     return stats;
-  }
-
-  /** Collects a worker's statistics of one step, to be summed over the workers. */
-  @FunctionalInterface
-  public interface Statistics {
-    /**
-     * @param graph the network right after the step's forward and backward pass
-     * @param stats the extras to fill, zeros on entry
-     */
-    void collect(ComputationGraph graph, float[] stats);
   }
 
   /** {@code out[0..size) = flat}, read from the native buffer. */

@@ -63,9 +63,11 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
     int longest = agreeOnSizes(ctx, train, validation);
 
     Detectors.Network network = DetectionNetwork.of(hp);
+    // frozen layers are set in the configuration: DL4J's setLearningRate on a built graph rebuilds its
+    // updater and fails (NetworkUtils.rebuildUpdaterStateArray, 1.0.0-M2.1)
+    freeze(ctx, network.configuration());
     ComputationGraph graph = new ComputationGraph(network.configuration());
     graph.init();
-    freeze(ctx, graph); // first: DL4J rebuilds the updater when a layer's learning rate changes
     Optional<TrainingState> restored = TrainingState.restore(ctx, graph);
     if (restored.isEmpty() && ctx.hasChannel(ModelChannel.NAME)) {
       startFromModelChannel(ctx, graph);
@@ -151,20 +153,24 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
    * trains with a learning rate of 0, except the detection head; a pattern that matches no layer is
    * a USER error listing the layers' names (most likely MXNet's names were meant).
    */
-  private void freeze(WorkerContext ctx, ComputationGraph graph) {
+  private void freeze(WorkerContext ctx, org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
     if (hp.freezeLayerPattern() == null) {
       return;
     }
     List<String> frozen = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
-      String name = layer.conf().getLayer().getLayerName();
-      if (layer.numParams() == 0 || name.equals("head") || name.equals(Detectors.OUTPUT)) {
+    for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
+      String name = v.getKey();
+      if (!(v.getValue() instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv)
+          || !(lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer layer)
+          || name.equals("head") || name.equals(Detectors.OUTPUT)) {
         continue;
       }
       names.add(name);
       if (hp.freezes(name)) {
-        graph.setLearningRate(name, 0.0);
+        org.nd4j.linalg.learning.config.IUpdater zero = layer.getIUpdater().clone();
+        zero.setLrAndSchedule(0.0, null);
+        layer.setIUpdater(zero);
         frozen.add(name);
       }
     }
@@ -177,6 +183,7 @@ final class DetectionWorker implements WorkerFunction<DetectionWorker.Result> {
     ctx.log("freeze_layer_pattern=" + hp.freezeLayerPattern() + " froze " + frozen.size() + " layers: "
         + String.join(", ", frozen));
   }
+
 
   /** One epoch of minibatch steps over this worker's share (centre-placed images, YOLO labels). */
   private void trainEpoch(WorkerContext ctx, SynchronousSgd sgd, Detectors.Network network, DetectionImages train,

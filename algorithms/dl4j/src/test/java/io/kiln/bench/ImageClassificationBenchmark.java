@@ -35,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * {@code train_lst/train.lst} and {@code validation_lst/validation.lst} list them (index, label,
  * file) in index order: 1,438 train and 359 validation images. At side 8 the PNGs are the test's
  * bytes ({@link Digits}); at other sides the 8×8 values (0..16) are upscaled bilinearly (pixel
- * centres aligned, the edge pixel repeated outside: PIL's and OpenCV's {@code resize}) and scaled
+ * centres aligned, the edge pixel repeated outside: the values of PIL's bilinear {@code resize}) and scaled
  * to 0..255.
  *
  * <p>The job: {@code image-classification}, {@code num_layers=20}, {@code image_shape=1,side,side},
@@ -50,9 +50,11 @@ import org.apache.spark.sql.SparkSession;
  * training steps and the validation pass), {@code validation_accuracy} and {@code train_accuracy}
  * per epoch, {@code job_seconds} (the runner's whole job: reading and decoding the images, all
  * epochs, checkpoints, model.tar.gz), {@code threads} (ND4J's limits after the job) and
- * {@code natives} (JavaCPP's platform extension and DL4J's helper switch as this JVM has them).
+ * {@code natives} (JavaCPP's platform extension and DL4J's helper switch as this JVM has them: ND4J loads
+ * whichever natives the class path holds, and scripts/bench-dl4j passes the oneDNN build's two
+ * properties, as the module's {@code Nd4jNatives} sets them, when that build is on it).
  *
- * <p>Arguments: work directory, epochs, threads, image side.
+ * <p>Arguments: work directory, epochs (0: only write the images), threads, image side.
  */
 public final class ImageClassificationBenchmark {
   private static final Pattern EPOCH_LINE = Pattern.compile(
@@ -66,6 +68,9 @@ public final class ImageClassificationBenchmark {
     int threads = Integer.parseInt(args[2]);
     int side = Integer.parseInt(args[3]);
     Path data = writeDigits(work.resolve("digits-" + side), side);
+    if (epochs == 0) {
+      return;
+    }
 
     SparkSession spark = SparkSession.builder().master("local[" + threads + "]").appName("bench-dl4j")
         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")

@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Image Classification end to end on real digit images (scikit-learn's 8x8 digits as PNG files and
  * a .lst, every fifth image a validation image): accuracy, the model files, incremental training
- * from the model channel.
+ * from the model channel, two workers, bad inputs, and a ResNet-18 smoke run on colour images.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ImageClassificationTest {
@@ -185,6 +185,59 @@ class ImageClassificationTest {
       assertThat(r.modelArtifacts()).as(name).isNull();
       assertThat(io.kiln.testing.S3Files.list(VisionJobs.spark().sparkContext().hadoopConfiguration(),
           "s3a://" + VisionJobs.BUCKET + "/output/" + job + "/")).as(name).containsOnly(".kiln-job.json");
+    }
+  }
+  /**
+   * ResNet-18 (SageMaker's network for images taller than 28 pixels) smoke run on a few colour
+   * images in a folder per class: the job completes, reports both metrics and writes a model whose
+   * network is a ResNet-18 for 3x32x32 input.
+   */
+  @Test
+  @Order(5)
+  void resnet18SmokeRunOnAFewColourImages() throws Exception {
+    Map<String, byte[]> objects = new LinkedHashMap<>();
+    java.util.Random random = new java.util.Random(18);
+    for (int i = 0; i < 24; i++) {
+      int label = i % 2;
+      java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32,
+          java.awt.image.BufferedImage.TYPE_INT_RGB);
+      java.awt.Graphics2D g = img.createGraphics();
+      g.setColor(new java.awt.Color(random.nextInt(60), random.nextInt(60), random.nextInt(60)));
+      g.fillRect(0, 0, 32, 32);
+      g.setColor(label == 0 ? java.awt.Color.RED : java.awt.Color.BLUE);
+      g.fillRect(random.nextInt(16), random.nextInt(16), 12, 12);
+      g.dispose();
+      objects.put("r18/" + (i < 16 ? "train/" : "validation/") + (label == 0 ? "red" : "blue") + "/img-" + i + ".png",
+          VisionJobs.png(img));
+    }
+    VisionJobs.putAll(objects);
+    String root = "s3://" + VisionJobs.BUCKET + "/r18/";
+    Map<String, Channel> c = new LinkedHashMap<>();
+    c.put("train", new Channel(root + "train/", "application/x-image"));
+    c.put("validation", new Channel(root + "validation/", "application/x-image"));
+    Map<String, String> hp = new LinkedHashMap<>();
+    hp.put("num_classes", "2");
+    hp.put("num_training_samples", "16");
+    hp.put("num_layers", "18");
+    hp.put("image_shape", "3,32,32");
+    hp.put("epochs", "1");
+    hp.put("mini_batch_size", "8");
+    JobResult r = VisionJobs.run(VisionJobs.request(VisionJobs.IC_IMAGE, "ic-resnet18", hp, c, 1));
+    assertThat(r.status()).as(r.failureReason()).isEqualTo(TrainingJobStatus.Completed);
+    assertThat(VisionJobs.finalMetrics("ic-resnet18")).containsKeys("train:accuracy", "validation:accuracy");
+    Map<String, byte[]> files = VisionJobs.modelFiles(r);
+    assertThat(new String(files.get(ClassificationModel.SHAPES), StandardCharsets.UTF_8))
+        .isEqualTo("[{\"shape\":[1,3,32,32],\"name\":\"data\"}]");
+    Path zip = Files.createTempFile("ic-r18", ".zip");
+    try {
+      Files.write(zip, files.get(ClassificationModel.NETWORK));
+      ComputationGraph network = ModelSerializer.restoreComputationGraph(zip.toFile(), false);
+      // ResNet-18 with a 2-class head: the PyTorch twin (scripts/lib/kiln_resnet_v2.py) has 11,172,162
+      // parameters and 7,814 BatchNorm running statistics, which DL4J counts as parameters too
+      assertThat(network.numParams()).isBetween(11_172_162L, 11_172_162L + 7_814L);
+      assertThat(network.outputSingle(false, Nd4j.rand(new int[] {1, 3, 32, 32})).shape()).containsExactly(1, 2);
+    } finally {
+      Files.delete(zip);
     }
   }
 }
